@@ -1,0 +1,18 @@
+//! Schema migrations of abutment-erp: one file per schema step, run in order by
+//! the server at start-up (`abutment-erp migrate`) or by this crate's own CLI.
+//! Every step uses the dialect-neutral schema builder, so SQLite and
+//! PostgreSQL get the same tables, keys and constraints.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_catalogue;
+
+/// The ordered list of migrations.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261123_000001_catalogue::Migration)]
+    }
+}

@@ -1,0 +1,9 @@
+//! The migration CLI: `cargo run -p migration -- up|down|status|fresh`, with
+//! `DATABASE_URL` naming the database.
+
+use sea_orm_migration::prelude::*;
+
+#[tokio::main]
+async fn main() {
+    cli::run_cli(migration::Migrator).await;
+}

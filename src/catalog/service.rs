@@ -1,0 +1,536 @@
+//! Catalogue rules: resolving systems and platforms by id or by name,
+//! filtering and sorting SKUs, the compatibility lookup, and SKU upserts.
+//! Plain async functions over any connection, so they run inside a
+//! transaction and are testable without GraphQL.
+
+use chrono::Utc;
+use entity::{
+    abutment_sku, implant_system, manufacturer, platform, sku_platform,
+    enums::{AbutmentType, Material, SkuStatus},
+};
+use rust_decimal::Decimal;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, JoinType,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait, Select, Set,
+};
+
+use super::{gtin, name_key, units};
+use crate::{
+    error::{AppError, AppResult},
+    graphql::pagination::PageRequest,
+};
+
+/// A manufacturer by row id.
+pub async fn manufacturer(db: &impl ConnectionTrait, id: i64) -> AppResult<Option<manufacturer::Model>> {
+    Ok(manufacturer::Entity::find_by_id(id).one(db).await?)
+}
+
+/// An implant system by row id.
+pub async fn system(db: &impl ConnectionTrait, id: i64) -> AppResult<Option<implant_system::Model>> {
+    Ok(implant_system::Entity::find_by_id(id).one(db).await?)
+}
+
+/// A platform by row id.
+pub async fn platform(db: &impl ConnectionTrait, id: i64) -> AppResult<Option<platform::Model>> {
+    Ok(platform::Entity::find_by_id(id).one(db).await?)
+}
+
+/// A SKU by row id.
+pub async fn sku(db: &impl ConnectionTrait, id: i64) -> AppResult<Option<abutment_sku::Model>> {
+    Ok(abutment_sku::Entity::find_by_id(id).one(db).await?)
+}
+
+/// A SKU by article number or GTIN.
+pub async fn sku_by_code(
+    db: &impl ConnectionTrait,
+    article_number: Option<&str>,
+    gtin_code: Option<&str>,
+) -> AppResult<Option<abutment_sku::Model>> {
+    let mut q = abutment_sku::Entity::find();
+    match (article_number, gtin_code) {
+        (Some(a), None) => q = q.filter(abutment_sku::Column::ArticleNumber.eq(a.trim())),
+        (None, Some(g)) => {
+            let g = gtin::normalize(g).map_err(|m| AppError::bad_input("gtin", m))?;
+            q = q.filter(abutment_sku::Column::Gtin.eq(g));
+        }
+        _ => {
+            return Err(AppError::bad_input(
+                "articleNumber",
+                "give exactly one of id, articleNumber or gtin",
+            ));
+        }
+    }
+    Ok(q.one(db).await?)
+}
+
+/// Finds an implant system by name (case-insensitive), optionally narrowed by
+/// its manufacturer's name. Several systems of that name → `BAD_USER_INPUT`
+/// asking for the manufacturer.
+pub async fn system_by_name(
+    db: &impl ConnectionTrait,
+    manufacturer_name: Option<&str>,
+    system_name: &str,
+) -> AppResult<implant_system::Model> {
+    let mut q = implant_system::Entity::find()
+        .filter(implant_system::Column::NameKey.eq(name_key(system_name)));
+    if let Some(m) = manufacturer_name {
+        let maker = manufacturer::Entity::find()
+            .filter(manufacturer::Column::NameKey.eq(name_key(m)))
+            .one(db)
+            .await?
+            .ok_or_else(|| AppError::not_found("manufacturer", m))?;
+        q = q.filter(implant_system::Column::ManufacturerId.eq(maker.id));
+    }
+    let mut found = q.limit(2).all(db).await?;
+    match found.len() {
+        0 => Err(AppError::not_found("implant system", system_name)),
+        1 => Ok(found.remove(0)),
+        _ => Err(AppError::bad_input(
+            "manufacturer",
+            format!("several manufacturers have a system named `{system_name}`; name the manufacturer"),
+        )),
+    }
+}
+
+/// How a caller names a platform: by id, or by system and platform names.
+#[derive(Debug, Clone, Default)]
+pub struct PlatformRef {
+    /// Row id of the platform.
+    pub id: Option<i64>,
+    /// Manufacturer name, to tell apart systems of the same name.
+    pub manufacturer: Option<String>,
+    /// System name, e.g. `NobelActive`.
+    pub system: Option<String>,
+    /// Platform name within the system, e.g. `NP`.
+    pub platform: Option<String>,
+}
+
+/// Resolves a platform reference; unknown names are `NOT_FOUND` naming them.
+pub async fn resolve_platform(db: &impl ConnectionTrait, r: &PlatformRef) -> AppResult<platform::Model> {
+    if let Some(id) = r.id {
+        return platform(db, id)
+            .await?
+            .ok_or_else(|| AppError::not_found("platform", id.to_string()));
+    }
+    let (Some(sys), Some(pf)) = (r.system.as_deref(), r.platform.as_deref()) else {
+        return Err(AppError::bad_input(
+            "platform",
+            "give platformId, or both system and platform names",
+        ));
+    };
+    let system = system_by_name(db, r.manufacturer.as_deref(), sys).await?;
+    platform::Entity::find()
+        .filter(platform::Column::SystemId.eq(system.id))
+        .filter(platform::Column::NameKey.eq(name_key(pf)))
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("platform", format!("{pf} of {}", system.name)))
+}
+
+/// Optional SKU filters, in API units; validated by [`SkuFilter::to_bounds`].
+#[derive(Debug, Clone, Default)]
+pub struct SkuFilter {
+    /// Only these types.
+    pub types: Vec<AbutmentType>,
+    /// Only these materials.
+    pub materials: Vec<Material>,
+    /// Lowest gingival height, mm.
+    pub gingival_height_min: Option<Decimal>,
+    /// Highest gingival height, mm.
+    pub gingival_height_max: Option<Decimal>,
+    /// Exact angulation, degrees.
+    pub angulation: Option<Decimal>,
+    /// Lowest angulation, degrees.
+    pub angulation_min: Option<Decimal>,
+    /// Highest angulation, degrees.
+    pub angulation_max: Option<Decimal>,
+    /// Engaging (true) or non-engaging (false) only.
+    pub engaging: Option<bool>,
+    /// Include discontinued SKUs.
+    pub include_discontinued: bool,
+    /// Article number or name contains this text (case-insensitive).
+    pub search: Option<String>,
+}
+
+impl SkuFilter {
+    /// The filter as a SQL condition on `abutment_sku`, or a `BAD_USER_INPUT`
+    /// naming the offending filter field.
+    pub fn condition(&self) -> AppResult<Condition> {
+        let mut c = Condition::all();
+        if !self.types.is_empty() {
+            c = c.add(abutment_sku::Column::AbutmentType.is_in(self.types.iter().copied()));
+        }
+        if !self.materials.is_empty() {
+            c = c.add(abutment_sku::Column::Material.is_in(self.materials.iter().copied()));
+        }
+        let (glo, ghi) = units::limits::gingival();
+        let (alo, ahi) = units::limits::angulation();
+        let g_min = opt_milli(self.gingival_height_min, "filter.gingivalHeightMin", "mm", glo, ghi)?;
+        let g_max = opt_milli(self.gingival_height_max, "filter.gingivalHeightMax", "mm", glo, ghi)?;
+        let a_eq = opt_milli(self.angulation, "filter.angulation", "°", alo, ahi)?;
+        let a_min = opt_milli(self.angulation_min, "filter.angulationMin", "°", alo, ahi)?;
+        let a_max = opt_milli(self.angulation_max, "filter.angulationMax", "°", alo, ahi)?;
+        if let (Some(lo), Some(hi)) = (g_min, g_max)
+            && lo > hi
+        {
+            return Err(AppError::bad_input(
+                "filter.gingivalHeightMax",
+                "must not be below gingivalHeightMin",
+            ));
+        }
+        if let (Some(lo), Some(hi)) = (a_min, a_max)
+            && lo > hi
+        {
+            return Err(AppError::bad_input("filter.angulationMax", "must not be below angulationMin"));
+        }
+        if let Some(v) = g_min {
+            c = c.add(abutment_sku::Column::GingivalHeightUm.gte(v));
+        }
+        if let Some(v) = g_max {
+            c = c.add(abutment_sku::Column::GingivalHeightUm.lte(v));
+        }
+        if let Some(v) = a_eq {
+            c = c.add(abutment_sku::Column::AngulationMdeg.eq(v));
+        }
+        if let Some(v) = a_min {
+            c = c.add(abutment_sku::Column::AngulationMdeg.gte(v));
+        }
+        if let Some(v) = a_max {
+            c = c.add(abutment_sku::Column::AngulationMdeg.lte(v));
+        }
+        if let Some(e) = self.engaging {
+            c = c.add(abutment_sku::Column::Engaging.eq(e));
+        }
+        if !self.include_discontinued {
+            c = c.add(abutment_sku::Column::Status.eq(SkuStatus::Active));
+        }
+        if let Some(s) = self.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            let pattern = format!("%{}%", s.to_lowercase().replace(['%', '_'], ""));
+            c = c.add(
+                Condition::any()
+                    .add(sea_orm::sea_query::Expr::expr(sea_orm::sea_query::Func::lower(
+                        sea_orm::sea_query::Expr::col((abutment_sku::Entity, abutment_sku::Column::ArticleNumber)),
+                    ))
+                    .like(pattern.clone()))
+                    .add(sea_orm::sea_query::Expr::expr(sea_orm::sea_query::Func::lower(
+                        sea_orm::sea_query::Expr::col((abutment_sku::Entity, abutment_sku::Column::Name)),
+                    ))
+                    .like(pattern)),
+            );
+        }
+        Ok(c)
+    }
+}
+
+fn opt_milli(v: Option<Decimal>, field: &str, unit: &str, lo: Decimal, hi: Decimal) -> AppResult<Option<i32>> {
+    v.map(|v| units::to_milli(v, field, unit, lo, hi)).transpose()
+}
+
+/// The catalogue's sort: type, gingival height, angulation, engaging parts
+/// first, then article number (unique, so the order is total and pages are
+/// stable).
+fn sku_order<E: EntityTrait>(q: Select<E>) -> Select<E> {
+    q.order_by_asc(abutment_sku::Column::AbutmentType)
+        .order_by_asc(abutment_sku::Column::GingivalHeightUm)
+        .order_by_asc(abutment_sku::Column::AngulationMdeg)
+        .order_by_desc(abutment_sku::Column::Engaging)
+        .order_by_asc(abutment_sku::Column::ArticleNumber)
+}
+
+/// One page of SKUs that fit `platform_id` and pass the filter, each with its
+/// fit record, plus the total count.
+pub async fn compatible_skus(
+    db: &impl ConnectionTrait,
+    platform_id: i64,
+    filter: &SkuFilter,
+    page: &PageRequest,
+) -> AppResult<(Vec<(abutment_sku::Model, sku_platform::Model)>, u64)> {
+    let cond = filter.condition()?;
+    let base = abutment_sku::Entity::find()
+        .join(JoinType::InnerJoin, abutment_sku::Relation::SkuPlatform.def())
+        .filter(sku_platform::Column::PlatformId.eq(platform_id))
+        .filter(cond);
+    let total = base.clone().count(db).await?;
+    let rows = sku_order(base)
+        .select_also(sku_platform::Entity)
+        .offset(page.offset)
+        .limit(page.fetch_limit())
+        .all(db)
+        .await?;
+    let rows = rows
+        .into_iter()
+        .map(|(s, fit)| {
+            fit.map(|f| (s, f))
+                .ok_or_else(|| AppError::Internal("inner join returned no fit row".into()))
+        })
+        .collect::<AppResult<Vec<_>>>()?;
+    Ok((rows, total))
+}
+
+/// One page of SKUs passing the filter, plus the total count.
+pub async fn list_skus(
+    db: &impl ConnectionTrait,
+    filter: &SkuFilter,
+    page: &PageRequest,
+) -> AppResult<(Vec<abutment_sku::Model>, u64)> {
+    let base = abutment_sku::Entity::find().filter(filter.condition()?);
+    let total = base.clone().count(db).await?;
+    let rows = sku_order(base)
+        .offset(page.offset)
+        .limit(page.fetch_limit())
+        .all(db)
+        .await?;
+    Ok((rows, total))
+}
+
+/// One page of implant systems whose name or maker's name contains `search`,
+/// optionally of one maker and one connection type, by maker then name.
+pub async fn list_systems(
+    db: &impl ConnectionTrait,
+    search: Option<&str>,
+    manufacturer_name: Option<&str>,
+    connection: Option<entity::enums::ConnectionType>,
+    page: &PageRequest,
+) -> AppResult<(Vec<implant_system::Model>, u64)> {
+    let mut q = implant_system::Entity::find()
+        .join(JoinType::InnerJoin, implant_system::Relation::Manufacturer.def());
+    if let Some(s) = search.map(name_key).filter(|s| !s.is_empty()) {
+        let pattern = format!("%{}%", s.replace(['%', '_'], ""));
+        q = q.filter(
+            Condition::any()
+                .add(implant_system::Column::NameKey.like(pattern.clone()))
+                .add(manufacturer::Column::NameKey.like(pattern)),
+        );
+    }
+    if let Some(m) = manufacturer_name {
+        q = q.filter(manufacturer::Column::NameKey.eq(name_key(m)));
+    }
+    if let Some(c) = connection {
+        q = q.filter(implant_system::Column::Connection.eq(c));
+    }
+    let total = q.clone().count(db).await?;
+    let rows = q
+        .order_by_asc(manufacturer::Column::NameKey)
+        .order_by_asc(implant_system::Column::NameKey)
+        .order_by_asc(implant_system::Column::Id)
+        .offset(page.offset)
+        .limit(page.fetch_limit())
+        .all(db)
+        .await?;
+    Ok((rows, total))
+}
+
+/// One page of manufacturers by name.
+pub async fn list_manufacturers(
+    db: &impl ConnectionTrait,
+    page: &PageRequest,
+) -> AppResult<(Vec<manufacturer::Model>, u64)> {
+    let q = manufacturer::Entity::find();
+    let total = q.clone().count(db).await?;
+    let rows = q
+        .order_by_asc(manufacturer::Column::NameKey)
+        .offset(page.offset)
+        .limit(page.fetch_limit())
+        .all(db)
+        .await?;
+    Ok((rows, total))
+}
+
+/// A SKU as entered by a user (API units), before validation.
+#[derive(Debug, Clone)]
+pub struct SkuInput {
+    pub article_number: String,
+    pub gtin: String,
+    pub name: String,
+    pub abutment_type: AbutmentType,
+    pub material: Material,
+    pub gingival_height_mm: Decimal,
+    pub angulation_deg: Decimal,
+    pub post_height_mm: Option<Decimal>,
+    pub diameter_mm: Option<Decimal>,
+    pub engaging: bool,
+    pub sterile: bool,
+    pub shelf_life_months: Option<i32>,
+    pub status: SkuStatus,
+}
+
+/// A validated SKU, in storage units.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkuValues {
+    pub article_number: String,
+    pub gtin: String,
+    pub name: String,
+    pub abutment_type: AbutmentType,
+    pub material: Material,
+    pub gingival_height_um: i32,
+    pub angulation_mdeg: i32,
+    pub post_height_um: Option<i32>,
+    pub diameter_um: Option<i32>,
+    pub engaging: bool,
+    pub sterile: bool,
+    pub shelf_life_months: Option<i32>,
+    pub status: SkuStatus,
+}
+
+impl SkuInput {
+    /// Validates every field and returns every problem (field, message), not
+    /// only the first. Field names are the API's (`gtin`, `angulation` …);
+    /// `prefix` is put before them (`input.`).
+    pub fn validate(&self, prefix: &str) -> Result<SkuValues, Vec<AppError>> {
+        let mut errs = Vec::new();
+        let f = |n: &str| format!("{prefix}{n}");
+        let article_number = self.article_number.trim().to_owned();
+        if article_number.is_empty() || article_number.len() > 40 {
+            errs.push(AppError::bad_input(f("articleNumber"), "must be 1–40 characters"));
+        }
+        let gtin = gtin::normalize(&self.gtin).unwrap_or_else(|m| {
+            errs.push(AppError::bad_input(f("gtin"), m));
+            String::new()
+        });
+        let name = self.name.trim().to_owned();
+        if name.is_empty() {
+            errs.push(AppError::bad_input(f("name"), "is required"));
+        }
+        let mut milli = |v: Decimal, field: &str, unit: &str, (lo, hi): (Decimal, Decimal)| {
+            units::to_milli(v, &f(field), unit, lo, hi).unwrap_or_else(|e| {
+                errs.push(e);
+                0
+            })
+        };
+        let gingival_height_um = milli(self.gingival_height_mm, "gingivalHeight", "mm", units::limits::gingival());
+        let angulation_mdeg = milli(self.angulation_deg, "angulation", "°", units::limits::angulation());
+        let post_height_um = self
+            .post_height_mm
+            .map(|v| milli(v, "postHeight", "mm", units::limits::post_height()));
+        let diameter_um = self
+            .diameter_mm
+            .map(|v| milli(v, "diameter", "mm", units::limits::diameter()));
+        match (self.sterile, self.shelf_life_months) {
+            (true, None) => errs.push(AppError::bad_input(
+                f("shelfLifeMonths"),
+                "is required for a sterile SKU",
+            )),
+            (_, Some(m)) if !(1..=120).contains(&m) => errs.push(AppError::bad_input(
+                f("shelfLifeMonths"),
+                format!("must be 1–120 months, got {m}"),
+            )),
+            _ => {}
+        }
+        if self.abutment_type == AbutmentType::Angled && angulation_mdeg == 0 {
+            errs.push(AppError::bad_input(f("angulation"), "an ANGLED abutment needs an angulation above 0°"));
+        }
+        if !errs.is_empty() {
+            return Err(errs);
+        }
+        Ok(SkuValues {
+            article_number,
+            gtin,
+            name,
+            abutment_type: self.abutment_type,
+            material: self.material,
+            gingival_height_um,
+            angulation_mdeg,
+            post_height_um,
+            diameter_um,
+            engaging: self.engaging,
+            sterile: self.sterile,
+            shelf_life_months: self.shelf_life_months,
+            status: self.status,
+        })
+    }
+}
+
+impl SkuValues {
+    /// Whether a stored row already holds these values.
+    pub fn same_as(&self, m: &abutment_sku::Model) -> bool {
+        self.article_number == m.article_number
+            && self.gtin == m.gtin
+            && self.name == m.name
+            && self.abutment_type == m.abutment_type
+            && self.material == m.material
+            && self.gingival_height_um == m.gingival_height_um
+            && self.angulation_mdeg == m.angulation_mdeg
+            && self.post_height_um == m.post_height_um
+            && self.diameter_um == m.diameter_um
+            && self.engaging == m.engaging
+            && self.sterile == m.sterile
+            && self.shelf_life_months == m.shelf_life_months
+            && self.status == m.status
+    }
+
+    /// These values on an active model (new or existing row).
+    pub fn apply(self, am: &mut abutment_sku::ActiveModel) {
+        am.article_number = Set(self.article_number);
+        am.gtin = Set(self.gtin);
+        am.name = Set(self.name);
+        am.abutment_type = Set(self.abutment_type);
+        am.material = Set(self.material);
+        am.gingival_height_um = Set(self.gingival_height_um);
+        am.angulation_mdeg = Set(self.angulation_mdeg);
+        am.post_height_um = Set(self.post_height_um);
+        am.diameter_um = Set(self.diameter_um);
+        am.engaging = Set(self.engaging);
+        am.sterile = Set(self.sterile);
+        am.shelf_life_months = Set(self.shelf_life_months);
+        am.status = Set(self.status);
+        am.updated_at = Set(Utc::now());
+    }
+
+    /// A new row with these values.
+    pub fn into_new(self) -> abutment_sku::ActiveModel {
+        let mut am = abutment_sku::ActiveModel {
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        };
+        self.apply(&mut am);
+        am
+    }
+}
+
+/// What an upsert did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+pub enum UpsertOutcome {
+    /// A new row was made.
+    Created,
+    /// An existing row was changed.
+    Updated,
+    /// The row already held these values; nothing was written.
+    Unchanged,
+}
+
+/// Creates or updates one SKU by article number. A GTIN already used by
+/// another SKU is a `CONFLICT`.
+pub async fn upsert_sku(
+    db: &impl ConnectionTrait,
+    input: &SkuInput,
+) -> Result<(abutment_sku::Model, UpsertOutcome), Vec<AppError>> {
+    let values = input.validate("input.")?;
+    let one = |e: sea_orm::DbErr| vec![AppError::from(e)];
+    let existing = abutment_sku::Entity::find()
+        .filter(abutment_sku::Column::ArticleNumber.eq(values.article_number.clone()))
+        .one(db)
+        .await
+        .map_err(one)?;
+    let gtin_owner = abutment_sku::Entity::find()
+        .filter(abutment_sku::Column::Gtin.eq(values.gtin.clone()))
+        .one(db)
+        .await
+        .map_err(one)?;
+    if let Some(o) = &gtin_owner
+        && o.article_number != values.article_number
+    {
+        return Err(vec![AppError::Conflict(format!(
+            "GTIN {} already belongs to SKU {}",
+            values.gtin, o.article_number
+        ))]);
+    }
+    match existing {
+        Some(m) if values.same_as(&m) => Ok((m, UpsertOutcome::Unchanged)),
+        Some(m) => {
+            let mut am: abutment_sku::ActiveModel = m.into();
+            values.apply(&mut am);
+            Ok((am.update(db).await.map_err(one)?, UpsertOutcome::Updated))
+        }
+        None => Ok((values.into_new().insert(db).await.map_err(one)?, UpsertOutcome::Created)),
+    }
+}

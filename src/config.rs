@@ -1,0 +1,142 @@
+//! Configuration: one clap tree; every setting is a flag and an environment
+//! variable, documented here and in the README's table.
+
+use std::{net::SocketAddr, path::PathBuf};
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Inventory and manufacturing ERP for dental implant abutments (GraphQL).
+#[derive(Debug, Parser)]
+#[command(name = "abutment-erp", version, about)]
+pub struct Cli {
+    #[command(flatten)]
+    pub db: DbConfig,
+    /// Log format: human-readable text or one JSON object per line.
+    #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Where the data lives.
+#[derive(Debug, Clone, Args)]
+pub struct DbConfig {
+    /// Database URL. Unset: the embedded SQLite file in `--data-dir`.
+    /// `postgres://user@host:5432/db` selects PostgreSQL.
+    #[arg(long, env = "DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+    /// Directory of the embedded SQLite database (created on first start).
+    #[arg(long, env = "ABUTMENT_DATA_DIR", default_value = "data", global = true)]
+    pub data_dir: PathBuf,
+    /// Largest number of pooled database connections.
+    #[arg(long, env = "ABUTMENT_DB_MAX_CONNECTIONS", default_value_t = 10, global = true)]
+    pub db_max_connections: u32,
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// What to do; `serve` when none is given.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Migrate, seed a new database, and serve GraphQL (the default).
+    Serve(ServeArgs),
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Load the seed CSVs (catalogue) into the database, through the importer.
+    Seed {
+        /// Read seeds from this directory instead of the ones built in.
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+    /// Import a CSV file; all rows or none.
+    Import {
+        /// What the file holds.
+        #[arg(value_enum)]
+        kind: crate::catalog::import::ImportKind,
+        /// The CSV file (UTF-8, header line first).
+        file: PathBuf,
+        /// Check and report, but write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Write the GraphQL schema (SDL) to a file.
+    ExportSchema {
+        /// Output path.
+        #[arg(long, default_value = "schema.graphql")]
+        out: PathBuf,
+    },
+}
+
+/// Settings of the HTTP server.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "ABUTMENT_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+    /// Do not load the seed data into a new database.
+    #[arg(long, env = "ABUTMENT_NO_SEED")]
+    pub no_seed: bool,
+    #[command(flatten)]
+    pub limits: ApiLimits,
+}
+
+impl Default for ServeArgs {
+    fn default() -> Self {
+        Self {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            no_seed: false,
+            limits: ApiLimits::default(),
+        }
+    }
+}
+
+/// Limits that protect the API; shared by the server, the tests and the benches.
+#[derive(Debug, Clone, Args)]
+pub struct ApiLimits {
+    /// Largest `first` a list query accepts.
+    #[arg(long, env = "ABUTMENT_MAX_PAGE_SIZE", default_value_t = 500)]
+    pub max_page_size: u32,
+    /// Page size when `first` is not given.
+    #[arg(long, env = "ABUTMENT_DEFAULT_PAGE_SIZE", default_value_t = 50)]
+    pub default_page_size: u32,
+    /// Deepest nesting a query may have.
+    #[arg(long, env = "ABUTMENT_MAX_DEPTH", default_value_t = 15)]
+    pub max_depth: usize,
+    /// Highest complexity (fields, multiplied by page sizes) a query may have.
+    #[arg(long, env = "ABUTMENT_MAX_COMPLEXITY", default_value_t = 20_000)]
+    pub max_complexity: usize,
+    /// Largest request body in bytes.
+    #[arg(long, env = "ABUTMENT_MAX_BODY_BYTES", default_value_t = 2 * 1024 * 1024)]
+    pub max_body_bytes: usize,
+    /// Seconds a request may take before it is cut off.
+    #[arg(long, env = "ABUTMENT_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    pub request_timeout_secs: u64,
+    /// Serve GraphiQL at GET /graphql.
+    #[arg(long, env = "ABUTMENT_GRAPHIQL", default_value_t = true, action = clap::ArgAction::Set)]
+    pub graphiql: bool,
+    /// Allowed CORS origins (comma separated); empty: same-origin only.
+    #[arg(long, env = "ABUTMENT_CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
+}
+
+impl Default for ApiLimits {
+    fn default() -> Self {
+        Self {
+            max_page_size: 500,
+            default_page_size: 50,
+            max_depth: 15,
+            max_complexity: 20_000,
+            max_body_bytes: 2 * 1024 * 1024,
+            request_timeout_secs: 30,
+            graphiql: true,
+            cors_origins: Vec::new(),
+        }
+    }
+}

@@ -1,0 +1,145 @@
+//! DataLoaders: every relation reached from a list is batched into one query
+//! per level, so the number of SQL statements does not grow with page size.
+//!
+//! Loaders are registered on the schema without a cache: they batch within a
+//! request but never serve stale rows across requests.
+
+use std::{collections::HashMap, marker::PhantomData, sync::Arc};
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, Select,
+};
+
+/// A table whose rows are loaded by their `i64` id.
+pub trait ById: EntityTrait {
+    /// The id column.
+    fn id_column() -> Self::Column;
+    /// A row's id.
+    fn id_of(m: &Self::Model) -> i64;
+}
+
+/// A table whose rows are grouped under a parent id (a has-many relation).
+pub trait ByParent: EntityTrait {
+    /// The column holding the parent's id.
+    fn parent_column() -> Self::Column;
+    /// A row's parent id.
+    fn parent_of(m: &Self::Model) -> i64;
+    /// Order of children within a parent.
+    fn order(q: Select<Self>) -> Select<Self>;
+}
+
+/// Loads rows of `E` by id.
+pub struct ByIdLoader<E> {
+    db: DatabaseConnection,
+    _e: PhantomData<fn() -> E>,
+}
+
+/// Loads the rows of `E` belonging to each parent id.
+pub struct ByParentLoader<E> {
+    db: DatabaseConnection,
+    _e: PhantomData<fn() -> E>,
+}
+
+impl<E: ById> Loader<i64> for ByIdLoader<E>
+where
+    E::Model: Sync,
+{
+    type Value = E::Model;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+        let rows = E::find()
+            .filter(E::id_column().is_in(keys.iter().copied()))
+            .all(&self.db)
+            .await?;
+        Ok(rows.into_iter().map(|m| (E::id_of(&m), m)).collect())
+    }
+}
+
+impl<E: ByParent> Loader<i64> for ByParentLoader<E>
+where
+    E::Model: Sync,
+{
+    type Value = Vec<E::Model>;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+        let rows = E::order(E::find().filter(E::parent_column().is_in(keys.iter().copied())))
+            .all(&self.db)
+            .await?;
+        let mut out: HashMap<i64, Vec<E::Model>> = keys.iter().map(|k| (*k, Vec::new())).collect();
+        for m in rows {
+            out.entry(E::parent_of(&m)).or_default().push(m);
+        }
+        Ok(out)
+    }
+}
+
+/// Builds the loader for rows of `E` by id.
+pub fn by_id<E: ById>(db: &DatabaseConnection) -> DataLoader<ByIdLoader<E>>
+where
+    E::Model: Sync,
+{
+    DataLoader::new(
+        ByIdLoader {
+            db: db.clone(),
+            _e: PhantomData,
+        },
+        tokio::spawn,
+    )
+}
+
+/// Builds the loader for children of `E` by parent id.
+pub fn by_parent<E: ByParent>(db: &DatabaseConnection) -> DataLoader<ByParentLoader<E>>
+where
+    E::Model: Sync,
+{
+    DataLoader::new(
+        ByParentLoader {
+            db: db.clone(),
+            _e: PhantomData,
+        },
+        tokio::spawn,
+    )
+}
+
+/// Implements [`ById`] for an entity with an `id` column.
+#[macro_export]
+macro_rules! impl_by_id {
+    ($($m:ident),* $(,)?) => {$(
+        impl $crate::graphql::loaders::ById for entity::$m::Entity {
+            fn id_column() -> Self::Column {
+                entity::$m::Column::Id
+            }
+            fn id_of(m: &Self::Model) -> i64 {
+                m.id
+            }
+        }
+    )*};
+}
+
+/// The error a resolver returns when a loader fails.
+pub fn loader_error(e: Arc<DbErr>) -> async_graphql::Error {
+    crate::error::AppError::Internal(format!("loader: {e}")).into()
+}
+
+/// A loaded row that must exist (guarded by a foreign key).
+pub fn required<T>(v: Option<T>, what: &str, id: i64) -> async_graphql::Result<T> {
+    v.ok_or_else(|| {
+        crate::error::AppError::Internal(format!("{what} {id} missing behind a foreign key")).into()
+    })
+}
+
+/// Registers the loaders of every domain on the schema builder.
+pub fn register<Q, M, S>(
+    builder: async_graphql::SchemaBuilder<Q, M, S>,
+    db: &DatabaseConnection,
+) -> async_graphql::SchemaBuilder<Q, M, S> {
+    crate::catalog::graphql::register_loaders(builder, db)
+}
+
+/// Orders children by their id.
+pub fn by_id_order<E: EntityTrait>(q: Select<E>, col: E::Column) -> Select<E> {
+    q.order_by_asc(col)
+}

@@ -1,0 +1,53 @@
+//! The GraphQL API: root query and mutation merged from the domains, global
+//! ids, pagination and DataLoaders.
+
+pub mod errors;
+pub mod ids;
+pub mod loaders;
+pub mod node;
+pub mod pagination;
+
+use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
+use sea_orm::DatabaseConnection;
+
+use crate::{catalog, config::ApiLimits};
+
+/// Every query of the API.
+#[derive(MergedObject, Default)]
+pub struct QueryRoot(node::NodeQuery, catalog::graphql::CatalogQuery);
+
+/// Every mutation of the API.
+#[derive(MergedObject, Default)]
+pub struct MutationRoot(catalog::graphql::CatalogMutation);
+
+/// The executable schema.
+pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+
+fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
+    Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+}
+
+/// Builds the schema over a database, with the given limits.
+pub fn schema(db: DatabaseConnection, limits: &ApiLimits) -> AppSchema {
+    let b = builder()
+        .limit_depth(limits.max_depth)
+        .limit_complexity(limits.max_complexity)
+        .extension(errors::ErrorPolicy)
+        .data(limits.clone());
+    loaders::register(b, &db).data(db).finish()
+}
+
+/// The schema in SDL, fields sorted, as committed in `schema.graphql`.
+pub fn sdl() -> String {
+    let opts = async_graphql::SDLExportOptions::new().sorted_fields().sorted_enum_items();
+    builder().finish().sdl_with_options(opts)
+}
+
+/// The database connection from the GraphQL context.
+pub fn db<'a>(ctx: &async_graphql::Context<'a>) -> async_graphql::Result<&'a DatabaseConnection> {
+    ctx.data::<DatabaseConnection>()
+}

@@ -1,0 +1,18 @@
+//! abutment-erp: the inventory and manufacturing ERP for a maker of dental
+//! implant abutments, served as GraphQL.
+//!
+//! The binary, the integration tests and the benches all build the service the
+//! same way: [`db::connect`] and [`db::migrate`], then [`schema`] and [`app`].
+
+pub mod catalog;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod graphql;
+pub mod http;
+pub mod seed;
+pub mod synthetic;
+pub mod telemetry;
+
+pub use graphql::{AppSchema, schema};
+pub use http::app;

@@ -1,0 +1,192 @@
+//! A generator of large synthetic data sets, for benchmarks and scale tests.
+//! Deterministic for a given seed. Later domains extend [`CatalogueSpec`]'s
+//! output with their own generators (lots, movements, genealogy).
+
+use chrono::Utc;
+use entity::{
+    abutment_sku, implant_system, manufacturer, platform, sku_platform,
+    enums::{AbutmentType, ConnectionType, Material, SkuStatus},
+};
+use rand::{Rng, SeedableRng, rngs::StdRng, seq::IndexedRandom};
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait, Iterable, QueryOrder, QuerySelect, Set};
+
+use crate::catalog::{gtin, import::insert_batched};
+
+/// Size of a synthetic catalogue.
+#[derive(Debug, Clone, Copy)]
+pub struct CatalogueSpec {
+    /// Manufacturers.
+    pub manufacturers: usize,
+    /// Implant systems, spread over the manufacturers.
+    pub systems: usize,
+    /// Platforms, spread over the systems (at least one each).
+    pub platforms: usize,
+    /// SKUs.
+    pub skus: usize,
+    /// Compatibility rows, spread over SKUs (each SKU fits at least one platform).
+    pub fits: usize,
+    /// RNG seed.
+    pub seed: u64,
+}
+
+impl CatalogueSpec {
+    /// The benchmark's size: 200 systems, 800 platforms, 50,000 SKUs, 500,000 fits.
+    pub fn benchmark() -> Self {
+        Self {
+            manufacturers: 40,
+            systems: 200,
+            platforms: 800,
+            skus: 50_000,
+            fits: 500_000,
+            seed: 42,
+        }
+    }
+}
+
+/// Ids of what was generated, for later generators and benches.
+#[derive(Debug, Clone, Default)]
+pub struct Catalogue {
+    /// Platform ids.
+    pub platform_ids: Vec<i64>,
+    /// SKU ids.
+    pub sku_ids: Vec<i64>,
+    /// (system name, platform name) of every platform, for name lookups.
+    pub platform_names: Vec<(String, String)>,
+}
+
+/// Generates a catalogue into an empty (migrated) database.
+pub async fn generate_catalogue(db: &impl ConnectionTrait, spec: CatalogueSpec) -> Result<Catalogue, DbErr> {
+    let mut rng = StdRng::seed_from_u64(spec.seed);
+    let now = Utc::now();
+    let conns: Vec<ConnectionType> = ConnectionType::iter().collect();
+    let types: Vec<AbutmentType> = AbutmentType::iter().collect();
+    let materials: Vec<Material> = Material::iter().collect();
+
+    insert_batched::<manufacturer::Entity, _>(
+        db,
+        (0..spec.manufacturers)
+            .map(|i| manufacturer::ActiveModel {
+                name: Set(format!("Synth Maker {i:03}")),
+                name_key: Set(format!("synth maker {i:03}")),
+                country: Set(None),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            })
+            .collect(),
+    )
+    .await?;
+    let maker_ids = ids_of::<manufacturer::Entity>(db, manufacturer::Column::Id).await?;
+
+    insert_batched::<implant_system::Entity, _>(
+        db,
+        (0..spec.systems)
+            .map(|i| implant_system::ActiveModel {
+                manufacturer_id: Set(maker_ids[i % maker_ids.len()]),
+                name: Set(format!("Synth System {i:04}")),
+                name_key: Set(format!("synth system {i:04}")),
+                connection: Set(*conns.choose(&mut rng).unwrap_or(&ConnectionType::Other)),
+                notes: Set(None),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            })
+            .collect(),
+    )
+    .await?;
+    let system_ids = ids_of::<implant_system::Entity>(db, implant_system::Column::Id).await?;
+
+    let mut platform_names = Vec::with_capacity(spec.platforms);
+    let mut platforms = Vec::with_capacity(spec.platforms);
+    for i in 0..spec.platforms {
+        let s = i % system_ids.len();
+        let n = i / system_ids.len();
+        platform_names.push((format!("Synth System {s:04}"), format!("P{n}")));
+        platforms.push(platform::ActiveModel {
+            system_id: Set(system_ids[s]),
+            name: Set(format!("P{n}")),
+            name_key: Set(format!("p{n}")),
+            diameter_um: Set(3000 + 300 * n as i32),
+            index_positions: Set(Some(6)),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        });
+    }
+    insert_batched::<platform::Entity, _>(db, platforms).await?;
+    let platform_ids = ids_of::<platform::Entity>(db, platform::Column::Id).await?;
+
+    let heights = [800, 1500, 2500, 3500, 4500, 5500];
+    let angles = [0, 15_000, 17_000, 25_000, 30_000];
+    let skus: Vec<abutment_sku::ActiveModel> = (0..spec.skus)
+        .map(|i| {
+            let t = *types.choose(&mut rng).unwrap_or(&AbutmentType::Straight);
+            let body: Vec<u8> = format!("0952{:09}", 100_000_000 + i).bytes().map(|b| b - b'0').collect();
+            let check = gtin::check_digit(&body);
+            let sterile = rng.random_bool(0.7);
+            abutment_sku::ActiveModel {
+                article_number: Set(format!("SYN-{i:06}")),
+                gtin: Set(format!("0952{:09}{check}", 100_000_000 + i)),
+                name: Set(format!("Synthetic abutment {i}")),
+                abutment_type: Set(t),
+                material: Set(*materials.choose(&mut rng).unwrap_or(&Material::Ti6Al4VEli)),
+                gingival_height_um: Set(*heights.choose(&mut rng).unwrap_or(&1500)),
+                angulation_mdeg: Set(if t == AbutmentType::Angled {
+                    *angles[1..].choose(&mut rng).unwrap_or(&15_000)
+                } else {
+                    0
+                }),
+                post_height_um: Set(Some(4000 + 1000 * rng.random_range(0..3))),
+                diameter_um: Set(Some(4000 + 500 * rng.random_range(0..4))),
+                engaging: Set(rng.random_bool(0.6)),
+                sterile: Set(sterile),
+                shelf_life_months: Set(sterile.then_some(36)),
+                status: Set(if rng.random_bool(0.98) { SkuStatus::Active } else { SkuStatus::Discontinued }),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+        })
+        .collect();
+    insert_batched::<abutment_sku::Entity, _>(db, skus).await?;
+    let sku_ids = ids_of::<abutment_sku::Entity>(db, abutment_sku::Column::Id).await?;
+
+    // Each SKU fits `per` distinct platforms; the remainder is spread one
+    // extra over the first SKUs.
+    let per = spec.fits / sku_ids.len().max(1);
+    let extra = spec.fits % sku_ids.len().max(1);
+    let mut fits = Vec::with_capacity(spec.fits);
+    for (i, sku_id) in sku_ids.iter().enumerate() {
+        let n = (per + usize::from(i < extra)).min(platform_ids.len());
+        for pid in platform_ids.choose_multiple(&mut rng, n) {
+            fits.push(sku_platform::ActiveModel {
+                sku_id: Set(*sku_id),
+                platform_id: Set(*pid),
+                source: Set("MANUFACTURER_SPEC".into()),
+                notes: Set(None),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            });
+        }
+        if fits.len() >= 20_000 {
+            insert_batched::<sku_platform::Entity, _>(db, std::mem::take(&mut fits)).await?;
+        }
+    }
+    insert_batched::<sku_platform::Entity, _>(db, fits).await?;
+    Ok(Catalogue {
+        platform_ids,
+        sku_ids,
+        platform_names,
+    })
+}
+
+async fn ids_of<E: EntityTrait>(db: &impl ConnectionTrait, id: E::Column) -> Result<Vec<i64>, DbErr> {
+    E::find()
+        .select_only()
+        .column(id)
+        .order_by_asc(id)
+        .into_tuple::<i64>()
+        .all(db)
+        .await
+}
