@@ -29,7 +29,12 @@ pub struct DbConfig {
     #[arg(long, env = "ABUTMENT_DATA_DIR", default_value = "data", global = true)]
     pub data_dir: PathBuf,
     /// Largest number of pooled database connections.
-    #[arg(long, env = "ABUTMENT_DB_MAX_CONNECTIONS", default_value_t = 10, global = true)]
+    #[arg(
+        long,
+        env = "ABUTMENT_DB_MAX_CONNECTIONS",
+        default_value_t = 10,
+        global = true
+    )]
     pub db_max_connections: u32,
 }
 

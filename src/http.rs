@@ -63,7 +63,9 @@ pub fn app(schema: AppSchema, db: DatabaseConnection, limits: &ApiLimits) -> Rou
 }
 
 async fn graphql(State(s): State<AppState>, req: GraphQLRequest) -> GraphQLResponse {
-    s.schema.execute(req.into_inner()).await.into()
+    crate::graphql::execute(&s.schema, &s.db, req.into_inner())
+        .await
+        .into()
 }
 
 async fn graphiql(State(s): State<AppState>) -> Response {

@@ -26,14 +26,22 @@ async fn main() -> anyhow::Result<()> {
             let conn = db::connect(&cli.db).await?;
             db::migrate(&conn).await?;
             for r in seed::load(&conn, dir.as_deref()).await? {
-                println!("{}: {} rows, {} created, {} updated, {} unchanged", r.file, r.rows, r.created, r.updated, r.unchanged);
+                println!(
+                    "{}: {} rows, {} created, {} updated, {} unchanged",
+                    r.file, r.rows, r.created, r.updated, r.unchanged
+                );
             }
             Ok(())
         }
-        Command::Import { kind, file, dry_run } => {
+        Command::Import {
+            kind,
+            file,
+            dry_run,
+        } => {
             let conn = db::connect(&cli.db).await?;
             db::migrate(&conn).await?;
-            let data = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let data =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
             let name = file
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
@@ -43,7 +51,11 @@ async fn main() -> anyhow::Result<()> {
                     println!(
                         "{}{}: {} rows, {} created, {} updated, {} unchanged",
                         r.file,
-                        if dry_run { " (dry run, nothing written)" } else { "" },
+                        if dry_run {
+                            " (dry run, nothing written)"
+                        } else {
+                            ""
+                        },
                         r.rows,
                         r.created,
                         r.updated,
@@ -61,7 +73,8 @@ async fn main() -> anyhow::Result<()> {
             }
         }
         Command::ExportSchema { out } => {
-            std::fs::write(&out, graphql::sdl()).with_context(|| format!("writing {}", out.display()))?;
+            std::fs::write(&out, graphql::sdl())
+                .with_context(|| format!("writing {}", out.display()))?;
             println!("wrote {}", out.display());
             Ok(())
         }
@@ -82,7 +95,10 @@ async fn serve(cfg: &abutment_erp::config::DbConfig, args: ServeArgs) -> anyhow:
         .await
         .with_context(|| format!("binding {}", args.bind))?;
     let addr = listener.local_addr()?;
-    tracing::info!(store = db::backend_name(&conn), "GraphQL (and GraphiQL in a browser) at http://{addr}/graphql ; health at http://{addr}/health");
+    tracing::info!(
+        store = db::backend_name(&conn),
+        "GraphQL (and GraphiQL in a browser) at http://{addr}/graphql ; health at http://{addr}/health"
+    );
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
@@ -97,7 +113,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

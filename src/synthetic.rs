@@ -4,8 +4,9 @@
 
 use chrono::Utc;
 use entity::{
-    abutment_sku, implant_system, manufacturer, platform, sku_platform,
+    abutment_sku,
     enums::{AbutmentType, ConnectionType, Material, SkuStatus},
+    implant_system, manufacturer, platform, sku_platform,
 };
 use rand::{Rng, SeedableRng, rngs::StdRng, seq::IndexedRandom};
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait, Iterable, QueryOrder, QuerySelect, Set};
@@ -55,7 +56,10 @@ pub struct Catalogue {
 }
 
 /// Generates a catalogue into an empty (migrated) database.
-pub async fn generate_catalogue(db: &impl ConnectionTrait, spec: CatalogueSpec) -> Result<Catalogue, DbErr> {
+pub async fn generate_catalogue(
+    db: &impl ConnectionTrait,
+    spec: CatalogueSpec,
+) -> Result<Catalogue, DbErr> {
     let mut rng = StdRng::seed_from_u64(spec.seed);
     let now = Utc::now();
     let conns: Vec<ConnectionType> = ConnectionType::iter().collect();
@@ -121,7 +125,10 @@ pub async fn generate_catalogue(db: &impl ConnectionTrait, spec: CatalogueSpec) 
     let skus: Vec<abutment_sku::ActiveModel> = (0..spec.skus)
         .map(|i| {
             let t = *types.choose(&mut rng).unwrap_or(&AbutmentType::Straight);
-            let body: Vec<u8> = format!("0952{:09}", 100_000_000 + i).bytes().map(|b| b - b'0').collect();
+            let body: Vec<u8> = format!("0952{:09}", 100_000_000 + i)
+                .bytes()
+                .map(|b| b - b'0')
+                .collect();
             let check = gtin::check_digit(&body);
             let sterile = rng.random_bool(0.7);
             abutment_sku::ActiveModel {
@@ -141,7 +148,11 @@ pub async fn generate_catalogue(db: &impl ConnectionTrait, spec: CatalogueSpec) 
                 engaging: Set(rng.random_bool(0.6)),
                 sterile: Set(sterile),
                 shelf_life_months: Set(sterile.then_some(36)),
-                status: Set(if rng.random_bool(0.98) { SkuStatus::Active } else { SkuStatus::Discontinued }),
+                status: Set(if rng.random_bool(0.98) {
+                    SkuStatus::Active
+                } else {
+                    SkuStatus::Discontinued
+                }),
                 created_at: Set(now),
                 updated_at: Set(now),
                 ..Default::default()
@@ -181,7 +192,10 @@ pub async fn generate_catalogue(db: &impl ConnectionTrait, spec: CatalogueSpec) 
     })
 }
 
-async fn ids_of<E: EntityTrait>(db: &impl ConnectionTrait, id: E::Column) -> Result<Vec<i64>, DbErr> {
+async fn ids_of<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    id: E::Column,
+) -> Result<Vec<i64>, DbErr> {
     E::find()
         .select_only()
         .column(id)

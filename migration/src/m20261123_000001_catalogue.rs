@@ -71,6 +71,17 @@ enum SkuPlatform {
     Notes,
 }
 
+/// A text column compared byte-wise on every store: PostgreSQL's default
+/// collation may follow a locale (ignoring punctuation), SQLite compares bytes;
+/// sorting and paging must agree on both.
+fn sort_text(col: impl IntoIden, backend: sea_orm::DbBackend) -> ColumnDef {
+    let mut c = string(col);
+    if backend == sea_orm::DbBackend::Postgres {
+        c.extra("COLLATE \"C\"");
+    }
+    c
+}
+
 fn timestamps(t: &mut TableCreateStatement) -> &mut TableCreateStatement {
     t.col(timestamp_with_time_zone(Alias::new("created_at")))
         .col(timestamp_with_time_zone(Alias::new("updated_at")))
@@ -79,13 +90,14 @@ fn timestamps(t: &mut TableCreateStatement) -> &mut TableCreateStatement {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        let be = m.get_database_backend();
         m.create_table(
             timestamps(
                 Table::create()
                     .table(Manufacturer::Table)
                     .col(big_pk_auto(Manufacturer::Id))
                     .col(string(Manufacturer::Name))
-                    .col(string_uniq(Manufacturer::NameKey))
+                    .col(sort_text(Manufacturer::NameKey, be).unique_key())
                     .col(string_null(Manufacturer::Country)),
             )
             .to_owned(),
@@ -99,7 +111,7 @@ impl MigrationTrait for Migration {
                     .col(big_pk_auto(ImplantSystem::Id))
                     .col(big_integer(ImplantSystem::ManufacturerId))
                     .col(string(ImplantSystem::Name))
-                    .col(string(ImplantSystem::NameKey))
+                    .col(sort_text(ImplantSystem::NameKey, be))
                     .col(string(ImplantSystem::Connection))
                     .col(text_null(ImplantSystem::Notes))
                     .foreign_key(
@@ -138,7 +150,7 @@ impl MigrationTrait for Migration {
                     .col(big_pk_auto(Platform::Id))
                     .col(big_integer(Platform::SystemId))
                     .col(string(Platform::Name))
-                    .col(string(Platform::NameKey))
+                    .col(sort_text(Platform::NameKey, be))
                     .col(integer(Platform::DiameterUm))
                     .col(integer_null(Platform::IndexPositions))
                     .check(Expr::col(Platform::DiameterUm).gt(0))
@@ -168,10 +180,10 @@ impl MigrationTrait for Migration {
                 Table::create()
                     .table(AbutmentSku::Table)
                     .col(big_pk_auto(AbutmentSku::Id))
-                    .col(string_uniq(AbutmentSku::ArticleNumber))
+                    .col(sort_text(AbutmentSku::ArticleNumber, be).unique_key())
                     .col(string_len_uniq(AbutmentSku::Gtin, 14))
                     .col(string(AbutmentSku::Name))
-                    .col(string(AbutmentSku::AbutmentType))
+                    .col(sort_text(AbutmentSku::AbutmentType, be))
                     .col(string(AbutmentSku::Material))
                     .col(integer(AbutmentSku::GingivalHeightUm))
                     .col(integer(AbutmentSku::AngulationMdeg))

@@ -2,14 +2,13 @@
 //! context, call one service function, convert the error.
 
 use async_graphql::{
-    ComplexObject, Context, ID, InputObject, Object, SimpleObject,
-    dataloader::DataLoader,
+    ComplexObject, Context, ID, InputObject, Object, SimpleObject, dataloader::DataLoader,
 };
 use entity::{
-    abutment_sku, implant_system, manufacturer, platform, sku_platform,
+    abutment_sku,
     enums::{AbutmentType, ConnectionType, Material, SkuStatus},
+    implant_system, manufacturer, platform, sku_platform,
 };
-use rust_decimal::Decimal;
 use sea_orm::{DatabaseConnection, QueryOrder, Select};
 
 use super::{
@@ -21,9 +20,11 @@ use crate::{
     connection_type,
     error::{AppError, ErrorCode, UserError},
     graphql::{
+        batch::BatchQueue,
         db, ids,
         loaders::{self, ById, ByIdLoader, ByParent, ByParentLoader, loader_error, required},
         pagination::PageRequest,
+        scalars::Decimal,
     },
     impl_by_id,
 };
@@ -55,20 +56,25 @@ impl ByParent for sku_platform::Entity {
     }
 }
 
-/// Registers the catalogue's DataLoaders.
-pub fn register_loaders<Q, M, S>(
-    b: async_graphql::SchemaBuilder<Q, M, S>,
+/// Attaches the catalogue's DataLoaders to a request.
+pub fn attach_loaders(
+    r: async_graphql::Request,
     db: &DatabaseConnection,
-) -> async_graphql::SchemaBuilder<Q, M, S> {
-    b.data(loaders::by_id::<manufacturer::Entity>(db))
-        .data(loaders::by_id::<implant_system::Entity>(db))
-        .data(loaders::by_id::<platform::Entity>(db))
-        .data(loaders::by_id::<abutment_sku::Entity>(db))
-        .data(loaders::by_parent::<platform::Entity>(db))
-        .data(loaders::by_parent::<sku_platform::Entity>(db))
+    q: &BatchQueue,
+) -> async_graphql::Request {
+    r.data(loaders::by_id::<manufacturer::Entity>(db, q))
+        .data(loaders::by_id::<implant_system::Entity>(db, q))
+        .data(loaders::by_id::<platform::Entity>(db, q))
+        .data(loaders::by_id::<abutment_sku::Entity>(db, q))
+        .data(loaders::by_parent::<platform::Entity>(db, q))
+        .data(loaders::by_parent::<sku_platform::Entity>(db, q))
 }
 
-async fn load_one<E: ById>(ctx: &Context<'_>, id: i64, what: &str) -> async_graphql::Result<E::Model>
+async fn load_one<E: ById>(
+    ctx: &Context<'_>,
+    id: i64,
+    what: &str,
+) -> async_graphql::Result<E::Model>
 where
     E::Model: Sync,
 {
@@ -76,12 +82,19 @@ where
     required(loader.load_one(id).await.map_err(loader_error)?, what, id)
 }
 
-async fn load_children<E: ByParent>(ctx: &Context<'_>, parent: i64) -> async_graphql::Result<Vec<E::Model>>
+async fn load_children<E: ByParent>(
+    ctx: &Context<'_>,
+    parent: i64,
+) -> async_graphql::Result<Vec<E::Model>>
 where
     E::Model: Sync,
 {
     let loader = ctx.data::<DataLoader<ByParentLoader<E>>>()?;
-    Ok(loader.load_one(parent).await.map_err(loader_error)?.unwrap_or_default())
+    Ok(loader
+        .load_one(parent)
+        .await
+        .map_err(loader_error)?
+        .unwrap_or_default())
 }
 
 /// An implant maker, e.g. Straumann or Nobel Biocare.
@@ -93,6 +106,7 @@ impl From<manufacturer::Model> for Manufacturer {
     }
 }
 
+/// An implant maker, e.g. Straumann or Nobel Biocare.
 #[Object]
 impl Manufacturer {
     /// Opaque global id.
@@ -118,6 +132,7 @@ impl From<implant_system::Model> for ImplantSystem {
     }
 }
 
+/// An implant system (product line) with its connection, e.g. NobelActive.
 #[Object]
 impl ImplantSystem {
     /// Opaque global id.
@@ -138,9 +153,11 @@ impl ImplantSystem {
     }
     /// The maker of the system.
     async fn manufacturer(&self, ctx: &Context<'_>) -> async_graphql::Result<Manufacturer> {
-        Ok(load_one::<manufacturer::Entity>(ctx, self.0.manufacturer_id, "manufacturer")
-            .await?
-            .into())
+        Ok(
+            load_one::<manufacturer::Entity>(ctx, self.0.manufacturer_id, "manufacturer")
+                .await?
+                .into(),
+        )
     }
     /// The system's platforms, narrowest first.
     async fn platforms(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Platform>> {
@@ -161,6 +178,7 @@ impl From<platform::Model> for Platform {
     }
 }
 
+/// A platform of an implant system (NP, RP, WP, 3.5 …): the unit of fit.
 #[Object]
 impl Platform {
     /// Opaque global id.
@@ -173,7 +191,7 @@ impl Platform {
     }
     /// Platform diameter in millimetres (sources disagree for some; the name is the key).
     async fn diameter_mm(&self) -> Decimal {
-        from_milli(self.0.diameter_um)
+        from_milli(self.0.diameter_um).into()
     }
     /// Seating positions of the connection's index (hex 6, octagon 8,
     /// tri-channel 3); null when the connection has no index.
@@ -182,9 +200,11 @@ impl Platform {
     }
     /// The implant system the platform belongs to.
     async fn system(&self, ctx: &Context<'_>) -> async_graphql::Result<ImplantSystem> {
-        Ok(load_one::<implant_system::Entity>(ctx, self.0.system_id, "implant system")
-            .await?
-            .into())
+        Ok(
+            load_one::<implant_system::Entity>(ctx, self.0.system_id, "implant system")
+                .await?
+                .into(),
+        )
     }
 }
 
@@ -197,6 +217,7 @@ impl From<abutment_sku::Model> for AbutmentSku {
     }
 }
 
+/// One of our abutment articles.
 #[Object]
 impl AbutmentSku {
     /// Opaque global id.
@@ -225,19 +246,19 @@ impl AbutmentSku {
     }
     /// Gingival (cuff) height in millimetres.
     async fn gingival_height_mm(&self) -> Decimal {
-        from_milli(self.0.gingival_height_um)
+        from_milli(self.0.gingival_height_um).into()
     }
     /// Angulation in degrees (0 for straight parts).
     async fn angulation_deg(&self) -> Decimal {
-        from_milli(self.0.angulation_mdeg)
+        from_milli(self.0.angulation_mdeg).into()
     }
     /// Post height in millimetres, when the part has a post.
     async fn post_height_mm(&self) -> Option<Decimal> {
-        self.0.post_height_um.map(from_milli)
+        self.0.post_height_um.map(|v| from_milli(v).into())
     }
     /// Diameter in millimetres, when given.
     async fn diameter_mm(&self) -> Option<Decimal> {
-        self.0.diameter_um.map(from_milli)
+        self.0.diameter_um.map(|v| from_milli(v).into())
     }
     /// Engaging (indexed, anti-rotation; for single crowns) or not (bridges, bars).
     async fn engaging(&self) -> bool {
@@ -268,6 +289,7 @@ impl AbutmentSku {
 /// A fit: this SKU fits this platform, according to a source.
 pub struct Compatibility(pub sku_platform::Model);
 
+/// A fit: this SKU fits this platform, according to a source.
 #[Object]
 impl Compatibility {
     /// Where the claim comes from: MANUFACTURER_SPEC, FIT_TEST, THIRD_PARTY_CLAIM …
@@ -280,9 +302,11 @@ impl Compatibility {
     }
     /// The platform fitted.
     async fn platform(&self, ctx: &Context<'_>) -> async_graphql::Result<Platform> {
-        Ok(load_one::<platform::Entity>(ctx, self.0.platform_id, "platform")
-            .await?
-            .into())
+        Ok(
+            load_one::<platform::Entity>(ctx, self.0.platform_id, "platform")
+                .await?
+                .into(),
+        )
     }
     /// The SKU that fits.
     async fn sku(&self, ctx: &Context<'_>) -> async_graphql::Result<AbutmentSku> {
@@ -292,9 +316,24 @@ impl Compatibility {
     }
 }
 
-connection_type!(ManufacturerConnection, ManufacturerEdge, Manufacturer, "manufacturers");
-connection_type!(ImplantSystemConnection, ImplantSystemEdge, ImplantSystem, "implant systems");
-connection_type!(AbutmentSkuConnection, AbutmentSkuEdge, AbutmentSku, "abutment SKUs");
+connection_type!(
+    ManufacturerConnection,
+    ManufacturerEdge,
+    Manufacturer,
+    "manufacturers"
+);
+connection_type!(
+    ImplantSystemConnection,
+    ImplantSystemEdge,
+    ImplantSystem,
+    "implant systems"
+);
+connection_type!(
+    AbutmentSkuConnection,
+    AbutmentSkuEdge,
+    AbutmentSku,
+    "abutment SKUs"
+);
 
 /// A page of SKUs that fit one platform (Relay connection).
 #[derive(SimpleObject)]
@@ -314,9 +353,11 @@ pub struct CompatibleAbutmentConnection {
 impl CompatibleAbutmentConnection {
     /// The implant system of the platform.
     async fn system(&self, ctx: &Context<'_>) -> async_graphql::Result<ImplantSystem> {
-        Ok(load_one::<implant_system::Entity>(ctx, self.platform.0.system_id, "implant system")
-            .await?
-            .into())
+        Ok(
+            load_one::<implant_system::Entity>(ctx, self.platform.0.system_id, "implant system")
+                .await?
+                .into(),
+        )
     }
 }
 
@@ -364,11 +405,11 @@ impl From<SkuFilterInput> for SkuFilter {
         SkuFilter {
             types: f.types,
             materials: f.materials,
-            gingival_height_min: f.gingival_height_min,
-            gingival_height_max: f.gingival_height_max,
-            angulation: f.angulation,
-            angulation_min: f.angulation_min,
-            angulation_max: f.angulation_max,
+            gingival_height_min: f.gingival_height_min.map(|d| d.0),
+            gingival_height_max: f.gingival_height_max.map(|d| d.0),
+            angulation: f.angulation.map(|d| d.0),
+            angulation_min: f.angulation_min.map(|d| d.0),
+            angulation_max: f.angulation_max.map(|d| d.0),
             engaging: f.engaging,
             include_discontinued: f.include_discontinued,
             search: f.search,
@@ -387,13 +428,15 @@ impl CatalogQuery {
     /// e.g. `NobelActive` / `NP`; add `manufacturer` when two makers use the
     /// same system name). Sorted by type, gingival height, angulation,
     /// engaging first, article number.
-    #[graphql(complexity = "5 + first.unwrap_or(50).max(0) as usize * child_complexity")]
+    #[graphql(complexity = "5 + first.unwrap_or(50).clamp(0, 500) as usize * child_complexity")]
     #[allow(clippy::too_many_arguments)]
     async fn compatible_abutments(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Global id of the platform.")] platform_id: Option<ID>,
-        #[graphql(desc = "Manufacturer name, to disambiguate the system.")] manufacturer: Option<String>,
+        #[graphql(desc = "Manufacturer name, to disambiguate the system.")] manufacturer: Option<
+            String,
+        >,
         #[graphql(desc = "Implant system name, e.g. `NobelActive`.")] system: Option<String>,
         #[graphql(desc = "Platform name within the system, e.g. `NP`.")] platform: Option<String>,
         #[graphql(desc = "Optional filters.")] filter: Option<SkuFilterInput>,
@@ -430,7 +473,7 @@ impl CatalogQuery {
     }
 
     /// Our SKUs, filtered, in catalogue order.
-    #[graphql(complexity = "2 + first.unwrap_or(50).max(0) as usize * child_complexity")]
+    #[graphql(complexity = "2 + first.unwrap_or(50).clamp(0, 500) as usize * child_complexity")]
     async fn abutment_skus(
         &self,
         ctx: &Context<'_>,
@@ -442,7 +485,12 @@ impl CatalogQuery {
         let page = PageRequest::from_ctx(ctx, first, after.as_deref())?;
         let filter: SkuFilter = filter.map(Into::into).unwrap_or_default();
         let (rows, total) = service::list_skus(db, &filter, &page).await?;
-        Ok(AbutmentSkuConnection::build(&page, rows, total, AbutmentSku))
+        Ok(AbutmentSkuConnection::build(
+            &page,
+            rows,
+            total,
+            AbutmentSku,
+        ))
     }
 
     /// One SKU by global id, article number or GTIN (exactly one of them).
@@ -459,17 +507,23 @@ impl CatalogQuery {
                 service::sku(db, ids::decode(&id, "AbutmentSku", "id")?).await?
             }
             Some(_) => {
-                return Err(AppError::bad_input("id", "give exactly one of id, articleNumber or gtin").into());
+                return Err(AppError::bad_input(
+                    "id",
+                    "give exactly one of id, articleNumber or gtin",
+                )
+                .into());
             }
             None => service::sku_by_code(db, article_number.as_deref(), gtin.as_deref()).await?,
         };
         let key = article_number.or(gtin).unwrap_or_else(|| "given id".into());
-        Ok(found.ok_or_else(|| AppError::not_found("abutment SKU", key))?.into())
+        Ok(found
+            .ok_or_else(|| AppError::not_found("abutment SKU", key))?
+            .into())
     }
 
     /// Implant systems whose name or maker's name contains `search`
     /// (case-insensitive), optionally of one maker or connection type.
-    #[graphql(complexity = "2 + first.unwrap_or(50).max(0) as usize * child_complexity")]
+    #[graphql(complexity = "2 + first.unwrap_or(50).clamp(0, 500) as usize * child_complexity")]
     async fn implant_systems(
         &self,
         ctx: &Context<'_>,
@@ -489,7 +543,12 @@ impl CatalogQuery {
             &page,
         )
         .await?;
-        Ok(ImplantSystemConnection::build(&page, rows, total, ImplantSystem))
+        Ok(ImplantSystemConnection::build(
+            &page,
+            rows,
+            total,
+            ImplantSystem,
+        ))
     }
 
     /// One implant system by global id, or by name (plus maker when ambiguous).
@@ -505,7 +564,9 @@ impl CatalogQuery {
             (Some(id), None) => service::system(db, ids::decode(&id, "ImplantSystem", "id")?)
                 .await?
                 .ok_or_else(|| AppError::not_found("implant system", id.to_string()))?,
-            (None, Some(name)) => service::system_by_name(db, manufacturer.as_deref(), &name).await?,
+            (None, Some(name)) => {
+                service::system_by_name(db, manufacturer.as_deref(), &name).await?
+            }
             _ => return Err(AppError::bad_input("name", "give exactly one of id or name").into()),
         };
         Ok(m.into())
@@ -522,7 +583,9 @@ impl CatalogQuery {
     ) -> async_graphql::Result<Platform> {
         let db = db(ctx)?;
         let r = PlatformRef {
-            id: id.map(|id| ids::decode(&id, "Platform", "id")).transpose()?,
+            id: id
+                .map(|id| ids::decode(&id, "Platform", "id"))
+                .transpose()?,
             manufacturer,
             system,
             platform: name,
@@ -531,7 +594,7 @@ impl CatalogQuery {
     }
 
     /// Implant makers by name.
-    #[graphql(complexity = "2 + first.unwrap_or(50).max(0) as usize * child_complexity")]
+    #[graphql(complexity = "2 + first.unwrap_or(50).clamp(0, 500) as usize * child_complexity")]
     async fn manufacturers(
         &self,
         ctx: &Context<'_>,
@@ -541,7 +604,12 @@ impl CatalogQuery {
         let db = db(ctx)?;
         let page = PageRequest::from_ctx(ctx, first, after.as_deref())?;
         let (rows, total) = service::list_manufacturers(db, &page).await?;
-        Ok(ManufacturerConnection::build(&page, rows, total, Manufacturer))
+        Ok(ManufacturerConnection::build(
+            &page,
+            rows,
+            total,
+            Manufacturer,
+        ))
     }
 }
 
@@ -621,7 +689,7 @@ impl CatalogMutation {
     async fn import_catalog_csv(
         &self,
         ctx: &Context<'_>,
-        input: ImportCatalogCsvInput,
+        #[graphql(desc = "The file and how to import it.")] input: ImportCatalogCsvInput,
     ) -> async_graphql::Result<ImportCatalogCsvPayload> {
         let db = db(ctx)?;
         let file = input
@@ -652,7 +720,7 @@ impl CatalogMutation {
     async fn upsert_abutment_sku(
         &self,
         ctx: &Context<'_>,
-        input: UpsertAbutmentSkuInput,
+        #[graphql(desc = "The SKU's values.")] input: UpsertAbutmentSkuInput,
     ) -> async_graphql::Result<UpsertAbutmentSkuPayload> {
         let db = db(ctx)?;
         let input = SkuInput {
@@ -661,10 +729,10 @@ impl CatalogMutation {
             name: input.name,
             abutment_type: input.abutment_type,
             material: input.material,
-            gingival_height_mm: input.gingival_height_mm,
-            angulation_deg: input.angulation_deg,
-            post_height_mm: input.post_height_mm,
-            diameter_mm: input.diameter_mm,
+            gingival_height_mm: input.gingival_height_mm.0,
+            angulation_deg: input.angulation_deg.0,
+            post_height_mm: input.post_height_mm.map(|d| d.0),
+            diameter_mm: input.diameter_mm.map(|d| d.0),
             engaging: input.engaging,
             sterile: input.sterile,
             shelf_life_months: input.shelf_life_months,

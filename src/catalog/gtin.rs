@@ -26,7 +26,10 @@ pub fn normalize(text: &str) -> Result<String, String> {
         return Err(format!("`{t}` must contain digits only"));
     }
     if ![8, 12, 13, 14].contains(&t.len()) {
-        return Err(format!("`{t}` has {} digits; a GTIN has 8, 12, 13 or 14", t.len()));
+        return Err(format!(
+            "`{t}` has {} digits; a GTIN has 8, 12, 13 or 14",
+            t.len()
+        ));
     }
     let padded = format!("{t:0>14}");
     let digits: Vec<u8> = padded.bytes().map(|b| b - b'0').collect();

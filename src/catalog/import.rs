@@ -10,11 +10,13 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::Utc;
-use entity::{abutment_sku, enums::ConnectionType, implant_system, manufacturer, platform, sku_platform};
+use entity::{
+    abutment_sku, enums::ConnectionType, implant_system, manufacturer, platform, sku_platform,
+};
 use rust_decimal::Decimal;
 use sea_orm::{
-    ActiveEnum, ActiveModelTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, Iterable,
-    Set, TransactionTrait,
+    ActiveEnum, ActiveModelTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    Iterable, Set, TransactionTrait,
 };
 
 use super::{
@@ -77,10 +79,21 @@ impl ImportKind {
                     "engaging",
                     "sterile",
                 ],
-                &["post_height_mm", "diameter_mm", "shelf_life_months", "status"],
+                &[
+                    "post_height_mm",
+                    "diameter_mm",
+                    "shelf_life_months",
+                    "status",
+                ],
             ),
             ImportKind::Compatibility => (
-                &["article_number", "manufacturer", "system", "platform", "source"],
+                &[
+                    "article_number",
+                    "manufacturer",
+                    "system",
+                    "platform",
+                    "source",
+                ],
                 &["notes"],
             ),
         }
@@ -120,7 +133,11 @@ pub struct RowError {
 impl std::fmt::Display for RowError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.column {
-            Some(c) => write!(f, "{} line {}, column {}: {}", self.file, self.line, c, self.message),
+            Some(c) => write!(
+                f,
+                "{} line {}, column {}: {}",
+                self.file, self.line, c, self.message
+            ),
             None => write!(f, "{} line {}: {}", self.file, self.line, self.message),
         }
     }
@@ -230,14 +247,23 @@ fn read_table(kind: ImportKind, file: &str, data: &[u8]) -> Result<Table, Import
                 format!(
                     "unknown column; {} expects {}",
                     kind.file_name(),
-                    required.iter().chain(optional).copied().collect::<Vec<_>>().join(",")
+                    required
+                        .iter()
+                        .chain(optional)
+                        .copied()
+                        .collect::<Vec<_>>()
+                        .join(",")
                 ),
             )),
         }
     }
     for c in required {
         if !columns.contains_key(c) {
-            errors.push(err(1, Some(c), "required column is missing from the header".into()));
+            errors.push(err(
+                1,
+                Some(c),
+                "required column is missing from the header".into(),
+            ));
         }
     }
     if !errors.is_empty() {
@@ -330,6 +356,24 @@ impl Cells<'_> {
         self.decimal(column)
     }
 
+    /// Checks a parsed length or angle against its limits, reporting the cell.
+    fn in_range(
+        &mut self,
+        column: &str,
+        unit: &str,
+        v: Option<Decimal>,
+        (lo, hi): (Decimal, Decimal),
+    ) -> Option<Decimal> {
+        let v = v?;
+        match units::to_milli(v, column, unit, lo, hi) {
+            Ok(_) => Some(v),
+            Err(e) => {
+                self.fail(column, message_of(e));
+                None
+            }
+        }
+    }
+
     fn int(&mut self, column: &str, lo: i32, hi: i32) -> Option<i32> {
         let text = self.opt(column)?.to_owned();
         match text.parse::<i32>() {
@@ -394,7 +438,10 @@ where
         format!(
             "`{}` is not one of {}",
             text.trim(),
-            E::iter().map(|e| e.to_value()).collect::<Vec<_>>().join(", ")
+            E::iter()
+                .map(|e| e.to_value())
+                .collect::<Vec<_>>()
+                .join(", ")
         )
     })
 }
@@ -621,7 +668,11 @@ async fn import_platforms(
         rows.iter().map(|(l, r)| {
             (
                 *l,
-                (name_key(&r.manufacturer), name_key(&r.system), name_key(&r.platform)),
+                (
+                    name_key(&r.manufacturer),
+                    name_key(&r.system),
+                    name_key(&r.platform),
+                ),
             )
         }),
         "platform",
@@ -722,10 +773,30 @@ async fn import_skus(
         let name = c.req("name");
         let abutment_type = c.enumeration("type", None);
         let material = c.enumeration("material", None);
+        // Range checks here too, so a row with several bad cells reports them all.
         let gingival = c.req_decimal("gingival_height_mm");
+        let gingival = c.in_range(
+            "gingival_height_mm",
+            "mm",
+            gingival,
+            units::limits::gingival(),
+        );
         let angulation = c.req_decimal("angulation_deg");
+        let angulation = c.in_range(
+            "angulation_deg",
+            "°",
+            angulation,
+            units::limits::angulation(),
+        );
         let post = c.decimal("post_height_mm");
+        let post = c.in_range("post_height_mm", "mm", post, units::limits::post_height());
         let diameter = c.decimal("diameter_mm");
+        let diameter = c.in_range("diameter_mm", "mm", diameter, units::limits::diameter());
+        if let Some(g) = c.opt("gtin").map(str::to_owned)
+            && let Err(m) = super::gtin::normalize(&g)
+        {
+            c.fail("gtin", m);
+        }
         let engaging = c.boolean("engaging");
         let sterile = c.boolean("sterile");
         let shelf = c.int("shelf_life_months", i32::MIN, i32::MAX);
@@ -771,7 +842,12 @@ async fn import_skus(
         "article_number",
         &mut errors,
     );
-    check_unique(table, values.iter().map(|(l, v)| (*l, v.gtin.clone())), "gtin", &mut errors);
+    check_unique(
+        table,
+        values.iter().map(|(l, v)| (*l, v.gtin.clone())),
+        "gtin",
+        &mut errors,
+    );
 
     let existing: HashMap<String, abutment_sku::Model> = abutment_sku::Entity::find()
         .all(db)
@@ -818,7 +894,10 @@ async fn import_skus(
 }
 
 /// Inserts rows in batches of [`BATCH`].
-pub(crate) async fn insert_batched<E, A>(db: &impl ConnectionTrait, rows: Vec<A>) -> Result<(), DbErr>
+pub(crate) async fn insert_batched<E, A>(
+    db: &impl ConnectionTrait,
+    rows: Vec<A>,
+) -> Result<(), DbErr>
 where
     E: EntityTrait,
     A: ActiveModelTrait<Entity = E>,
@@ -879,17 +958,32 @@ async fn import_compatibility(
     for (line, (a, m, s, p, source, notes)) in rows {
         let sku = skus.get(&a).copied();
         if sku.is_none() {
-            fail(&mut errors, line, "article_number", format!("unknown SKU `{a}`; import it in skus.csv first"));
+            fail(
+                &mut errors,
+                line,
+                "article_number",
+                format!("unknown SKU `{a}`; import it in skus.csv first"),
+            );
         }
         let platform = match systems.get(&(name_key(&m), name_key(&s))) {
             None => {
-                fail(&mut errors, line, "system", format!("unknown implant system `{s}` of `{m}`"));
+                fail(
+                    &mut errors,
+                    line,
+                    "system",
+                    format!("unknown implant system `{s}` of `{m}`"),
+                );
                 None
             }
             Some(sys) => {
                 let pid = platforms.get(&(sys.id, name_key(&p))).copied();
                 if pid.is_none() {
-                    fail(&mut errors, line, "platform", format!("unknown platform `{p}` of {}", sys.name));
+                    fail(
+                        &mut errors,
+                        line,
+                        "platform",
+                        format!("unknown platform `{p}` of {}", sys.name),
+                    );
                 }
                 pid
             }
@@ -908,7 +1002,9 @@ async fn import_compatibility(
     }
     check_unique(
         table,
-        resolved.iter().map(|(l, r)| (*l, (r.sku_id, r.platform_id))),
+        resolved
+            .iter()
+            .map(|(l, r)| (*l, (r.sku_id, r.platform_id))),
         "platform",
         &mut errors,
     );
@@ -981,8 +1077,16 @@ mod tests {
             panic!("expected header errors");
         };
         let text: Vec<String> = errs.iter().map(ToString::to_string).collect();
-        assert!(text.iter().any(|t| t.contains("column sistem: unknown column")), "{text:?}");
-        assert!(text.iter().any(|t| t.contains("column system: required column")), "{text:?}");
+        assert!(
+            text.iter()
+                .any(|t| t.contains("column sistem: unknown column")),
+            "{text:?}"
+        );
+        assert!(
+            text.iter()
+                .any(|t| t.contains("column system: required column")),
+            "{text:?}"
+        );
     }
 
     #[test]
@@ -993,6 +1097,9 @@ mod tests {
             column: Some("gtin".into()),
             message: "check digit should be 3".into(),
         };
-        assert_eq!(e.to_string(), "skus.csv line 42, column gtin: check digit should be 3");
+        assert_eq!(
+            e.to_string(),
+            "skus.csv line 42, column gtin: check digit should be 3"
+        );
     }
 }

@@ -5,8 +5,9 @@
 
 use chrono::Utc;
 use entity::{
-    abutment_sku, implant_system, manufacturer, platform, sku_platform,
+    abutment_sku,
     enums::{AbutmentType, Material, SkuStatus},
+    implant_system, manufacturer, platform, sku_platform,
 };
 use rust_decimal::Decimal;
 use sea_orm::{
@@ -21,12 +22,18 @@ use crate::{
 };
 
 /// A manufacturer by row id.
-pub async fn manufacturer(db: &impl ConnectionTrait, id: i64) -> AppResult<Option<manufacturer::Model>> {
+pub async fn manufacturer(
+    db: &impl ConnectionTrait,
+    id: i64,
+) -> AppResult<Option<manufacturer::Model>> {
     Ok(manufacturer::Entity::find_by_id(id).one(db).await?)
 }
 
 /// An implant system by row id.
-pub async fn system(db: &impl ConnectionTrait, id: i64) -> AppResult<Option<implant_system::Model>> {
+pub async fn system(
+    db: &impl ConnectionTrait,
+    id: i64,
+) -> AppResult<Option<implant_system::Model>> {
     Ok(implant_system::Entity::find_by_id(id).one(db).await?)
 }
 
@@ -87,7 +94,9 @@ pub async fn system_by_name(
         1 => Ok(found.remove(0)),
         _ => Err(AppError::bad_input(
             "manufacturer",
-            format!("several manufacturers have a system named `{system_name}`; name the manufacturer"),
+            format!(
+                "several manufacturers have a system named `{system_name}`; name the manufacturer"
+            ),
         )),
     }
 }
@@ -106,7 +115,10 @@ pub struct PlatformRef {
 }
 
 /// Resolves a platform reference; unknown names are `NOT_FOUND` naming them.
-pub async fn resolve_platform(db: &impl ConnectionTrait, r: &PlatformRef) -> AppResult<platform::Model> {
+pub async fn resolve_platform(
+    db: &impl ConnectionTrait,
+    r: &PlatformRef,
+) -> AppResult<platform::Model> {
     if let Some(id) = r.id {
         return platform(db, id)
             .await?
@@ -165,8 +177,20 @@ impl SkuFilter {
         }
         let (glo, ghi) = units::limits::gingival();
         let (alo, ahi) = units::limits::angulation();
-        let g_min = opt_milli(self.gingival_height_min, "filter.gingivalHeightMin", "mm", glo, ghi)?;
-        let g_max = opt_milli(self.gingival_height_max, "filter.gingivalHeightMax", "mm", glo, ghi)?;
+        let g_min = opt_milli(
+            self.gingival_height_min,
+            "filter.gingivalHeightMin",
+            "mm",
+            glo,
+            ghi,
+        )?;
+        let g_max = opt_milli(
+            self.gingival_height_max,
+            "filter.gingivalHeightMax",
+            "mm",
+            glo,
+            ghi,
+        )?;
         let a_eq = opt_milli(self.angulation, "filter.angulation", "°", alo, ahi)?;
         let a_min = opt_milli(self.angulation_min, "filter.angulationMin", "°", alo, ahi)?;
         let a_max = opt_milli(self.angulation_max, "filter.angulationMax", "°", alo, ahi)?;
@@ -181,7 +205,10 @@ impl SkuFilter {
         if let (Some(lo), Some(hi)) = (a_min, a_max)
             && lo > hi
         {
-            return Err(AppError::bad_input("filter.angulationMax", "must not be below angulationMin"));
+            return Err(AppError::bad_input(
+                "filter.angulationMax",
+                "must not be below angulationMin",
+            ));
         }
         if let Some(v) = g_min {
             c = c.add(abutment_sku::Column::GingivalHeightUm.gte(v));
@@ -204,26 +231,48 @@ impl SkuFilter {
         if !self.include_discontinued {
             c = c.add(abutment_sku::Column::Status.eq(SkuStatus::Active));
         }
-        if let Some(s) = self.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        if let Some(s) = self
+            .search
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             let pattern = format!("%{}%", s.to_lowercase().replace(['%', '_'], ""));
             c = c.add(
                 Condition::any()
-                    .add(sea_orm::sea_query::Expr::expr(sea_orm::sea_query::Func::lower(
-                        sea_orm::sea_query::Expr::col((abutment_sku::Entity, abutment_sku::Column::ArticleNumber)),
-                    ))
-                    .like(pattern.clone()))
-                    .add(sea_orm::sea_query::Expr::expr(sea_orm::sea_query::Func::lower(
-                        sea_orm::sea_query::Expr::col((abutment_sku::Entity, abutment_sku::Column::Name)),
-                    ))
-                    .like(pattern)),
+                    .add(
+                        sea_orm::sea_query::Expr::expr(sea_orm::sea_query::Func::lower(
+                            sea_orm::sea_query::Expr::col((
+                                abutment_sku::Entity,
+                                abutment_sku::Column::ArticleNumber,
+                            )),
+                        ))
+                        .like(pattern.clone()),
+                    )
+                    .add(
+                        sea_orm::sea_query::Expr::expr(sea_orm::sea_query::Func::lower(
+                            sea_orm::sea_query::Expr::col((
+                                abutment_sku::Entity,
+                                abutment_sku::Column::Name,
+                            )),
+                        ))
+                        .like(pattern),
+                    ),
             );
         }
         Ok(c)
     }
 }
 
-fn opt_milli(v: Option<Decimal>, field: &str, unit: &str, lo: Decimal, hi: Decimal) -> AppResult<Option<i32>> {
-    v.map(|v| units::to_milli(v, field, unit, lo, hi)).transpose()
+fn opt_milli(
+    v: Option<Decimal>,
+    field: &str,
+    unit: &str,
+    lo: Decimal,
+    hi: Decimal,
+) -> AppResult<Option<i32>> {
+    v.map(|v| units::to_milli(v, field, unit, lo, hi))
+        .transpose()
 }
 
 /// The catalogue's sort: type, gingival height, angulation, engaging parts
@@ -247,7 +296,10 @@ pub async fn compatible_skus(
 ) -> AppResult<(Vec<(abutment_sku::Model, sku_platform::Model)>, u64)> {
     let cond = filter.condition()?;
     let base = abutment_sku::Entity::find()
-        .join(JoinType::InnerJoin, abutment_sku::Relation::SkuPlatform.def())
+        .join(
+            JoinType::InnerJoin,
+            abutment_sku::Relation::SkuPlatform.def(),
+        )
         .filter(sku_platform::Column::PlatformId.eq(platform_id))
         .filter(cond);
     let total = base.clone().count(db).await?;
@@ -292,8 +344,10 @@ pub async fn list_systems(
     connection: Option<entity::enums::ConnectionType>,
     page: &PageRequest,
 ) -> AppResult<(Vec<implant_system::Model>, u64)> {
-    let mut q = implant_system::Entity::find()
-        .join(JoinType::InnerJoin, implant_system::Relation::Manufacturer.def());
+    let mut q = implant_system::Entity::find().join(
+        JoinType::InnerJoin,
+        implant_system::Relation::Manufacturer.def(),
+    );
     if let Some(s) = search.map(name_key).filter(|s| !s.is_empty()) {
         let pattern = format!("%{}%", s.replace(['%', '_'], ""));
         q = q.filter(
@@ -381,7 +435,10 @@ impl SkuInput {
         let f = |n: &str| format!("{prefix}{n}");
         let article_number = self.article_number.trim().to_owned();
         if article_number.is_empty() || article_number.len() > 40 {
-            errs.push(AppError::bad_input(f("articleNumber"), "must be 1–40 characters"));
+            errs.push(AppError::bad_input(
+                f("articleNumber"),
+                "must be 1–40 characters",
+            ));
         }
         let gtin = gtin::normalize(&self.gtin).unwrap_or_else(|m| {
             errs.push(AppError::bad_input(f("gtin"), m));
@@ -397,8 +454,18 @@ impl SkuInput {
                 0
             })
         };
-        let gingival_height_um = milli(self.gingival_height_mm, "gingivalHeight", "mm", units::limits::gingival());
-        let angulation_mdeg = milli(self.angulation_deg, "angulation", "°", units::limits::angulation());
+        let gingival_height_um = milli(
+            self.gingival_height_mm,
+            "gingivalHeight",
+            "mm",
+            units::limits::gingival(),
+        );
+        let angulation_mdeg = milli(
+            self.angulation_deg,
+            "angulation",
+            "°",
+            units::limits::angulation(),
+        );
         let post_height_um = self
             .post_height_mm
             .map(|v| milli(v, "postHeight", "mm", units::limits::post_height()));
@@ -417,7 +484,10 @@ impl SkuInput {
             _ => {}
         }
         if self.abutment_type == AbutmentType::Angled && angulation_mdeg == 0 {
-            errs.push(AppError::bad_input(f("angulation"), "an ANGLED abutment needs an angulation above 0°"));
+            errs.push(AppError::bad_input(
+                f("angulation"),
+                "an ANGLED abutment needs an angulation above 0°",
+            ));
         }
         if !errs.is_empty() {
             return Err(errs);
@@ -531,6 +601,9 @@ pub async fn upsert_sku(
             values.apply(&mut am);
             Ok((am.update(db).await.map_err(one)?, UpsertOutcome::Updated))
         }
-        None => Ok((values.into_new().insert(db).await.map_err(one)?, UpsertOutcome::Created)),
+        None => Ok((
+            values.into_new().insert(db).await.map_err(one)?,
+            UpsertOutcome::Created,
+        )),
     }
 }

@@ -49,7 +49,10 @@ fn set(e: &mut ServerError, key: &str, value: &str) {
 
 /// Puts one error into its public shape (see the module doc).
 pub fn shape(e: &mut ServerError) {
-    if e.extensions.as_ref().is_some_and(|x| x.get("code").is_some()) {
+    if e.extensions
+        .as_ref()
+        .is_some_and(|x| x.get("code").is_some())
+    {
         return;
     }
     if let Some(app) = e.source::<AppError>() {
@@ -116,7 +119,10 @@ mod tests {
     fn errors_of_graphql_itself_are_classified() {
         let e = shaped(async_graphql::Error::new("Unknown field"), false);
         assert_eq!(code(&e), "\"GRAPHQL_VALIDATION_FAILED\"");
-        let e = shaped(async_graphql::Error::new("Failed to parse \"Decimal\""), true);
+        let e = shaped(
+            async_graphql::Error::new("Failed to parse \"Decimal\""),
+            true,
+        );
         assert_eq!(code(&e), "\"BAD_USER_INPUT\"");
     }
 }

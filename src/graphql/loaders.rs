@@ -1,15 +1,18 @@
 //! DataLoaders: every relation reached from a list is batched into one query
 //! per level, so the number of SQL statements does not grow with page size.
 //!
-//! Loaders are registered on the schema without a cache: they batch within a
-//! request but never serve stale rows across requests.
+//! Loaders are made per request (see [`super::batch`]): they batch within a
+//! request, with no time window, and never serve rows across requests.
 
-use std::{collections::HashMap, marker::PhantomData, sync::Arc};
+use std::{collections::HashMap, marker::PhantomData, sync::Arc, time::Duration};
 
-use async_graphql::dataloader::{DataLoader, Loader};
-use sea_orm::{
-    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, Select,
+use async_graphql::{
+    Request,
+    dataloader::{DataLoader, Loader},
 };
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Select};
+
+use super::batch::BatchQueue;
 
 /// A table whose rows are loaded by their `i64` id.
 pub trait ById: EntityTrait {
@@ -77,7 +80,7 @@ where
 }
 
 /// Builds the loader for rows of `E` by id.
-pub fn by_id<E: ById>(db: &DatabaseConnection) -> DataLoader<ByIdLoader<E>>
+pub fn by_id<E: ById>(db: &DatabaseConnection, queue: &BatchQueue) -> DataLoader<ByIdLoader<E>>
 where
     E::Model: Sync,
 {
@@ -86,12 +89,17 @@ where
             db: db.clone(),
             _e: PhantomData,
         },
-        tokio::spawn,
+        queue.spawner(),
     )
+    .delay(Duration::ZERO)
+    .max_batch_size(MAX_BATCH)
 }
 
 /// Builds the loader for children of `E` by parent id.
-pub fn by_parent<E: ByParent>(db: &DatabaseConnection) -> DataLoader<ByParentLoader<E>>
+pub fn by_parent<E: ByParent>(
+    db: &DatabaseConnection,
+    queue: &BatchQueue,
+) -> DataLoader<ByParentLoader<E>>
 where
     E::Model: Sync,
 {
@@ -100,9 +108,15 @@ where
             db: db.clone(),
             _e: PhantomData,
         },
-        tokio::spawn,
+        queue.spawner(),
     )
+    .delay(Duration::ZERO)
+    .max_batch_size(MAX_BATCH)
 }
+
+/// Keys per batch query: above the largest page, under both stores'
+/// bind-parameter limits.
+const MAX_BATCH: usize = 5_000;
 
 /// Implements [`ById`] for an entity with an `id` column.
 #[macro_export]
@@ -131,15 +145,7 @@ pub fn required<T>(v: Option<T>, what: &str, id: i64) -> async_graphql::Result<T
     })
 }
 
-/// Registers the loaders of every domain on the schema builder.
-pub fn register<Q, M, S>(
-    builder: async_graphql::SchemaBuilder<Q, M, S>,
-    db: &DatabaseConnection,
-) -> async_graphql::SchemaBuilder<Q, M, S> {
-    crate::catalog::graphql::register_loaders(builder, db)
-}
-
-/// Orders children by their id.
-pub fn by_id_order<E: EntityTrait>(q: Select<E>, col: E::Column) -> Select<E> {
-    q.order_by_asc(col)
+/// Attaches the loaders of every domain to a request.
+pub fn attach(request: Request, db: &DatabaseConnection, queue: &BatchQueue) -> Request {
+    crate::catalog::graphql::attach_loaders(request, db, queue)
 }

@@ -1,16 +1,20 @@
 //! The GraphQL API: root query and mutation merged from the domains, global
 //! ids, pagination and DataLoaders.
 
+pub mod batch;
 pub mod errors;
 pub mod ids;
 pub mod loaders;
 pub mod node;
 pub mod pagination;
+pub mod scalars;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
 
 use crate::{catalog, config::ApiLimits};
+
+pub use batch::execute;
 
 /// Every query of the API.
 #[derive(MergedObject, Default)]
@@ -38,12 +42,14 @@ pub fn schema(db: DatabaseConnection, limits: &ApiLimits) -> AppSchema {
         .limit_complexity(limits.max_complexity)
         .extension(errors::ErrorPolicy)
         .data(limits.clone());
-    loaders::register(b, &db).data(db).finish()
+    b.data(db).finish()
 }
 
 /// The schema in SDL, fields sorted, as committed in `schema.graphql`.
 pub fn sdl() -> String {
-    let opts = async_graphql::SDLExportOptions::new().sorted_fields().sorted_enum_items();
+    let opts = async_graphql::SDLExportOptions::new()
+        .sorted_fields()
+        .sorted_enum_items();
     builder().finish().sdl_with_options(opts)
 }
 

@@ -1,0 +1,11 @@
+//! Integration tests through the GraphQL schema (and a few over real HTTP and
+//! the CLI), each on a fresh database: SQLite by default, PostgreSQL when
+//! `TEST_DATABASE_URL` is set.
+
+mod catalog;
+mod cli;
+mod http;
+mod import;
+mod n_plus_one;
+mod schema;
+mod support;

@@ -1,0 +1,33 @@
+//! N+1 is a bug: a list with nested relations costs the same number of SQL
+//! statements whatever its length.
+
+use serde_json::json;
+
+use crate::support::TestApp;
+
+const NESTED: &str = r#"query($n: Int) {
+  abutmentSkus(first: $n, filter: {includeDiscontinued: true}) {
+    edges { node { articleNumber
+      fits { source platform { name diameterMm system { name connection manufacturer { name }
+             platforms { name } } } sku { articleNumber } } } }
+  }
+}"#;
+
+async fn statements_for(app: &TestApp, n: usize) -> usize {
+    let before = app.statements();
+    let d = app.data(NESTED, json!({"n": n})).await;
+    assert_eq!(d["abutmentSkus"]["edges"].as_array().unwrap().len(), n);
+    app.statements() - before
+}
+
+#[tokio::test]
+async fn a_nested_list_issues_the_same_statements_for_5_and_500_results() {
+    let app = TestApp::new().await;
+    let five = statements_for(&app, 5).await;
+    let five_hundred = statements_for(&app, 500).await;
+    assert_eq!(
+        five, five_hundred,
+        "statement count grew with the result size"
+    );
+    assert!(five <= 10, "{five} statements for one nested list");
+}
