@@ -11,7 +11,7 @@ use entity::{
 use rand::{Rng, SeedableRng, rngs::StdRng, seq::IndexedRandom};
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait, Iterable, QueryOrder, QuerySelect, Set};
 
-use crate::catalog::{gtin, import::insert_batched};
+use crate::catalog::{gtin, import::insert_batched, service::set_fit_keys};
 
 /// Size of a synthetic catalogue.
 #[derive(Debug, Clone, Copy)]
@@ -160,25 +160,33 @@ pub async fn generate_catalogue(
         })
         .collect();
     insert_batched::<abutment_sku::Entity, _>(db, skus).await?;
-    let sku_ids = ids_of::<abutment_sku::Entity>(db, abutment_sku::Column::Id).await?;
+    // Ids come back in insertion order on a fresh table; the fit rows copy
+    // each SKU's keys, so read the SKUs back in that order.
+    let sku_rows = abutment_sku::Entity::find()
+        .order_by_asc(abutment_sku::Column::Id)
+        .all(db)
+        .await?;
+    let sku_ids: Vec<i64> = sku_rows.iter().map(|s| s.id).collect();
 
     // Each SKU fits `per` distinct platforms; the remainder is spread one
     // extra over the first SKUs.
     let per = spec.fits / sku_ids.len().max(1);
     let extra = spec.fits % sku_ids.len().max(1);
     let mut fits = Vec::with_capacity(spec.fits);
-    for (i, sku_id) in sku_ids.iter().enumerate() {
+    for (i, sku) in sku_rows.iter().enumerate() {
         let n = (per + usize::from(i < extra)).min(platform_ids.len());
         for pid in platform_ids.choose_multiple(&mut rng, n) {
-            fits.push(sku_platform::ActiveModel {
-                sku_id: Set(*sku_id),
+            let mut am = sku_platform::ActiveModel {
+                sku_id: Set(sku.id),
                 platform_id: Set(*pid),
                 source: Set("MANUFACTURER_SPEC".into()),
                 notes: Set(None),
                 created_at: Set(now),
                 updated_at: Set(now),
                 ..Default::default()
-            });
+            };
+            set_fit_keys(&mut am, sku);
+            fits.push(am);
         }
         if fits.len() >= 20_000 {
             insert_batched::<sku_platform::Entity, _>(db, std::mem::take(&mut fits)).await?;

@@ -1,6 +1,9 @@
 //! Compatibility: SKU fits platform. A third-party SKU can fit another
 //! maker's system, so fit is a relation, not a property of the SKU.
+//! The `sku_*` columns copy the SKU's sort and filter keys so the lookup is
+//! one index range; the catalogue service keeps them in step.
 
+use crate::enums::{AbutmentType, SkuStatus};
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -13,6 +16,18 @@ pub struct Model {
     /// Where the fit claim comes from (MANUFACTURER_SPEC, FIT_TEST …).
     pub source: String,
     pub notes: Option<String>,
+    /// Copy of the SKU's status (for the lookup index).
+    pub sku_status: SkuStatus,
+    /// Copy of the SKU's type.
+    pub sku_type: AbutmentType,
+    /// Copy of the SKU's gingival height, µm.
+    pub sku_gingival_height_um: i32,
+    /// Copy of the SKU's angulation, m°.
+    pub sku_angulation_mdeg: i32,
+    /// Copy of the SKU's engaging flag.
+    pub sku_engaging: bool,
+    /// Copy of the SKU's article number.
+    pub sku_article_number: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

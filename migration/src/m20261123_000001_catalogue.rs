@@ -69,6 +69,12 @@ enum SkuPlatform {
     PlatformId,
     Source,
     Notes,
+    SkuStatus,
+    SkuType,
+    SkuGingivalHeightUm,
+    SkuAngulationMdeg,
+    SkuEngaging,
+    SkuArticleNumber,
 }
 
 /// A text column compared byte-wise on every store: PostgreSQL's default
@@ -224,6 +230,16 @@ impl MigrationTrait for Migration {
                     .col(big_integer(SkuPlatform::PlatformId))
                     .col(string(SkuPlatform::Source))
                     .col(text_null(SkuPlatform::Notes))
+                    // Copies of the SKU's sort and filter keys, kept in step by
+                    // the catalogue service: the lookup "first 50 SKUs fitting a
+                    // platform, in catalogue order" then reads one index range
+                    // and stops after 50, instead of sorting every fitting SKU.
+                    .col(sort_text(SkuPlatform::SkuStatus, be))
+                    .col(sort_text(SkuPlatform::SkuType, be))
+                    .col(integer(SkuPlatform::SkuGingivalHeightUm))
+                    .col(integer(SkuPlatform::SkuAngulationMdeg))
+                    .col(boolean(SkuPlatform::SkuEngaging))
+                    .col(sort_text(SkuPlatform::SkuArticleNumber, be))
                     .foreign_key(
                         ForeignKey::create()
                             .from(SkuPlatform::Table, SkuPlatform::SkuId)
@@ -247,6 +263,20 @@ impl MigrationTrait for Migration {
                 .col(SkuPlatform::PlatformId)
                 .col(SkuPlatform::SkuId)
                 .unique()
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("ix_sku_platform_lookup")
+                .table(SkuPlatform::Table)
+                .col(SkuPlatform::PlatformId)
+                .col(SkuPlatform::SkuStatus)
+                .col(SkuPlatform::SkuType)
+                .col(SkuPlatform::SkuGingivalHeightUm)
+                .col(SkuPlatform::SkuAngulationMdeg)
+                .col((SkuPlatform::SkuEngaging, IndexOrder::Desc))
+                .col(SkuPlatform::SkuArticleNumber)
                 .to_owned(),
         )
         .await?;

@@ -2,7 +2,8 @@
 //! context, call one service function, convert the error.
 
 use async_graphql::{
-    ComplexObject, Context, ID, InputObject, Object, SimpleObject, dataloader::DataLoader,
+    ComplexObject, Context, ID, InputObject, Object, SimpleObject,
+    dataloader::{DataLoader, HashMapCache},
 };
 use entity::{
     abutment_sku,
@@ -78,7 +79,7 @@ async fn load_one<E: ById>(
 where
     E::Model: Sync,
 {
-    let loader = ctx.data::<DataLoader<ByIdLoader<E>>>()?;
+    let loader = ctx.data::<DataLoader<ByIdLoader<E>, HashMapCache>>()?;
     required(loader.load_one(id).await.map_err(loader_error)?, what, id)
 }
 
@@ -454,6 +455,10 @@ impl CatalogQuery {
             platform,
         };
         let p = service::resolve_platform(db, &r).await?;
+        // Every edge's fit points at this platform: hand it to the loader.
+        ctx.data::<DataLoader<ByIdLoader<platform::Entity>, HashMapCache>>()?
+            .feed_one(p.id, p.clone())
+            .await;
         let filter: SkuFilter = filter.map(Into::into).unwrap_or_default();
         let (rows, total_count) = service::compatible_skus(db, p.id, &filter, &page).await?;
         let (items, page_info) = page.finish(rows);

@@ -880,7 +880,8 @@ async fn import_skus(
             Some(m) => {
                 let mut am: abutment_sku::ActiveModel = m.clone().into();
                 v.apply(&mut am);
-                am.update(db).await?;
+                let m = am.update(db).await?;
+                super::service::sync_fit_keys(db, &m).await?;
                 report.updated += 1;
             }
             None => {
@@ -911,6 +912,7 @@ where
 }
 
 struct CompatRow {
+    sku: abutment_sku::Model,
     sku_id: i64,
     platform_id: i64,
     source: String,
@@ -932,11 +934,11 @@ async fn import_compatibility(
         let notes = c.opt("notes").map(str::to_owned);
         Some((a?, m?, s?, p?, src?.to_uppercase(), notes))
     })?;
-    let skus: HashMap<String, i64> = abutment_sku::Entity::find()
+    let skus: HashMap<String, abutment_sku::Model> = abutment_sku::Entity::find()
         .all(db)
         .await?
         .into_iter()
-        .map(|m| (m.article_number, m.id))
+        .map(|m| (m.article_number.clone(), m))
         .collect();
     let systems = system_index(db).await?;
     let platforms: HashMap<(i64, String), i64> = platform::Entity::find()
@@ -956,7 +958,7 @@ async fn import_compatibility(
         })
     };
     for (line, (a, m, s, p, source, notes)) in rows {
-        let sku = skus.get(&a).copied();
+        let sku = skus.get(&a).cloned();
         if sku.is_none() {
             fail(
                 &mut errors,
@@ -988,11 +990,12 @@ async fn import_compatibility(
                 pid
             }
         };
-        if let (Some(sku_id), Some(platform_id)) = (sku, platform) {
+        if let (Some(sku), Some(platform_id)) = (sku, platform) {
             resolved.push((
                 line,
                 CompatRow {
-                    sku_id,
+                    sku_id: sku.id,
+                    sku,
                     platform_id,
                     source,
                     notes,
@@ -1036,7 +1039,7 @@ async fn import_compatibility(
                 report.updated += 1;
             }
             None => {
-                new_rows.push(sku_platform::ActiveModel {
+                let mut am = sku_platform::ActiveModel {
                     sku_id: Set(r.sku_id),
                     platform_id: Set(r.platform_id),
                     source: Set(r.source),
@@ -1044,7 +1047,9 @@ async fn import_compatibility(
                     created_at: Set(now),
                     updated_at: Set(now),
                     ..Default::default()
-                });
+                };
+                super::service::set_fit_keys(&mut am, &r.sku);
+                new_rows.push(am);
                 report.created += 1;
             }
         }

@@ -165,15 +165,20 @@ pub struct SkuFilter {
 }
 
 impl SkuFilter {
-    /// The filter as a SQL condition on `abutment_sku`, or a `BAD_USER_INPUT`
-    /// naming the offending filter field.
-    pub fn condition(&self) -> AppResult<Condition> {
+    /// Conditions on the sort/filter keys (type, heights, angle, engaging,
+    /// status), against the given columns: the SKU's own, or their copies on
+    /// the fit rows. A bad value is `BAD_USER_INPUT` naming the filter field.
+    fn key_condition<C: ColumnTrait>(
+        &self,
+        status: C,
+        typ: C,
+        gingival: C,
+        angulation: C,
+        engaging: C,
+    ) -> AppResult<Condition> {
         let mut c = Condition::all();
         if !self.types.is_empty() {
-            c = c.add(abutment_sku::Column::AbutmentType.is_in(self.types.iter().copied()));
-        }
-        if !self.materials.is_empty() {
-            c = c.add(abutment_sku::Column::Material.is_in(self.materials.iter().copied()));
+            c = c.add(typ.is_in(self.types.iter().copied()));
         }
         let (glo, ghi) = units::limits::gingival();
         let (alo, ahi) = units::limits::angulation();
@@ -211,25 +216,37 @@ impl SkuFilter {
             ));
         }
         if let Some(v) = g_min {
-            c = c.add(abutment_sku::Column::GingivalHeightUm.gte(v));
+            c = c.add(gingival.gte(v));
         }
         if let Some(v) = g_max {
-            c = c.add(abutment_sku::Column::GingivalHeightUm.lte(v));
+            c = c.add(gingival.lte(v));
         }
         if let Some(v) = a_eq {
-            c = c.add(abutment_sku::Column::AngulationMdeg.eq(v));
+            c = c.add(angulation.eq(v));
         }
         if let Some(v) = a_min {
-            c = c.add(abutment_sku::Column::AngulationMdeg.gte(v));
+            c = c.add(angulation.gte(v));
         }
         if let Some(v) = a_max {
-            c = c.add(abutment_sku::Column::AngulationMdeg.lte(v));
+            c = c.add(angulation.lte(v));
         }
         if let Some(e) = self.engaging {
-            c = c.add(abutment_sku::Column::Engaging.eq(e));
+            c = c.add(engaging.eq(e));
         }
         if !self.include_discontinued {
-            c = c.add(abutment_sku::Column::Status.eq(SkuStatus::Active));
+            c = c.add(status.eq(SkuStatus::Active));
+        }
+        Ok(c)
+    }
+
+    /// Conditions only the SKU row can answer (material, text search); `None`
+    /// when the filter has none, so the lookup can skip the join.
+    fn sku_only_condition(&self) -> Option<Condition> {
+        let mut c = Condition::all();
+        let mut any = false;
+        if !self.materials.is_empty() {
+            c = c.add(abutment_sku::Column::Material.is_in(self.materials.iter().copied()));
+            any = true;
         }
         if let Some(s) = self
             .search
@@ -237,30 +254,47 @@ impl SkuFilter {
             .map(str::trim)
             .filter(|s| !s.is_empty())
         {
+            use sea_orm::sea_query::{Expr, Func};
             let pattern = format!("%{}%", s.to_lowercase().replace(['%', '_'], ""));
+            let lower = |col: abutment_sku::Column| {
+                Expr::expr(Func::lower(Expr::col((abutment_sku::Entity, col))))
+            };
             c = c.add(
                 Condition::any()
-                    .add(
-                        sea_orm::sea_query::Expr::expr(sea_orm::sea_query::Func::lower(
-                            sea_orm::sea_query::Expr::col((
-                                abutment_sku::Entity,
-                                abutment_sku::Column::ArticleNumber,
-                            )),
-                        ))
-                        .like(pattern.clone()),
-                    )
-                    .add(
-                        sea_orm::sea_query::Expr::expr(sea_orm::sea_query::Func::lower(
-                            sea_orm::sea_query::Expr::col((
-                                abutment_sku::Entity,
-                                abutment_sku::Column::Name,
-                            )),
-                        ))
-                        .like(pattern),
-                    ),
+                    .add(lower(abutment_sku::Column::ArticleNumber).like(pattern.clone()))
+                    .add(lower(abutment_sku::Column::Name).like(pattern)),
             );
+            any = true;
         }
-        Ok(c)
+        any.then_some(c)
+    }
+
+    /// The whole filter on `abutment_sku`.
+    pub fn condition(&self) -> AppResult<Condition> {
+        use abutment_sku::Column as S;
+        let keys = self.key_condition(
+            S::Status,
+            S::AbutmentType,
+            S::GingivalHeightUm,
+            S::AngulationMdeg,
+            S::Engaging,
+        )?;
+        Ok(match self.sku_only_condition() {
+            Some(c) => keys.add(c),
+            None => keys,
+        })
+    }
+
+    /// The key part of the filter on the fit rows' copies.
+    fn fit_condition(&self) -> AppResult<Condition> {
+        use sku_platform::Column as F;
+        self.key_condition(
+            F::SkuStatus,
+            F::SkuType,
+            F::SkuGingivalHeightUm,
+            F::SkuAngulationMdeg,
+            F::SkuEngaging,
+        )
     }
 }
 
@@ -287,36 +321,86 @@ fn sku_order<E: EntityTrait>(q: Select<E>) -> Select<E> {
 }
 
 /// One page of SKUs that fit `platform_id` and pass the filter, each with its
-/// fit record, plus the total count.
+/// fit record, plus the total count. Reads the fit rows' copied keys in index
+/// order, so a page costs its own length, not the number of fitting SKUs.
 pub async fn compatible_skus(
     db: &impl ConnectionTrait,
     platform_id: i64,
     filter: &SkuFilter,
     page: &PageRequest,
 ) -> AppResult<(Vec<(abutment_sku::Model, sku_platform::Model)>, u64)> {
-    let cond = filter.condition()?;
-    let base = abutment_sku::Entity::find()
-        .join(
-            JoinType::InnerJoin,
-            abutment_sku::Relation::SkuPlatform.def(),
-        )
-        .filter(sku_platform::Column::PlatformId.eq(platform_id))
-        .filter(cond);
-    let total = base.clone().count(db).await?;
-    let rows = sku_order(base)
-        .select_also(sku_platform::Entity)
+    use sku_platform::Column as F;
+    let keys = filter.fit_condition()?;
+    let sku_only = filter.sku_only_condition();
+    let mut base = sku_platform::Entity::find()
+        .filter(F::PlatformId.eq(platform_id))
+        .filter(keys);
+    if let Some(c) = &sku_only {
+        base = base
+            .join(JoinType::InnerJoin, sku_platform::Relation::Sku.def())
+            .filter(c.clone());
+    }
+    let total: i64 = base
+        .clone()
+        .select_only()
+        .column_as(F::Id.count(), "n")
+        .into_tuple()
+        .one(db)
+        .await?
+        .unwrap_or(0);
+    let query = if sku_only.is_some() {
+        base.select_also(abutment_sku::Entity)
+    } else {
+        base.find_also_related(abutment_sku::Entity)
+    };
+    let rows = query
+        .order_by_asc(F::SkuType)
+        .order_by_asc(F::SkuGingivalHeightUm)
+        .order_by_asc(F::SkuAngulationMdeg)
+        .order_by_desc(F::SkuEngaging)
+        .order_by_asc(F::SkuArticleNumber)
         .offset(page.offset)
         .limit(page.fetch_limit())
         .all(db)
         .await?;
     let rows = rows
         .into_iter()
-        .map(|(s, fit)| {
-            fit.map(|f| (s, f))
-                .ok_or_else(|| AppError::Internal("inner join returned no fit row".into()))
+        .map(|(fit, s)| {
+            s.map(|s| (s, fit))
+                .ok_or_else(|| AppError::Internal("fit row without its SKU".into()))
         })
         .collect::<AppResult<Vec<_>>>()?;
-    Ok((rows, total))
+    Ok((rows, u64::try_from(total).unwrap_or(0)))
+}
+
+/// Copies a SKU's sort and filter keys onto a fit row.
+pub fn set_fit_keys(am: &mut sku_platform::ActiveModel, sku: &abutment_sku::Model) {
+    am.sku_status = Set(sku.status);
+    am.sku_type = Set(sku.abutment_type);
+    am.sku_gingival_height_um = Set(sku.gingival_height_um);
+    am.sku_angulation_mdeg = Set(sku.angulation_mdeg);
+    am.sku_engaging = Set(sku.engaging);
+    am.sku_article_number = Set(sku.article_number.clone());
+}
+
+/// Brings the copied keys on every fit row of a changed SKU up to date.
+pub async fn sync_fit_keys(
+    db: &impl ConnectionTrait,
+    sku: &abutment_sku::Model,
+) -> Result<(), sea_orm::DbErr> {
+    use sea_orm::sea_query::Expr;
+    use sku_platform::Column as F;
+    sku_platform::Entity::update_many()
+        .col_expr(F::SkuStatus, Expr::value(sku.status))
+        .col_expr(F::SkuType, Expr::value(sku.abutment_type))
+        .col_expr(F::SkuGingivalHeightUm, Expr::value(sku.gingival_height_um))
+        .col_expr(F::SkuAngulationMdeg, Expr::value(sku.angulation_mdeg))
+        .col_expr(F::SkuEngaging, Expr::value(sku.engaging))
+        .col_expr(F::SkuArticleNumber, Expr::value(sku.article_number.clone()))
+        .filter(F::SkuId.eq(sku.id))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// One page of SKUs passing the filter, plus the total count.
@@ -599,7 +683,9 @@ pub async fn upsert_sku(
         Some(m) => {
             let mut am: abutment_sku::ActiveModel = m.into();
             values.apply(&mut am);
-            Ok((am.update(db).await.map_err(one)?, UpsertOutcome::Updated))
+            let m = am.update(db).await.map_err(one)?;
+            sync_fit_keys(db, &m).await.map_err(one)?;
+            Ok((m, UpsertOutcome::Updated))
         }
         None => Ok((
             values.into_new().insert(db).await.map_err(one)?,

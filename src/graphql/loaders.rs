@@ -2,13 +2,15 @@
 //! per level, so the number of SQL statements does not grow with page size.
 //!
 //! Loaders are made per request (see [`super::batch`]): they batch within a
-//! request, with no time window, and never serve rows across requests.
+//! request, with no time window, and never serve rows across requests. The
+//! by-id loaders cache within the request, so a row reached on two paths is
+//! read once, and resolvers may feed rows they already hold.
 
 use std::{collections::HashMap, marker::PhantomData, sync::Arc, time::Duration};
 
 use async_graphql::{
     Request,
-    dataloader::{DataLoader, Loader},
+    dataloader::{DataLoader, HashMapCache, Loader},
 };
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Select};
 
@@ -80,16 +82,20 @@ where
 }
 
 /// Builds the loader for rows of `E` by id.
-pub fn by_id<E: ById>(db: &DatabaseConnection, queue: &BatchQueue) -> DataLoader<ByIdLoader<E>>
+pub fn by_id<E: ById>(
+    db: &DatabaseConnection,
+    queue: &BatchQueue,
+) -> DataLoader<ByIdLoader<E>, HashMapCache>
 where
     E::Model: Sync,
 {
-    DataLoader::new(
+    DataLoader::with_cache(
         ByIdLoader {
             db: db.clone(),
             _e: PhantomData,
         },
         queue.spawner(),
+        HashMapCache::default(),
     )
     .delay(Duration::ZERO)
     .max_batch_size(MAX_BATCH)

@@ -436,3 +436,36 @@ async fn a_gtin_owned_by_another_sku_is_a_conflict() {
     let d = app.data(UPSERT, json!({"input": input})).await;
     assert_eq!(d["upsertAbutmentSku"]["userErrors"][0]["code"], "CONFLICT");
 }
+
+#[tokio::test]
+async fn a_changed_sku_is_found_under_its_new_values_in_the_lookup() {
+    let app = TestApp::new().await;
+    let q = r#"query($f: SkuFilterInput) { compatibleAbutments(system: "NobelActive", platform: "NP", filter: $f, first: 500) { totalCount edges { node { articleNumber } } } }"#;
+    let has = |d: &Value, art: &str| {
+        d["compatibleAbutments"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["node"]["articleNumber"] == art)
+    };
+    let tall = json!({"f": {"gingivalHeightMin": "5.0"}});
+    assert!(!has(&app.data(q, tall.clone()).await, "AB-ST-NBA-NP-E-15"));
+    let sku = app
+        .data(r#"{ abutmentSku(articleNumber: "AB-ST-NBA-NP-E-15") { gtin name abutmentType material engaging sterile shelfLifeMonths angulationDeg } }"#, json!({}))
+        .await["abutmentSku"]
+        .clone();
+    let mut input = sku.clone();
+    input["articleNumber"] = json!("AB-ST-NBA-NP-E-15");
+    input["gingivalHeightMm"] = json!("5.5");
+    app.data(UPSERT, json!({"input": input.clone()})).await;
+    assert!(
+        has(&app.data(q, tall).await, "AB-ST-NBA-NP-E-15"),
+        "taller part found by height"
+    );
+    input["status"] = json!("DISCONTINUED");
+    app.data(UPSERT, json!({"input": input})).await;
+    assert!(
+        !has(&app.data(q, json!({"f": {}})).await, "AB-ST-NBA-NP-E-15"),
+        "discontinued part hidden"
+    );
+}
