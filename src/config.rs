@@ -71,6 +71,12 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// Write the GraphQL schema (SDL) to a file.
     ExportSchema {
         /// Output path.
@@ -88,6 +94,9 @@ pub struct ServeArgs {
     /// Do not load the seed data into a new database.
     #[arg(long, env = "ABUTMENT_NO_SEED")]
     pub no_seed: bool,
+    /// Do not create demo users when a new embedded database is seeded.
+    #[arg(long, env = "ABUTMENT_NO_DEMO_USERS")]
+    pub no_demo_users: bool,
     #[command(flatten)]
     pub limits: ApiLimits,
 }
@@ -97,6 +106,7 @@ impl Default for ServeArgs {
         Self {
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
             no_seed: false,
+            no_demo_users: false,
             limits: ApiLimits::default(),
         }
     }
@@ -123,6 +133,21 @@ pub struct ApiLimits {
     /// Seconds a request may take before it is cut off.
     #[arg(long, env = "ABUTMENT_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
     pub request_timeout_secs: u64,
+    /// Most aliases one query document may use.
+    #[arg(long, env = "ABUTMENT_MAX_ALIASES", default_value_t = 30)]
+    pub max_aliases: usize,
+    /// Longest query document, in bytes.
+    #[arg(long, env = "ABUTMENT_MAX_QUERY_BYTES", default_value_t = 100_000)]
+    pub max_query_bytes: usize,
+    /// Requests per second allowed per token (anonymous callers share one budget).
+    #[arg(long, env = "ABUTMENT_RATE_LIMIT_PER_SECOND", default_value_t = 200)]
+    pub rate_limit_per_second: u32,
+    /// Burst above the rate a token may use.
+    #[arg(long, env = "ABUTMENT_RATE_LIMIT_BURST", default_value_t = 400)]
+    pub rate_limit_burst: u32,
+    /// Answer introspection queries (`__schema`, `__type`).
+    #[arg(long, env = "ABUTMENT_INTROSPECTION", default_value_t = true, action = clap::ArgAction::Set)]
+    pub introspection: bool,
     /// Serve GraphiQL at GET /graphql.
     #[arg(long, env = "ABUTMENT_GRAPHIQL", default_value_t = true, action = clap::ArgAction::Set)]
     pub graphiql: bool,
@@ -140,8 +165,54 @@ impl Default for ApiLimits {
             max_complexity: 20_000,
             max_body_bytes: 2 * 1024 * 1024,
             request_timeout_secs: 30,
+            max_aliases: 30,
+            max_query_bytes: 100_000,
+            rate_limit_per_second: 200,
+            rate_limit_burst: 400,
+            introspection: true,
             graphiql: true,
             cors_origins: Vec::new(),
         }
     }
+}
+
+/// `abutment-erp user …`
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user with one or more roles.
+    Add {
+        /// Unique user name.
+        name: String,
+        /// A role (repeat for several).
+        #[arg(long = "role", value_enum, required = true)]
+        roles: Vec<crate::access::Role>,
+    },
+    /// List users and their roles.
+    List,
+}
+
+/// `abutment-erp token …`
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token for a user and print it (once).
+    Create {
+        /// The user's name.
+        user: String,
+        /// A label for the token.
+        #[arg(long, default_value = "cli")]
+        name: String,
+        /// Expiry: a duration (90d, 12h) or a date (2027-01-31); default never.
+        #[arg(long)]
+        expires: Option<String>,
+    },
+    /// Revoke a token by its id (as listed by `token list`).
+    Revoke {
+        /// The token's row id.
+        id: i64,
+    },
+    /// List a user's tokens.
+    List {
+        /// The user's name.
+        user: String,
+    },
 }

@@ -1,17 +1,20 @@
 //! The HTTP surface: POST /graphql (and GraphiQL on GET), /health, with
-//! tracing, CORS, body-size and timeout layers.
+//! tracing, CORS, body-size, timeout and per-token rate-limit layers.
 
 use std::time::Duration;
 
 use async_graphql::http::GraphiQLSource;
+use std::{num::NonZeroU32, sync::Arc};
+
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::{
     Json, Router,
     extract::State,
-    http::{HeaderValue, Method, StatusCode},
+    http::{HeaderMap, HeaderValue, Method, StatusCode, header::AUTHORIZATION},
     response::{Html, IntoResponse, Response},
     routing::get,
 };
+use governor::Quota;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde_json::json;
 use tower_http::{
@@ -20,22 +23,31 @@ use tower_http::{
     timeout::TimeoutLayer,
     trace::TraceLayer,
 };
+use tracing::Instrument;
 
-use crate::{AppSchema, config::ApiLimits};
+use crate::{AppSchema, access::RequestId, config::ApiLimits};
+
+type Limiter = governor::DefaultKeyedRateLimiter<String>;
 
 #[derive(Clone)]
 struct AppState {
     schema: AppSchema,
     db: DatabaseConnection,
     graphiql: bool,
+    limiter: Arc<Limiter>,
 }
 
 /// The router: `/graphql` and `/health`.
 pub fn app(schema: AppSchema, db: DatabaseConnection, limits: &ApiLimits) -> Router {
+    let rate = NonZeroU32::new(limits.rate_limit_per_second.max(1)).unwrap_or(NonZeroU32::MIN);
+    let burst = NonZeroU32::new(limits.rate_limit_burst.max(1)).unwrap_or(NonZeroU32::MIN);
     let state = AppState {
         schema,
         db,
         graphiql: limits.graphiql,
+        limiter: Arc::new(governor::RateLimiter::keyed(
+            Quota::per_second(rate).allow_burst(burst),
+        )),
     };
     let origins: Vec<HeaderValue> = limits
         .cors_origins
@@ -62,10 +74,50 @@ pub fn app(schema: AppSchema, db: DatabaseConnection, limits: &ApiLimits) -> Rou
         .with_state(state)
 }
 
-async fn graphql(State(s): State<AppState>, req: GraphQLRequest) -> GraphQLResponse {
-    crate::graphql::execute(&s.schema, &s.db, req.into_inner())
-        .await
-        .into()
+/// One GraphQL request: a request id, the caller from the `Authorization`
+/// header, the per-token rate limit, then execution. Authorisation itself is
+/// the schema's guard, so the same rules hold in tests and over HTTP.
+async fn graphql(State(s): State<AppState>, headers: HeaderMap, req: GraphQLRequest) -> Response {
+    let request_id = RequestId::new();
+    let span = tracing::info_span!("graphql", request_id = %request_id.0);
+    async move {
+        let auth = match headers.get(AUTHORIZATION).map(|v| v.to_str()) {
+            None => None,
+            Some(Ok(v)) => Some(v.to_owned()),
+            Some(Err(_)) => Some(String::new()),
+        };
+        let key = match auth.as_deref() {
+            Some(a) if a.starts_with("Bearer ") => format!("token:{}", crate::access::service::hash_token(a)),
+            _ => "anonymous".to_owned(),
+        };
+        if s.limiter.check_key(&key).is_err() {
+            return (
+                StatusCode::TOO_MANY_REQUESTS,
+                Json(json!({"errors": [{"message": "rate limit exceeded; slow down and retry", "extensions": {"code": "RATE_LIMITED"}}]})),
+            )
+                .into_response();
+        }
+        let caller = match crate::access::service::authenticate(&s.db, auth.as_deref()).await {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::error!(error = %e, "authentication failed on our side");
+                return (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    Json(json!({"errors": [{"message": "internal error", "extensions": {"code": "INTERNAL", "requestId": request_id.0}}]})),
+                )
+                    .into_response();
+            }
+        };
+        let request = req.into_inner().data(caller).data(request_id.clone());
+        let resp = crate::graphql::execute(&s.schema, &s.db, request).await;
+        let mut out = GraphQLResponse::from(resp).into_response();
+        if let Ok(v) = HeaderValue::from_str(&request_id.0) {
+            out.headers_mut().insert("x-request-id", v);
+        }
+        out
+    }
+    .instrument(span)
+    .await
 }
 
 async fn graphiql(State(s): State<AppState>) -> Response {

@@ -4,6 +4,7 @@
 //! The binary, the integration tests and the benches all build the service the
 //! same way: [`db::connect`] and [`db::migrate`], then [`schema`] and [`app`].
 
+pub mod access;
 pub mod catalog;
 pub mod config;
 pub mod db;

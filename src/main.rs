@@ -5,8 +5,9 @@ use anyhow::Context;
 use clap::Parser;
 
 use abutment_erp::{
+    access,
     catalog::import::{self, ImportError},
-    config::{Cli, Command, ServeArgs},
+    config::{Cli, Command, ServeArgs, TokenCommand, UserCommand},
     db, graphql, seed, telemetry,
 };
 
@@ -72,6 +73,86 @@ async fn main() -> anyhow::Result<()> {
                 Err(ImportError::Db(e)) => Err(e.into()),
             }
         }
+        Command::User(cmd) => {
+            let conn = db::connect(&cli.db).await?;
+            db::migrate(&conn).await?;
+            let err = |e: abutment_erp::error::AppError| anyhow::anyhow!("{e}");
+            match cmd {
+                UserCommand::Add { name, roles } => {
+                    let u = access::service::create_user(&conn, &name, &roles)
+                        .await
+                        .map_err(err)?;
+                    println!(
+                        "created user {} (id {}) with roles {}",
+                        u.name, u.id, u.roles
+                    );
+                }
+                UserCommand::List => {
+                    for u in access::service::users(&conn).await.map_err(err)? {
+                        let state = if u.active { "active" } else { "inactive" };
+                        println!("{}\t{}\t{}\t{state}", u.id, u.name, u.roles);
+                    }
+                }
+            }
+            Ok(())
+        }
+        Command::Token(cmd) => {
+            let conn = db::connect(&cli.db).await?;
+            db::migrate(&conn).await?;
+            let err = |e: abutment_erp::error::AppError| anyhow::anyhow!("{e}");
+            match cmd {
+                TokenCommand::Create {
+                    user,
+                    name,
+                    expires,
+                } => {
+                    let u = access::service::user_by_name(&conn, &user)
+                        .await
+                        .map_err(err)?;
+                    let exp = expires
+                        .map(|e| {
+                            access::service::parse_expiry(&e)
+                                .map_err(|m| anyhow::anyhow!("--expires: {m}"))
+                        })
+                        .transpose()?;
+                    let (t, secret) = access::service::create_token(&conn, u.id, &name, exp)
+                        .await
+                        .map_err(err)?;
+                    eprintln!(
+                        "token {} for {} (shown once; keep it secret):",
+                        t.id, u.name
+                    );
+                    println!("{secret}");
+                }
+                TokenCommand::Revoke { id } => {
+                    let t = access::service::revoke_token(&conn, id)
+                        .await
+                        .map_err(err)?;
+                    println!("revoked token {} ({})", t.id, t.prefix);
+                }
+                TokenCommand::List { user } => {
+                    let u = access::service::user_by_name(&conn, &user)
+                        .await
+                        .map_err(err)?;
+                    for t in access::service::tokens_of(&conn, u.id).await.map_err(err)? {
+                        let state = if t.revoked_at.is_some() {
+                            "revoked"
+                        } else {
+                            "active"
+                        };
+                        let exp = t
+                            .expires_at
+                            .map(|e| e.to_rfc3339())
+                            .unwrap_or_else(|| "never".into());
+                        println!(
+                            "{}\t{}\t{}…\t{state}\texpires {exp}",
+                            t.id, t.name, t.prefix
+                        );
+                    }
+                }
+            }
+            Ok(())
+        }
         Command::ExportSchema { out } => {
             std::fs::write(&out, graphql::sdl())
                 .with_context(|| format!("writing {}", out.display()))?;
@@ -88,6 +169,20 @@ async fn serve(cfg: &abutment_erp::config::DbConfig, args: ServeArgs) -> anyhow:
         let reports = seed::load(&conn, None).await?;
         let rows: u64 = reports.iter().map(|r| r.created).sum();
         tracing::info!(rows, "new database: seed data loaded");
+        let embedded = conn.get_database_backend() == sea_orm::DbBackend::Sqlite;
+        if embedded && !args.no_demo_users {
+            let demo = access::service::create_demo_users(&conn)
+                .await
+                .map_err(|e| anyhow::anyhow!("creating demo users: {e}"))?;
+            println!(
+                "\nDEMO TOKENS: shown this once, for trying the API on this machine; not for production."
+            );
+            println!("In GraphiQL's Headers pane: {{\"Authorization\": \"Bearer <token>\"}}\n");
+            for (name, role, token) in demo {
+                println!("  {:<10} {:<16} {token}", role.as_str(), name);
+            }
+            println!();
+        }
     }
     let schema = abutment_erp::schema(conn.clone(), &args.limits);
     let app = abutment_erp::app(schema, conn.clone(), &args.limits);

@@ -3,7 +3,11 @@
 //! GraphQL enum, so one definition serves storage, API and CSV import.
 
 pub mod abutment_sku;
+pub mod api_token;
+pub mod app_user;
+pub mod audit_log;
 pub mod enums;
+pub mod idempotency_key;
 pub mod implant_system;
 pub mod manufacturer;
 pub mod platform;

@@ -695,6 +695,11 @@ impl CatalogMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The file and how to import it.")] input: ImportCatalogCsvInput,
+        #[graphql(
+            name = "idempotencyKey",
+            desc = "A key of your choice: a retry with the same key and input returns the first result without importing again."
+        )]
+        _idempotency_key: Option<String>,
     ) -> async_graphql::Result<ImportCatalogCsvPayload> {
         let db = db(ctx)?;
         let file = input
@@ -726,6 +731,11 @@ impl CatalogMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The SKU's values.")] input: UpsertAbutmentSkuInput,
+        #[graphql(
+            name = "idempotencyKey",
+            desc = "A key of your choice: a retry with the same key and input returns the first result."
+        )]
+        _idempotency_key: Option<String>,
     ) -> async_graphql::Result<UpsertAbutmentSkuPayload> {
         let db = db(ctx)?;
         let input = SkuInput {

@@ -34,8 +34,20 @@ struct ErrorPolicyExtension;
 impl Extension for ErrorPolicyExtension {
     async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
         let mut resp = next.run(ctx).await;
+        let rid = ctx
+            .data_opt::<crate::access::RequestId>()
+            .map(|r| r.0.clone());
         for e in &mut resp.errors {
             shape(e);
+            if let Some(rid) = &rid
+                && e.extensions
+                    .as_ref()
+                    .and_then(|x| x.get("code"))
+                    .map(|c| c.to_string())
+                    == Some("\"INTERNAL\"".into())
+            {
+                set(e, "requestId", rid);
+            }
         }
         resp
     }

@@ -153,5 +153,6 @@ pub fn required<T>(v: Option<T>, what: &str, id: i64) -> async_graphql::Result<T
 
 /// Attaches the loaders of every domain to a request.
 pub fn attach(request: Request, db: &DatabaseConnection, queue: &BatchQueue) -> Request {
+    let request = request.data(by_parent::<entity::api_token::Entity>(db, queue));
     crate::catalog::graphql::attach_loaders(request, db, queue)
 }

@@ -12,17 +12,24 @@ pub mod scalars;
 use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
 
-use crate::{catalog, config::ApiLimits};
+use crate::{access, catalog, config::ApiLimits};
 
 pub use batch::execute;
 
 /// Every query of the API.
 #[derive(MergedObject, Default)]
-pub struct QueryRoot(node::NodeQuery, catalog::graphql::CatalogQuery);
+pub struct QueryRoot(
+    node::NodeQuery,
+    access::graphql::AccessQuery,
+    catalog::graphql::CatalogQuery,
+);
 
 /// Every mutation of the API.
 #[derive(MergedObject, Default)]
-pub struct MutationRoot(catalog::graphql::CatalogMutation);
+pub struct MutationRoot(
+    access::graphql::AccessMutation,
+    catalog::graphql::CatalogMutation,
+);
 
 /// The executable schema.
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
@@ -37,11 +44,18 @@ fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
 
 /// Builds the schema over a database, with the given limits.
 pub fn schema(db: DatabaseConnection, limits: &ApiLimits) -> AppSchema {
-    let b = builder()
+    let mut b = builder()
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .extension(errors::ErrorPolicy)
+        .extension(access::guard::Guard {
+            max_aliases: limits.max_aliases,
+            max_query_bytes: limits.max_query_bytes,
+        })
         .data(limits.clone());
+    if !limits.introspection {
+        b = b.disable_introspection();
+    }
     b.data(db).finish()
 }
 

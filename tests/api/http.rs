@@ -32,6 +32,7 @@ async fn a_sales_lookup_over_http_returns_json_and_health_is_open() {
     assert_eq!(health["status"], "ok");
     let resp: Value = client
         .post(format!("{base}/graphql"))
+        .bearer_auth(app.user(abutment_erp::access::Role::Sales).1.clone())
         .json(&json!({"query": r#"{ compatibleAbutments(system: "Certain", platform: "4.1", first: 5) { totalCount edges { node { articleNumber } } } }"#}))
         .send()
         .await
@@ -89,6 +90,134 @@ async fn a_body_over_the_limit_is_refused_without_work() {
     )
     .await;
     let big = "x".repeat(200 * 1024);
+    let status = reqwest::Client::new()
+        .post(format!("{base}/graphql"))
+        .header("content-type", "application/json")
+        .body(format!(r#"{{"query":"{{ __typename }}","x":"{big}"}}"#))
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 413);
+}
+
+async fn post(base: &str, auth: Option<&str>, body: Value) -> (u16, Value) {
+    let mut req = reqwest::Client::new()
+        .post(format!("{base}/graphql"))
+        .json(&body);
+    if let Some(a) = auth {
+        req = req.header("authorization", a);
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+fn code(v: &Value) -> &str {
+    v["errors"][0]["extensions"]["code"].as_str().unwrap_or("")
+}
+
+#[tokio::test]
+async fn over_http_bad_credentials_are_unauthenticated_with_the_reason() {
+    let app = TestApp::new().await;
+    let base = serve(&app, ApiLimits::default()).await;
+    let q = json!({"query": "{ manufacturers { totalCount } }"});
+    let (_, v) = post(&base, None, q.clone()).await;
+    assert_eq!(code(&v), "UNAUTHENTICATED");
+    let (_, v) = post(&base, Some("Token abc"), q.clone()).await;
+    assert_eq!(code(&v), "UNAUTHENTICATED");
+    assert!(
+        v["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("malformed"),
+        "{v}"
+    );
+    let (_, v) = post(&base, Some("Bearer abt_nope"), q.clone()).await;
+    assert!(
+        v["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("unknown token"),
+        "{v}"
+    );
+
+    let (admin, token) = app.user(abutment_erp::access::Role::Admin).clone();
+    let (status, v) = post(&base, Some(&format!("Bearer {token}")), q.clone()).await;
+    assert_eq!(status, 200);
+    assert!(
+        v["data"]["manufacturers"]["totalCount"].as_u64().unwrap() > 5,
+        "{v}"
+    );
+
+    // Expired and revoked tokens are refused.
+    let (t, expiring) = abutment_erp::access::service::create_token(
+        &app.db,
+        admin.user_id,
+        "short",
+        Some(chrono::Utc::now() + chrono::Duration::seconds(1)),
+    )
+    .await
+    .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    let (_, v) = post(&base, Some(&format!("Bearer {expiring}")), q.clone()).await;
+    assert!(
+        v["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("expired"),
+        "{v}"
+    );
+    abutment_erp::access::service::revoke_token(&app.db, t.id)
+        .await
+        .unwrap();
+    abutment_erp::access::service::revoke_token(&app.db, admin.token_id.unwrap())
+        .await
+        .unwrap();
+    let (_, v) = post(&base, Some(&format!("Bearer {token}")), q).await;
+    assert!(
+        v["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("revoked"),
+        "{v}"
+    );
+}
+
+#[tokio::test]
+async fn over_http_a_token_over_its_rate_gets_429() {
+    let app = TestApp::empty().await;
+    let base = serve(
+        &app,
+        ApiLimits {
+            rate_limit_per_second: 1,
+            rate_limit_burst: 3,
+            ..ApiLimits::default()
+        },
+    )
+    .await;
+    let token = app.user(abutment_erp::access::Role::Sales).1.clone();
+    let mut statuses = Vec::new();
+    for _ in 0..6 {
+        statuses.push(
+            post(
+                &base,
+                Some(&format!("Bearer {token}")),
+                json!({"query": "{ me { name } }"}),
+            )
+            .await
+            .0,
+        );
+    }
+    assert!(statuses[..3].iter().all(|s| *s == 200), "{statuses:?}");
+    assert!(statuses.contains(&429), "{statuses:?}");
+}
+
+#[tokio::test]
+async fn over_http_a_10_mb_body_is_refused_before_parsing() {
+    let app = TestApp::empty().await;
+    let base = serve(&app, ApiLimits::default()).await;
+    let big = "x".repeat(10 * 1024 * 1024);
     let status = reqwest::Client::new()
         .post(format!("{base}/graphql"))
         .header("content-type", "application/json")

@@ -2,6 +2,7 @@
 //! the CLI), each on a fresh database: SQLite by default, PostgreSQL when
 //! `TEST_DATABASE_URL` is set.
 
+mod access;
 mod catalog;
 mod cli;
 mod http;

@@ -8,7 +8,12 @@ use std::sync::{
     atomic::{AtomicUsize, Ordering},
 };
 
-use abutment_erp::{AppSchema, config::ApiLimits, db};
+use abutment_erp::{
+    AppSchema,
+    access::{Caller, Principal, Role, service},
+    config::ApiLimits,
+    db,
+};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use serde_json::Value;
 
@@ -22,6 +27,8 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     pub schema: AppSchema,
     pub url: String,
+    /// One user per role, with a token: (principal, bearer token).
+    pub users: Vec<(Principal, String)>,
     statements: Arc<AtomicUsize>,
     store: Store,
 }
@@ -98,11 +105,31 @@ impl TestApp {
         if seed {
             abutment_erp::seed::load(&conn, None).await.expect("seed");
         }
+        let mut users = Vec::new();
+        for role in Role::ALL {
+            let name = format!("test-{}", role.as_str().to_lowercase());
+            let u = service::create_user(&conn, &name, &[role])
+                .await
+                .expect("user");
+            let (t, token) = service::create_token(&conn, u.id, "test", None)
+                .await
+                .expect("token");
+            users.push((
+                Principal {
+                    user_id: u.id,
+                    name,
+                    roles: vec![role],
+                    token_id: Some(t.id),
+                },
+                token,
+            ));
+        }
         let schema = abutment_erp::schema(conn.clone(), &ApiLimits::default());
         Self {
             db: conn,
             schema,
             url,
+            users,
             statements,
             store,
         }
@@ -113,10 +140,28 @@ impl TestApp {
         self.statements.load(Ordering::SeqCst)
     }
 
-    /// Runs a request and returns the whole response as JSON (data and errors).
+    /// The test user holding `role`.
+    pub fn user(&self, role: Role) -> &(Principal, String) {
+        self.users
+            .iter()
+            .find(|(p, _)| p.roles == [role])
+            .expect("a user per role")
+    }
+
+    /// Runs a request as an admin and returns the whole response as JSON.
     pub async fn run(&self, query: &str, vars: Value) -> Value {
-        let req =
-            async_graphql::Request::new(query).variables(async_graphql::Variables::from_json(vars));
+        self.run_as(Some(Role::Admin), query, vars).await
+    }
+
+    /// Runs a request as the test user of `role` (anonymous for `None`).
+    pub async fn run_as(&self, role: Option<Role>, query: &str, vars: Value) -> Value {
+        let caller = match role {
+            Some(r) => Caller::User(self.user(r).0.clone()),
+            None => Caller::Anonymous,
+        };
+        let req = async_graphql::Request::new(query)
+            .variables(async_graphql::Variables::from_json(vars))
+            .data(caller);
         let resp = abutment_erp::graphql::execute(&self.schema, &self.db, req).await;
         serde_json::to_value(&resp).expect("response serialises")
     }

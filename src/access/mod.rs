@@ -1,0 +1,65 @@
+//! Access control and accountability: users with roles, bearer tokens stored
+//! only as hashes, one permission matrix checked before any work is done, an
+//! append-only audit trail of every mutation, and idempotency keys.
+
+pub mod audit;
+pub mod graphql;
+pub mod guard;
+pub mod idempotency;
+pub mod permissions;
+pub mod roles;
+pub mod service;
+
+pub use roles::Role;
+
+/// Who is calling, as established from the `Authorization` header.
+#[derive(Debug, Clone)]
+pub enum Caller {
+    /// No credentials were sent.
+    Anonymous,
+    /// Credentials were sent but are not valid; the reason is told to the caller.
+    Invalid(String),
+    /// A valid token of an active user.
+    User(Principal),
+}
+
+/// An authenticated user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    /// Row id of the user.
+    pub user_id: i64,
+    /// The user's name.
+    pub name: String,
+    /// The user's roles.
+    pub roles: Vec<Role>,
+    /// Row id of the token used.
+    pub token_id: Option<i64>,
+}
+
+impl Caller {
+    /// The principal, when authenticated.
+    pub fn principal(&self) -> Option<&Principal> {
+        match self {
+            Caller::User(p) => Some(p),
+            _ => None,
+        }
+    }
+}
+
+/// The id of one HTTP request, in logs, audit rows and internal errors.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+impl RequestId {
+    /// A new random id.
+    pub fn new() -> Self {
+        use rand::Rng;
+        RequestId(format!("{:016x}", rand::rng().random::<u64>()))
+    }
+}
+
+impl Default for RequestId {
+    fn default() -> Self {
+        Self::new()
+    }
+}

@@ -1,0 +1,108 @@
+//! The permission matrix: which roles may run which root query or mutation.
+//! This table is the only place permissions are decided; the guard checks it
+//! before any work is done, an operation missing from it is refused (fail
+//! closed), and a test runs every root field of the schema as every role
+//! against it. The README's table is generated from it.
+
+use super::Role::{self, *};
+
+/// Every role.
+const ALL: &[Role] = &[Admin, Warehouse, Sales, Quality, Planner];
+const ADMIN: &[Role] = &[Admin];
+const ADMIN_QUALITY: &[Role] = &[Admin, Quality];
+
+/// Kind of root operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpKind {
+    /// A read.
+    Query,
+    /// A write.
+    Mutation,
+}
+
+/// (kind, root field, roles allowed). ADMIN is listed explicitly where it
+/// is allowed.
+pub const MATRIX: &[(OpKind, &str, &[Role])] = &[
+    // Any signed-in user
+    (OpKind::Query, "__schema", ALL),
+    (OpKind::Query, "__type", ALL),
+    (OpKind::Query, "me", ALL),
+    (OpKind::Query, "node", ALL),
+    // Catalogue: everyone reads, admins maintain
+    (OpKind::Query, "compatibleAbutments", ALL),
+    (OpKind::Query, "abutmentSkus", ALL),
+    (OpKind::Query, "abutmentSku", ALL),
+    (OpKind::Query, "implantSystems", ALL),
+    (OpKind::Query, "implantSystem", ALL),
+    (OpKind::Query, "platform", ALL),
+    (OpKind::Query, "manufacturers", ALL),
+    (OpKind::Mutation, "importCatalogCsv", ADMIN),
+    (OpKind::Mutation, "upsertAbutmentSku", ADMIN),
+    // Users, tokens, audit
+    (OpKind::Query, "users", ADMIN),
+    (OpKind::Query, "auditLog", ADMIN_QUALITY),
+    (OpKind::Query, "auditLogCsv", ADMIN_QUALITY),
+    (OpKind::Mutation, "createUser", ADMIN),
+    (OpKind::Mutation, "updateUser", ADMIN),
+    (OpKind::Mutation, "createApiToken", ADMIN),
+    (OpKind::Mutation, "revokeApiToken", ADMIN),
+];
+
+/// The roles allowed to run a root field; `None` when the matrix has no entry.
+pub fn allowed_roles(kind: OpKind, field: &str) -> Option<&'static [Role]> {
+    MATRIX
+        .iter()
+        .find(|(k, f, _)| *k == kind && *f == field)
+        .map(|(_, _, r)| *r)
+}
+
+/// Whether a user with `roles` may run the field.
+pub fn is_allowed(kind: OpKind, field: &str, roles: &[Role]) -> bool {
+    allowed_roles(kind, field).is_some_and(|allowed| roles.iter().any(|r| allowed.contains(r)))
+}
+
+/// The matrix as a Markdown table (as in the README).
+pub fn markdown_table() -> String {
+    let mut out = String::from("| operation | kind |");
+    for r in Role::ALL {
+        out.push_str(&format!(" {} |", r.as_str()));
+    }
+    out.push_str("\n|---|---|");
+    for _ in Role::ALL {
+        out.push_str("---|");
+    }
+    out.push('\n');
+    for (kind, field, roles) in MATRIX {
+        let k = match kind {
+            OpKind::Query => "query",
+            OpKind::Mutation => "mutation",
+        };
+        out.push_str(&format!("| `{field}` | {k} |"));
+        for r in Role::ALL {
+            out.push_str(if roles.contains(&r) {
+                " ✓ |"
+            } else {
+                " · |"
+            });
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_operations_are_refused_to_everyone() {
+        assert!(!is_allowed(OpKind::Query, "noSuchField", &Role::ALL));
+    }
+
+    #[test]
+    fn a_sales_rep_reads_the_catalogue_but_does_not_change_it() {
+        assert!(is_allowed(OpKind::Query, "compatibleAbutments", &[Sales]));
+        assert!(!is_allowed(OpKind::Mutation, "upsertAbutmentSku", &[Sales]));
+        assert!(!is_allowed(OpKind::Query, "auditLog", &[Sales]));
+    }
+}

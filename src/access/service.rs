@@ -1,0 +1,297 @@
+//! Users and tokens: creating them, and turning an `Authorization` header into
+//! a [`Caller`]. Tokens are 256-bit random values shown once; only their
+//! SHA-256 is stored, so a copy of the database reveals none.
+
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use chrono::{DateTime, Duration, Utc};
+use entity::{api_token, app_user};
+use rand::RngCore;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+};
+use sha2::{Digest, Sha256};
+
+use super::{
+    Caller, Principal, Role,
+    roles::{format_roles, parse_roles, require_roles},
+};
+use crate::error::{AppError, AppResult};
+
+/// Every token starts with this, so leaked tokens are easy to spot.
+pub const TOKEN_PREFIX: &str = "abt_";
+
+/// `last_used_at` is written at most this often per token.
+const LAST_USED_GRANULARITY: i64 = 60;
+
+/// The stored hash of a token.
+pub fn hash_token(token: &str) -> String {
+    let digest = Sha256::digest(token.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    format!("{TOKEN_PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// Creates a user with roles; the name must be new.
+pub async fn create_user(
+    db: &impl ConnectionTrait,
+    name: &str,
+    roles: &[Role],
+) -> AppResult<app_user::Model> {
+    let name = name.trim();
+    if name.is_empty() || name.len() > 100 {
+        return Err(AppError::bad_input(
+            "input.name",
+            "must be 1–100 characters",
+        ));
+    }
+    require_roles(roles, "input.roles")?;
+    if app_user::Entity::find()
+        .filter(app_user::Column::Name.eq(name))
+        .one(db)
+        .await?
+        .is_some()
+    {
+        return Err(AppError::Conflict(format!("a user named `{name}` exists")));
+    }
+    Ok(app_user::ActiveModel {
+        name: Set(name.to_owned()),
+        roles: Set(format_roles(roles)),
+        active: Set(true),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?)
+}
+
+/// Changes a user's roles and/or active flag.
+pub async fn update_user(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    roles: Option<&[Role]>,
+    active: Option<bool>,
+) -> AppResult<app_user::Model> {
+    let user = app_user::Entity::find_by_id(user_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("user", user_id.to_string()))?;
+    let mut am: app_user::ActiveModel = user.into();
+    if let Some(r) = roles {
+        require_roles(r, "input.roles")?;
+        am.roles = Set(format_roles(r));
+    }
+    if let Some(a) = active {
+        am.active = Set(a);
+    }
+    Ok(am.update(db).await?)
+}
+
+/// A user by name.
+pub async fn user_by_name(db: &impl ConnectionTrait, name: &str) -> AppResult<app_user::Model> {
+    app_user::Entity::find()
+        .filter(app_user::Column::Name.eq(name.trim()))
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("user", name))
+}
+
+/// All users by name.
+pub async fn users(db: &impl ConnectionTrait) -> AppResult<Vec<app_user::Model>> {
+    Ok(app_user::Entity::find()
+        .order_by_asc(app_user::Column::Name)
+        .all(db)
+        .await?)
+}
+
+/// The tokens of a user, newest first.
+pub async fn tokens_of(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+) -> AppResult<Vec<api_token::Model>> {
+    Ok(api_token::Entity::find()
+        .filter(api_token::Column::UserId.eq(user_id))
+        .order_by_desc(api_token::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// Creates a token; returns its row and the token itself (shown only now).
+pub async fn create_token(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    name: &str,
+    expires_at: Option<DateTime<Utc>>,
+) -> AppResult<(api_token::Model, String)> {
+    let user = app_user::Entity::find_by_id(user_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("user", user_id.to_string()))?;
+    if let Some(e) = expires_at
+        && e <= Utc::now()
+    {
+        return Err(AppError::bad_input(
+            "input.expiresAt",
+            "must be in the future",
+        ));
+    }
+    let token = new_token();
+    let row = api_token::ActiveModel {
+        user_id: Set(user.id),
+        name: Set(if name.trim().is_empty() {
+            "token".into()
+        } else {
+            name.trim().to_owned()
+        }),
+        token_hash: Set(hash_token(&token)),
+        prefix: Set(token.chars().take(10).collect()),
+        created_at: Set(Utc::now()),
+        last_used_at: Set(None),
+        expires_at: Set(expires_at),
+        revoked_at: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok((row, token))
+}
+
+/// Revokes a token by id; revoking twice is a conflict.
+pub async fn revoke_token(db: &impl ConnectionTrait, token_id: i64) -> AppResult<api_token::Model> {
+    let t = api_token::Entity::find_by_id(token_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("token", token_id.to_string()))?;
+    if t.revoked_at.is_some() {
+        return Err(AppError::Conflict(format!(
+            "token {token_id} is already revoked"
+        )));
+    }
+    let mut am: api_token::ActiveModel = t.into();
+    am.revoked_at = Set(Some(Utc::now()));
+    Ok(am.update(db).await?)
+}
+
+/// Parses a duration such as `90d`, `12h` or `30m`, or an RFC 3339 / `YYYY-MM-DD` date.
+pub fn parse_expiry(text: &str) -> Result<DateTime<Utc>, String> {
+    let t = text.trim();
+    let (num, unit) = t.split_at(t.len().saturating_sub(1));
+    if let Ok(n) = num.parse::<i64>() {
+        let d = match unit {
+            "d" => Some(Duration::days(n)),
+            "h" => Some(Duration::hours(n)),
+            "m" => Some(Duration::minutes(n)),
+            _ => None,
+        };
+        if let Some(d) = d {
+            return Ok(Utc::now() + d);
+        }
+    }
+    if let Ok(dt) = DateTime::parse_from_rfc3339(t) {
+        return Ok(dt.with_timezone(&Utc));
+    }
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d")
+        && let Some(dt) = d.and_hms_opt(0, 0, 0)
+    {
+        return Ok(dt.and_utc());
+    }
+    Err(format!(
+        "`{t}` is neither a duration (90d, 12h, 30m) nor a date (2027-01-31)"
+    ))
+}
+
+/// Establishes the caller from an `Authorization` header value.
+pub async fn authenticate(db: &impl ConnectionTrait, header: Option<&str>) -> AppResult<Caller> {
+    let Some(h) = header else {
+        return Ok(Caller::Anonymous);
+    };
+    let Some(token) = h
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    else {
+        return Ok(Caller::Invalid(
+            "malformed Authorization header: expected `Bearer <token>`".into(),
+        ));
+    };
+    if !token.starts_with(TOKEN_PREFIX) || token.len() > 200 {
+        return Ok(Caller::Invalid("unknown token".into()));
+    }
+    let Some(t) = api_token::Entity::find()
+        .filter(api_token::Column::TokenHash.eq(hash_token(token)))
+        .one(db)
+        .await?
+    else {
+        return Ok(Caller::Invalid("unknown token".into()));
+    };
+    let now = Utc::now();
+    if t.revoked_at.is_some() {
+        return Ok(Caller::Invalid("token revoked".into()));
+    }
+    if t.expires_at.is_some_and(|e| e <= now) {
+        return Ok(Caller::Invalid("token expired".into()));
+    }
+    let Some(user) = app_user::Entity::find_by_id(t.user_id).one(db).await? else {
+        return Ok(Caller::Invalid("unknown token".into()));
+    };
+    if !user.active {
+        return Ok(Caller::Invalid("user deactivated".into()));
+    }
+    if t.last_used_at
+        .is_none_or(|l| (now - l).num_seconds() >= LAST_USED_GRANULARITY)
+    {
+        api_token::Entity::update_many()
+            .col_expr(
+                api_token::Column::LastUsedAt,
+                sea_orm::sea_query::Expr::value(Some(now)),
+            )
+            .filter(api_token::Column::Id.eq(t.id))
+            .exec(db)
+            .await?;
+    }
+    Ok(Caller::User(Principal {
+        user_id: user.id,
+        name: user.name,
+        roles: parse_roles(&user.roles),
+        token_id: Some(t.id),
+    }))
+}
+
+/// Creates one demo user per role, each with a token; returns (user, role, token).
+pub async fn create_demo_users(
+    db: &impl ConnectionTrait,
+) -> AppResult<Vec<(String, Role, String)>> {
+    let mut out = Vec::new();
+    for role in Role::ALL {
+        let name = format!("demo-{}", role.as_str().to_lowercase());
+        let user = create_user(db, &name, &[role]).await?;
+        let (_, token) = create_token(db, user.id, "demo", None).await?;
+        out.push((name, role, token));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_long_random_and_hashed() {
+        let a = new_token();
+        let b = new_token();
+        assert_ne!(a, b);
+        assert!(a.starts_with(TOKEN_PREFIX) && a.len() >= 40);
+        assert_eq!(hash_token(&a).len(), 64);
+        assert_ne!(hash_token(&a), hash_token(&b));
+    }
+
+    #[test]
+    fn expiries_parse_as_durations_or_dates() {
+        assert!(parse_expiry("90d").unwrap() > Utc::now());
+        assert!(parse_expiry("2030-01-31").is_ok());
+        assert!(parse_expiry("soon").is_err());
+    }
+}
