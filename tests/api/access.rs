@@ -287,3 +287,45 @@ async fn admins_create_users_and_tokens_and_the_token_secret_is_stored_only_as_a
         json!(["input", "roles"])
     );
 }
+
+#[tokio::test]
+async fn concurrent_retries_with_one_idempotency_key_do_the_work_once() {
+    let app = std::sync::Arc::new(TestApp::new().await);
+    let before = app.count("audit_log WHERE outcome = 'OK'").await;
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let app = app.clone();
+        tasks.push(tokio::spawn(async move {
+            app.run(
+                UPSERT,
+                json!({"input": sku("IDEM-C", "1.5"), "key": "same"}),
+            )
+            .await
+        }));
+    }
+    let mut created = 0;
+    for t in tasks {
+        let r = t.await.unwrap();
+        match code(&r).as_str() {
+            "" => {
+                assert_eq!(r["data"]["upsertAbutmentSku"]["outcome"], "CREATED", "{r}");
+                created += 1;
+            }
+            "CONFLICT" => {}
+            other => panic!("unexpected {other}: {r}"),
+        }
+    }
+    assert!(created >= 1);
+    assert_eq!(
+        app.count("abutment_sku WHERE article_number = 'IDEM-C'")
+            .await,
+        1
+    );
+    // The work ran once: one OK row that is not a replay.
+    let ok_rows = app
+        .count(
+            "audit_log WHERE outcome = 'OK' AND (message IS NULL OR message NOT LIKE 'replayed%')",
+        )
+        .await;
+    assert_eq!(ok_rows - before, 1);
+}

@@ -60,3 +60,55 @@ async fn cli_import_dry_run_reports_and_a_bad_file_exits_non_zero_listing_rows()
         "{stderr}"
     );
 }
+
+#[tokio::test]
+async fn cli_adds_a_user_and_creates_a_token_that_authenticates_then_revokes_it() {
+    let app = TestApp::empty().await;
+    let (ok, out, err) = run(
+        &app,
+        &[
+            "user",
+            "add",
+            "carol",
+            "--role",
+            "quality",
+            "--role",
+            "warehouse",
+        ],
+    );
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("WAREHOUSE") && out.contains("QUALITY"),
+        "{out}"
+    );
+    let (ok, token, err) = run(
+        &app,
+        &[
+            "token",
+            "create",
+            "carol",
+            "--name",
+            "bench",
+            "--expires",
+            "30d",
+        ],
+    );
+    assert!(ok, "{err}");
+    let token = token.trim().to_owned();
+    let caller =
+        abutment_erp::access::service::authenticate(&app.db, Some(&format!("Bearer {token}")))
+            .await
+            .unwrap();
+    let p = caller.principal().expect("the new token authenticates");
+    assert_eq!(p.name, "carol");
+    let id = err.split_whitespace().nth(1).unwrap().to_owned();
+    let (ok, _, _) = run(&app, &["token", "revoke", &id]);
+    assert!(ok);
+    let caller =
+        abutment_erp::access::service::authenticate(&app.db, Some(&format!("Bearer {token}")))
+            .await
+            .unwrap();
+    assert!(caller.principal().is_none(), "revoked");
+    let (ok, _, err) = run(&app, &["user", "add", "dave", "--role", "janitor"]);
+    assert!(!ok && err.contains("janitor"), "{err}");
+}
