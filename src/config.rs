@@ -71,6 +71,8 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Recompute every balance from the ledger; exit non-zero on any difference.
+    Verify,
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),

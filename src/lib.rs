@@ -11,6 +11,7 @@ pub mod db;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod inventory;
 pub mod seed;
 pub mod synthetic;
 pub mod telemetry;

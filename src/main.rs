@@ -153,6 +153,23 @@ async fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Verify => {
+            let conn = db::connect(&cli.db).await?;
+            let diffs = abutment_erp::inventory::service::verify(&conn)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            if diffs.is_empty() {
+                println!("ledger and balances agree");
+                return Ok(());
+            }
+            for d in &diffs {
+                println!(
+                    "lot {} at location {}: {} stored {}, ledger says {}",
+                    d.lot_id, d.location_id, d.what, d.stored, d.from_ledger
+                );
+            }
+            anyhow::bail!("{} difference(s) between ledger and balances", diffs.len())
+        }
         Command::ExportSchema { out } => {
             std::fs::write(&out, graphql::sdl())
                 .with_context(|| format!("writing {}", out.display()))?;

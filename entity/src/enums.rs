@@ -113,3 +113,159 @@ pub enum SkuStatus {
     #[sea_orm(string_value = "DISCONTINUED")]
     Discontinued,
 }
+
+/// Level of a location in the tree.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, async_graphql::Enum,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum LocationLevel {
+    /// A site (plant, warehouse building).
+    #[sea_orm(string_value = "SITE")]
+    Site,
+    /// A zone within a site.
+    #[sea_orm(string_value = "ZONE")]
+    Zone,
+    /// A bin or shelf within a zone: where stock lies.
+    #[sea_orm(string_value = "BIN")]
+    Bin,
+}
+
+/// What a location is used for.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, async_graphql::Enum,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum LocationType {
+    /// Goods in: lots are received here.
+    #[sea_orm(string_value = "RECEIVING")]
+    Receiving,
+    /// Stock that can be promised (when the lot is released and unexpired).
+    #[sea_orm(string_value = "STOCK")]
+    Stock,
+    /// Segregated stock awaiting inspection or decision.
+    #[sea_orm(string_value = "QUARANTINE")]
+    Quarantine,
+    /// At a machine, issued to production.
+    #[sea_orm(string_value = "PRODUCTION")]
+    Production,
+    /// Packed, awaiting dispatch.
+    #[sea_orm(string_value = "SHIPPING")]
+    Shipping,
+    /// Scrapped material.
+    #[sea_orm(string_value = "SCRAP")]
+    Scrap,
+}
+
+/// Kind of stock item.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, async_graphql::Enum,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum ItemKind {
+    /// Titanium bar, counted in millimetres of length.
+    #[sea_orm(string_value = "BAR")]
+    Bar,
+    /// Pre-milled blank with one system's connection, counted in pieces.
+    #[sea_orm(string_value = "BLANK")]
+    Blank,
+    /// A finished abutment of one of our SKUs, counted in pieces.
+    #[sea_orm(string_value = "FINISHED")]
+    Finished,
+}
+
+/// Unit of a quantity.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, async_graphql::Enum,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum StockUnit {
+    /// Millimetres (of bar length).
+    #[sea_orm(string_value = "MM")]
+    Mm,
+    /// Pieces.
+    #[sea_orm(string_value = "PCS")]
+    Pcs,
+}
+
+/// Stored state of a lot. `EXPIRED` is not stored: it is derived from the
+/// expiry date (see the lot's `effectiveState`).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, async_graphql::Enum,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum LotState {
+    /// Received, awaiting inspection: not usable.
+    #[sea_orm(string_value = "QUARANTINE")]
+    Quarantine,
+    /// Inspected and released: usable.
+    #[sea_orm(string_value = "RELEASED")]
+    Released,
+    /// Blocked pending a decision: not usable.
+    #[sea_orm(string_value = "ON_HOLD")]
+    OnHold,
+    /// Failed inspection: not usable, to be scrapped or returned.
+    #[sea_orm(string_value = "REJECTED")]
+    Rejected,
+    /// Under a recall: not usable.
+    #[sea_orm(string_value = "RECALLED")]
+    Recalled,
+}
+
+/// Why stock moved.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, async_graphql::Enum,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum MovementReason {
+    /// Goods received (into a receiving location).
+    #[sea_orm(string_value = "RECEIPT")]
+    Receipt,
+    /// Moved between locations.
+    #[sea_orm(string_value = "TRANSFER")]
+    Transfer,
+    /// Material issued to a production job.
+    #[sea_orm(string_value = "ISSUE_TO_PRODUCTION")]
+    IssueToProduction,
+    /// Parts made by a production job.
+    #[sea_orm(string_value = "PRODUCTION_OUTPUT")]
+    ProductionOutput,
+    /// Units promised to a reference (on hand unchanged, reserved up).
+    #[sea_orm(string_value = "RESERVATION")]
+    Reservation,
+    /// A reservation given back (reserved down).
+    #[sea_orm(string_value = "RESERVATION_RELEASE")]
+    ReservationRelease,
+    /// Units shipped out.
+    #[sea_orm(string_value = "SHIPMENT")]
+    Shipment,
+    /// Units returned by a customer.
+    #[sea_orm(string_value = "RETURN")]
+    Return,
+    /// A correction after a count.
+    #[sea_orm(string_value = "ADJUSTMENT")]
+    Adjustment,
+    /// Units scrapped.
+    #[sea_orm(string_value = "SCRAP")]
+    Scrap,
+    /// The lot's state changed (quantity is the lot's total on hand; no stock moves).
+    #[sea_orm(string_value = "STATE_CHANGE")]
+    StateChange,
+}
+
+/// Status of a reservation.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, async_graphql::Enum,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum ReservationStatus {
+    /// Holding units.
+    #[sea_orm(string_value = "OPEN")]
+    Open,
+    /// Given back.
+    #[sea_orm(string_value = "RELEASED")]
+    Released,
+    /// Shipped.
+    #[sea_orm(string_value = "SHIPPED")]
+    Shipped,
+}

@@ -10,6 +10,8 @@ use super::Role::{self, *};
 const ALL: &[Role] = &[Admin, Warehouse, Sales, Quality, Planner];
 const ADMIN: &[Role] = &[Admin];
 const ADMIN_QUALITY: &[Role] = &[Admin, Quality];
+const ADMIN_WAREHOUSE: &[Role] = &[Admin, Warehouse];
+const ADMIN_WAREHOUSE_SALES: &[Role] = &[Admin, Warehouse, Sales];
 
 /// Kind of root operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,6 +40,30 @@ pub const MATRIX: &[(OpKind, &str, &[Role])] = &[
     (OpKind::Query, "manufacturers", ALL),
     (OpKind::Mutation, "importCatalogCsv", ADMIN),
     (OpKind::Mutation, "upsertAbutmentSku", ADMIN),
+    // Inventory: everyone reads stock; the warehouse moves it; quality
+    // decides lot states; sales and the warehouse reserve.
+    (OpKind::Query, "locations", ALL),
+    (OpKind::Query, "stock", ALL),
+    (OpKind::Query, "skuStock", ALL),
+    (OpKind::Query, "lot", ALL),
+    (OpKind::Query, "lotsExpiring", ALL),
+    (OpKind::Query, "reservations", ALL),
+    (OpKind::Query, "scan", ALL),
+    (OpKind::Mutation, "createLocation", ADMIN_WAREHOUSE),
+    (OpKind::Mutation, "receiveFinishedLot", ADMIN_WAREHOUSE),
+    (OpKind::Mutation, "receiveBarLot", ADMIN_WAREHOUSE),
+    (OpKind::Mutation, "receiveBlankLot", ADMIN_WAREHOUSE),
+    (OpKind::Mutation, "transferStock", ADMIN_WAREHOUSE),
+    (OpKind::Mutation, "countStock", ADMIN_WAREHOUSE),
+    (OpKind::Mutation, "scrapStock", ADMIN_WAREHOUSE),
+    (OpKind::Mutation, "changeLotState", ADMIN_QUALITY),
+    (OpKind::Mutation, "reserveStock", ADMIN_WAREHOUSE_SALES),
+    (
+        OpKind::Mutation,
+        "releaseReservation",
+        ADMIN_WAREHOUSE_SALES,
+    ),
+    (OpKind::Mutation, "shipReservation", ADMIN_WAREHOUSE),
     // Users, tokens, audit
     (OpKind::Query, "users", ADMIN),
     (OpKind::Query, "auditLog", ADMIN_QUALITY),

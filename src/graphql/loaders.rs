@@ -153,6 +153,10 @@ pub fn required<T>(v: Option<T>, what: &str, id: i64) -> async_graphql::Result<T
 
 /// Attaches the loaders of every domain to a request.
 pub fn attach(request: Request, db: &DatabaseConnection, queue: &BatchQueue) -> Request {
-    let request = request.data(by_parent::<entity::api_token::Entity>(db, queue));
+    let request = request
+        .data(by_parent::<entity::api_token::Entity>(db, queue))
+        .data(by_id::<entity::location::Entity>(db, queue))
+        .data(by_id::<entity::item::Entity>(db, queue))
+        .data(by_id::<entity::lot::Entity>(db, queue));
     crate::catalog::graphql::attach_loaders(request, db, queue)
 }

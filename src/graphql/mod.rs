@@ -12,7 +12,7 @@ pub mod scalars;
 use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
 
-use crate::{access, catalog, config::ApiLimits};
+use crate::{access, catalog, config::ApiLimits, inventory};
 
 pub use batch::execute;
 
@@ -22,6 +22,7 @@ pub struct QueryRoot(
     node::NodeQuery,
     access::graphql::AccessQuery,
     catalog::graphql::CatalogQuery,
+    inventory::graphql::InventoryQuery,
 );
 
 /// Every mutation of the API.
@@ -29,6 +30,7 @@ pub struct QueryRoot(
 pub struct MutationRoot(
     access::graphql::AccessMutation,
     catalog::graphql::CatalogMutation,
+    inventory::graphql::InventoryMutation,
 );
 
 /// The executable schema.

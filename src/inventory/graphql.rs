@@ -1,0 +1,1216 @@
+//! GraphQL types and resolvers of inventory. Every mutation runs in one
+//! write transaction: all of it happens, or none of it.
+
+use async_graphql::{
+    Context, ID, InputObject, Object, SimpleObject,
+    dataloader::{DataLoader, HashMapCache},
+};
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::{
+    abutment_sku,
+    enums::{
+        ItemKind, LocationLevel, LocationType, LotState, Material, MovementReason,
+        ReservationStatus, StockUnit,
+    },
+    item, location, lot, reservation, stock_movement,
+};
+use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
+
+use super::{
+    Actor, EffectiveState, effective_state,
+    service::{
+        self, Quantities, ReceiveBar, ReceiveBlank, ReceiveFinished, ReserveRequest, StockFilter,
+        StockLine,
+    },
+    today,
+};
+use crate::{
+    access::Caller,
+    catalog::{graphql::AbutmentSku, service::PlatformRef, units::from_milli},
+    connection_type,
+    error::{AppError, AppResult, UserError},
+    graphql::{
+        db, ids,
+        loaders::{ByIdLoader, loader_error, required},
+        pagination::PageRequest,
+        scalars::Decimal,
+    },
+    impl_by_id,
+};
+
+impl_by_id!(location, item, lot);
+
+async fn load<E: crate::graphql::loaders::ById>(
+    ctx: &Context<'_>,
+    id: i64,
+    what: &str,
+) -> async_graphql::Result<E::Model>
+where
+    E::Model: Sync,
+{
+    let loader = ctx.data::<DataLoader<ByIdLoader<E>, HashMapCache>>()?;
+    required(loader.load_one(id).await.map_err(loader_error)?, what, id)
+}
+
+/// A place where stock lies.
+pub struct Location(pub location::Model);
+
+/// A place where stock lies: site → zone → bin, each with a use.
+#[Object]
+impl Location {
+    /// Opaque global id.
+    async fn id(&self) -> ID {
+        ids::encode("Location", self.0.id)
+    }
+    /// Unique code, e.g. `MAIN/STOCK/A-01`.
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+    /// Name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Site, zone or bin.
+    async fn level(&self) -> LocationLevel {
+        self.0.level
+    }
+    /// What the location is used for.
+    async fn location_type(&self) -> LocationType {
+        self.0.location_type
+    }
+    /// The enclosing location; null for a site.
+    async fn parent(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Location>> {
+        match self.0.parent_id {
+            Some(p) => Ok(Some(Location(
+                load::<location::Entity>(ctx, p, "location").await?,
+            ))),
+            None => Ok(None),
+        }
+    }
+}
+
+/// A stock item: bar specification, supplier blank, or one of our SKUs.
+pub struct Item(pub item::Model);
+
+/// A stock item: bar specification, supplier blank, or one of our SKUs.
+#[Object]
+impl Item {
+    /// Bar, blank or finished part.
+    async fn kind(&self) -> ItemKind {
+        self.0.kind
+    }
+    /// Item code: the SKU's article number, `BAR/<grade>/<Ø>` or `BLANK/<GTIN>`.
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+    /// Name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Unit of its quantities: MM of bar, or PCS.
+    async fn unit(&self) -> StockUnit {
+        self.0.unit
+    }
+    /// Reorder point (finished items): below it, the item is listed by `belowReorderPoint`.
+    async fn reorder_point(&self) -> Option<i64> {
+        self.0.reorder_point
+    }
+}
+
+/// Quantities, in the item's unit.
+#[derive(SimpleObject)]
+pub struct StockQuantities {
+    /// Physically present, any state, any location.
+    pub on_hand: i64,
+    /// Promised to references by open reservations.
+    pub reserved: i64,
+    /// Can be promised now: released, unexpired lots in STOCK locations, minus reserved.
+    pub available: i64,
+    /// In lots awaiting inspection.
+    pub quarantine: i64,
+    /// In lots on hold.
+    pub on_hold: i64,
+    /// In lots past their expiry date.
+    pub expired: i64,
+}
+
+impl From<Quantities> for StockQuantities {
+    fn from(q: Quantities) -> Self {
+        StockQuantities {
+            on_hand: q.on_hand,
+            reserved: q.reserved,
+            available: q.available,
+            quarantine: q.quarantine,
+            on_hold: q.on_hold,
+            expired: q.expired,
+        }
+    }
+}
+
+/// A lot of an item.
+pub struct Lot(pub lot::Model);
+
+/// A lot: its state, dates, UDI, certificate data and stock.
+#[Object]
+impl Lot {
+    /// Opaque global id.
+    async fn id(&self) -> ID {
+        ids::encode("Lot", self.0.id)
+    }
+    /// Lot number (unique per item).
+    async fn lot_number(&self) -> &str {
+        &self.0.lot_number
+    }
+    /// The item.
+    async fn item(&self, ctx: &Context<'_>) -> async_graphql::Result<Item> {
+        Ok(Item(
+            load::<item::Entity>(ctx, self.0.item_id, "item").await?,
+        ))
+    }
+    /// The SKU, for a finished lot.
+    async fn sku(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<AbutmentSku>> {
+        let item = load::<item::Entity>(ctx, self.0.item_id, "item").await?;
+        match item.sku_id {
+            Some(s) => Ok(Some(AbutmentSku(
+                load::<abutment_sku::Entity>(ctx, s, "SKU").await?,
+            ))),
+            None => Ok(None),
+        }
+    }
+    /// The stored state.
+    async fn state(&self) -> LotState {
+        self.0.state
+    }
+    /// The state as it stands today: EXPIRED once past the expiry date.
+    async fn effective_state(&self) -> EffectiveState {
+        effective_state(&self.0, today())
+    }
+    /// Why the state was last changed.
+    async fn state_reason(&self) -> Option<&str> {
+        self.0.state_reason.as_deref()
+    }
+    /// Production date (finished lots).
+    async fn production_date(&self) -> Option<NaiveDate> {
+        self.0.production_date
+    }
+    /// Expiry date (sterile finished lots); usable through this day.
+    async fn expiry_date(&self) -> Option<NaiveDate> {
+        self.0.expiry_date
+    }
+    /// The UDI in GS1 human-readable form: GTIN, lot and expiry.
+    async fn udi(&self) -> Option<&str> {
+        self.0.udi.as_deref()
+    }
+    /// Heat number (bar lots): the mill's key for the melt.
+    async fn heat_number(&self) -> Option<&str> {
+        self.0.heat_number.as_deref()
+    }
+    /// Mill (bar lots).
+    async fn mill(&self) -> Option<&str> {
+        self.0.mill.as_deref()
+    }
+    /// Standard, e.g. ASTM F136 (bar lots).
+    async fn standard(&self) -> Option<&str> {
+        self.0.standard.as_deref()
+    }
+    /// Material grade (bar lots).
+    async fn grade(&self) -> Option<&str> {
+        self.0.grade.as_deref()
+    }
+    /// Bar diameter in mm (bar lots).
+    async fn bar_diameter_mm(&self) -> Option<Decimal> {
+        self.0.bar_diameter_um.map(|v| from_milli(v).into())
+    }
+    /// Length of one bar in mm (bar lots).
+    async fn bar_length_mm(&self) -> Option<i32> {
+        self.0.bar_length_mm
+    }
+    /// Certificate type, EN 10204 3.1 or 3.2 (bar lots).
+    async fn certificate_type(&self) -> Option<&str> {
+        self.0.certificate_type.as_deref()
+    }
+    /// Certificate reference (bar lots).
+    async fn certificate_ref(&self) -> Option<&str> {
+        self.0.certificate_ref.as_deref()
+    }
+    /// Chemistry results as given (bar lots).
+    async fn chemistry(&self) -> Option<&str> {
+        self.0.chemistry.as_deref()
+    }
+    /// Mechanical results as given (bar lots).
+    async fn mechanical(&self) -> Option<&str> {
+        self.0.mechanical.as_deref()
+    }
+    /// Supplier's GTIN (blank lots).
+    async fn supplier_gtin(&self) -> Option<&str> {
+        self.0.supplier_gtin.as_deref()
+    }
+    /// Supplier's lot (blank lots).
+    async fn supplier_lot(&self) -> Option<&str> {
+        self.0.supplier_lot.as_deref()
+    }
+    /// Where the lot lies and how much, per location.
+    async fn stock(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<StockLineObj>> {
+        Ok(service::lot_stock(db(ctx)?, self.0.id)
+            .await?
+            .into_iter()
+            .map(StockLineObj)
+            .collect())
+    }
+    /// The lot's quantities summed over locations.
+    async fn quantities(&self, ctx: &Context<'_>) -> async_graphql::Result<StockQuantities> {
+        let lines = service::lot_stock(db(ctx)?, self.0.id).await?;
+        Ok(service::sum(&lines, today()).into())
+    }
+    /// The lot's ledger, oldest first.
+    #[graphql(complexity = "2 + first.unwrap_or(50).clamp(0, 500) as usize * child_complexity")]
+    async fn movements(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size (default 50, capped).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
+    ) -> async_graphql::Result<StockMovementConnection> {
+        let page = PageRequest::from_ctx(ctx, first, after.as_deref())?;
+        let (rows, total) = service::movements(db(ctx)?, self.0.id, &page).await?;
+        Ok(StockMovementConnection::build(
+            &page,
+            rows,
+            total,
+            StockMovement,
+        ))
+    }
+}
+
+/// A balance: one lot at one location.
+pub struct StockLineObj(pub StockLine);
+
+/// A balance: one lot at one location.
+#[Object(name = "StockLine")]
+impl StockLineObj {
+    /// The lot.
+    async fn lot(&self) -> Lot {
+        Lot(self.0.lot.clone())
+    }
+    /// The location.
+    async fn location(&self) -> Location {
+        Location(self.0.location.clone())
+    }
+    /// Physically present.
+    async fn on_hand(&self) -> i64 {
+        self.0.on_hand
+    }
+    /// Promised by open reservations.
+    async fn reserved(&self) -> i64 {
+        self.0.reserved
+    }
+    /// Can be promised now (0 unless released, unexpired, in a STOCK location).
+    async fn available(&self) -> i64 {
+        self.0.available(today())
+    }
+}
+
+/// One row of the stock ledger.
+pub struct StockMovement(pub stock_movement::Model);
+
+/// One row of the append-only stock ledger.
+#[Object]
+impl StockMovement {
+    /// Opaque global id.
+    async fn id(&self) -> ID {
+        ids::encode("StockMovement", self.0.id)
+    }
+    /// When.
+    async fn at(&self) -> DateTime<Utc> {
+        self.0.at
+    }
+    /// Why.
+    async fn reason(&self) -> MovementReason {
+        self.0.reason
+    }
+    /// How many, in the item's unit.
+    async fn quantity(&self) -> i64 {
+        self.0.quantity
+    }
+    /// Where from; null for receipts and upward adjustments.
+    #[graphql(name = "fromLocation")]
+    async fn source_location(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Location>> {
+        match self.0.from_location_id {
+            Some(l) => Ok(Some(Location(
+                load::<location::Entity>(ctx, l, "location").await?,
+            ))),
+            None => Ok(None),
+        }
+    }
+    /// Where to; null for shipments, scrap and downward adjustments.
+    async fn to_location(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Location>> {
+        match self.0.to_location_id {
+            Some(l) => Ok(Some(Location(
+                load::<location::Entity>(ctx, l, "location").await?,
+            ))),
+            None => Ok(None),
+        }
+    }
+    /// The reference document: case, job, order, count or reason.
+    async fn reference(&self) -> &str {
+        &self.0.reference
+    }
+    /// Who.
+    async fn actor_name(&self) -> &str {
+        &self.0.actor_name
+    }
+    /// Detail, e.g. `QUARANTINE → RELEASED` or `counted 8, system had 10`.
+    async fn note(&self) -> Option<&str> {
+        self.0.note.as_deref()
+    }
+}
+
+connection_type!(
+    StockMovementConnection,
+    StockMovementEdge,
+    StockMovement,
+    "stock movements"
+);
+
+/// Units promised to a reference.
+pub struct Reservation(pub reservation::Model);
+
+/// Units of a lot at a location promised to a reference.
+#[Object]
+impl Reservation {
+    /// Opaque global id.
+    async fn id(&self) -> ID {
+        ids::encode("Reservation", self.0.id)
+    }
+    /// The lot.
+    async fn lot(&self, ctx: &Context<'_>) -> async_graphql::Result<Lot> {
+        Ok(Lot(load::<lot::Entity>(ctx, self.0.lot_id, "lot").await?))
+    }
+    /// The location.
+    async fn location(&self, ctx: &Context<'_>) -> async_graphql::Result<Location> {
+        Ok(Location(
+            load::<location::Entity>(ctx, self.0.location_id, "location").await?,
+        ))
+    }
+    /// How many.
+    async fn quantity(&self) -> i64 {
+        self.0.quantity
+    }
+    /// What for: a case, an order.
+    async fn reference(&self) -> &str {
+        &self.0.reference
+    }
+    /// Open, released or shipped.
+    async fn status(&self) -> ReservationStatus {
+        self.0.status
+    }
+    /// When it was made.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+/// Stock of one SKU.
+#[derive(SimpleObject)]
+pub struct SkuStock {
+    /// The SKU.
+    pub sku: AbutmentSku,
+    /// Its quantities over all lots and locations.
+    pub quantities: StockQuantities,
+    /// Its reorder point, when set.
+    pub reorder_point: Option<i64>,
+    /// Balances per lot and location.
+    pub lines: Vec<StockLineObj>,
+}
+
+/// Filters on stock lines.
+#[derive(InputObject, Default)]
+pub struct StockFilterInput {
+    /// Only lots of this SKU.
+    pub article_number: Option<String>,
+    /// Only lots with this number.
+    pub lot_number: Option<String>,
+    /// Only this location (code).
+    pub location: Option<String>,
+    /// Only lots in this stored state.
+    pub state: Option<LotState>,
+}
+
+/// What a barcode scan found.
+#[derive(SimpleObject)]
+pub struct ScanResult {
+    /// The GTIN read (AI 01), as GTIN-14.
+    pub gtin: Option<String>,
+    /// The lot number read (AI 10).
+    pub lot_number: Option<String>,
+    /// The serial number read (AI 21).
+    pub serial: Option<String>,
+    /// The production date read (AI 11).
+    pub production_date: Option<NaiveDate>,
+    /// The expiry date read (AI 17; day 00 = end of month).
+    pub expiry_date: Option<NaiveDate>,
+    /// Our SKU with that GTIN, when it is one of ours.
+    pub sku: Option<AbutmentSku>,
+    /// The lot, with its state and stock by location.
+    pub lot: Option<Lot>,
+    /// Where the label disagrees with our records (e.g. another expiry date).
+    pub warnings: Vec<String>,
+}
+
+/// Inventory queries.
+#[derive(Default)]
+pub struct InventoryQuery;
+
+#[Object]
+impl InventoryQuery {
+    /// Every location, by code.
+    async fn locations(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Location>> {
+        Ok(service::locations(db(ctx)?)
+            .await?
+            .into_iter()
+            .map(Location)
+            .collect())
+    }
+
+    /// Balances by SKU, lot, location or state (non-empty ones; at most 10,000).
+    async fn stock(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Optional filters.")] filter: Option<StockFilterInput>,
+    ) -> async_graphql::Result<Vec<StockLineObj>> {
+        let f = filter.unwrap_or_default();
+        let f = StockFilter {
+            article_number: f.article_number,
+            lot_number: f.lot_number,
+            location: f.location,
+            state: f.state,
+            include_empty: false,
+        };
+        Ok(service::stock(db(ctx)?, &f)
+            .await?
+            .into_iter()
+            .map(StockLineObj)
+            .collect())
+    }
+
+    /// On hand, reserved, available, quarantine and on-hold stock of one SKU.
+    async fn sku_stock(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The SKU's article number.")] article_number: String,
+    ) -> async_graphql::Result<SkuStock> {
+        let db = db(ctx)?;
+        let sku = service::sku_by_article(db, &article_number, "articleNumber").await?;
+        let item = service::finished_item(db, &sku).await?;
+        let f = StockFilter {
+            article_number: Some(article_number),
+            ..Default::default()
+        };
+        let lines = service::stock(db, &f).await?;
+        Ok(SkuStock {
+            quantities: service::sum(&lines, today()).into(),
+            reorder_point: item.reorder_point,
+            lines: lines.into_iter().map(StockLineObj).collect(),
+            sku: AbutmentSku(sku),
+        })
+    }
+
+    /// One lot by global id, or by lot number (with the SKU's article number
+    /// when several items use that number).
+    async fn lot(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global id.")] id: Option<ID>,
+        #[graphql(desc = "Lot number.")] lot_number: Option<String>,
+        #[graphql(desc = "Article number of the SKU, to disambiguate.")] article_number: Option<
+            String,
+        >,
+    ) -> async_graphql::Result<Lot> {
+        let db = db(ctx)?;
+        if let Some(id) = id {
+            return Ok(Lot(service::lot(db, ids::decode(&id, "Lot", "id")?).await?));
+        }
+        let Some(n) = lot_number else {
+            return Err(AppError::bad_input("lotNumber", "give id or lotNumber").into());
+        };
+        let mut q = lot::Entity::find().filter(lot::Column::LotNumber.eq(n.trim()));
+        if let Some(a) = article_number {
+            let sku = service::sku_by_article(db, &a, "articleNumber").await?;
+            let item = service::finished_item(db, &sku).await?;
+            q = q.filter(lot::Column::ItemId.eq(item.id));
+        }
+        let mut found = q.all(db).await.map_err(AppError::from)?;
+        match found.len() {
+            0 => Err(AppError::not_found("lot", n).into()),
+            1 => Ok(Lot(found.remove(0))),
+            _ => Err(AppError::bad_input(
+                "articleNumber",
+                format!("several items have a lot `{n}`; give articleNumber"),
+            )
+            .into()),
+        }
+    }
+
+    /// Lots with stock that expire within `withinDays` days (or already have).
+    async fn lots_expiring(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Days from today (0–3650).")] within_days: i32,
+    ) -> async_graphql::Result<Vec<Lot>> {
+        if !(0..=3650).contains(&within_days) {
+            return Err(AppError::bad_input("withinDays", "must be 0–3650").into());
+        }
+        Ok(service::lots_expiring(db(ctx)?, i64::from(within_days))
+            .await?
+            .into_iter()
+            .map(Lot)
+            .collect())
+    }
+
+    /// Reads a GS1 barcode as a scanner sends it (with or without AIM prefix
+    /// `]d2`/`]C1`/`]Q3`, GS separators, or the human-readable form with
+    /// parentheses) and finds the SKU and lot. A malformed code is
+    /// `BAD_USER_INPUT` saying what is wrong where; an unknown GTIN or lot is
+    /// `NOT_FOUND`.
+    async fn scan(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The scanned text.")] code: String,
+    ) -> async_graphql::Result<ScanResult> {
+        let db = db(ctx)?;
+        let s = super::gs1::parse(&code).map_err(|e| AppError::bad_input("code", e.to_string()))?;
+        let Some(gtin) = s.gtin.clone() else {
+            return Err(AppError::bad_input("code", "the code has no GTIN (AI 01)").into());
+        };
+        let sku = abutment_sku::Entity::find()
+            .filter(abutment_sku::Column::Gtin.eq(gtin.clone()))
+            .one(db)
+            .await
+            .map_err(AppError::from)?;
+        let item = match &sku {
+            Some(sku) => {
+                item::Entity::find()
+                    .filter(item::Column::SkuId.eq(sku.id))
+                    .one(db)
+                    .await
+            }
+            None => {
+                item::Entity::find()
+                    .filter(item::Column::Code.eq(format!("BLANK/{gtin}")))
+                    .one(db)
+                    .await
+            }
+        }
+        .map_err(AppError::from)?;
+        if sku.is_none() && item.is_none() {
+            return Err(AppError::not_found("item with GTIN", gtin).into());
+        }
+        let mut warnings = Vec::new();
+        let lot = match (&s.lot, &item) {
+            (Some(n), Some(i)) => {
+                let l = lot::Entity::find()
+                    .filter(lot::Column::ItemId.eq(i.id))
+                    .filter(lot::Column::LotNumber.eq(n.clone()))
+                    .one(db)
+                    .await
+                    .map_err(AppError::from)?
+                    .ok_or_else(|| AppError::not_found("lot", format!("{n} of GTIN {gtin}")))?;
+                if let (Some(read), Some(ours)) = (s.expiry_date, l.expiry_date)
+                    && read != ours
+                {
+                    warnings.push(format!(
+                        "the label says expiry {read}, our record says {ours}"
+                    ));
+                }
+                Some(Lot(l))
+            }
+            (Some(n), None) => {
+                return Err(AppError::not_found("lot", format!("{n} of GTIN {gtin}")).into());
+            }
+            _ => None,
+        };
+        Ok(ScanResult {
+            gtin: Some(gtin),
+            lot_number: s.lot,
+            serial: s.serial,
+            production_date: s.production_date,
+            expiry_date: s.expiry_date,
+            sku: sku.map(AbutmentSku),
+            lot,
+            warnings,
+        })
+    }
+
+    /// Reservations made for a reference.
+    async fn reservations(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The reference (case, order).")] reference: String,
+    ) -> async_graphql::Result<Vec<Reservation>> {
+        Ok(reservation::Entity::find()
+            .filter(reservation::Column::Reference.eq(reference.trim()))
+            .all(db(ctx)?)
+            .await
+            .map_err(AppError::from)?
+            .into_iter()
+            .map(Reservation)
+            .collect())
+    }
+}
+
+fn actor(ctx: &Context<'_>) -> async_graphql::Result<Actor> {
+    match ctx.data::<Caller>()?.principal() {
+        Some(p) => Ok(p.into()),
+        None => Err(AppError::Unauthenticated.into()),
+    }
+}
+
+/// Commits on success, rolls back on error; a caller's mistake becomes a
+/// user error, anything else a GraphQL error.
+async fn finish<T>(
+    txn: DatabaseTransaction,
+    r: AppResult<T>,
+) -> async_graphql::Result<Result<T, Vec<UserError>>> {
+    match r {
+        Ok(v) => {
+            txn.commit().await.map_err(AppError::from)?;
+            Ok(Ok(v))
+        }
+        Err(e) => {
+            txn.rollback().await.map_err(AppError::from)?;
+            Ok(Err(vec![e.into_user_error()?]))
+        }
+    }
+}
+
+async fn begin(ctx: &Context<'_>) -> async_graphql::Result<(DatabaseTransaction, Actor)> {
+    let a = actor(ctx)?;
+    let txn = service::begin_write(db(ctx)?)
+        .await
+        .map_err(AppError::from)?;
+    Ok((txn, a))
+}
+
+/// Result of a mutation that changes a lot.
+#[derive(SimpleObject)]
+pub struct LotPayload {
+    /// The lot after the change; null on errors.
+    pub lot: Option<Lot>,
+    /// What was wrong; nothing changed when non-empty.
+    pub user_errors: Vec<UserError>,
+}
+
+impl LotPayload {
+    fn of(r: Result<lot::Model, Vec<UserError>>) -> Self {
+        match r {
+            Ok(l) => LotPayload {
+                lot: Some(Lot(l)),
+                user_errors: vec![],
+            },
+            Err(e) => LotPayload {
+                lot: None,
+                user_errors: e,
+            },
+        }
+    }
+}
+
+/// Result of a stock movement.
+#[derive(SimpleObject)]
+pub struct MovementPayload {
+    /// The ledger row written; null on errors (and for a count that matched).
+    pub movement: Option<StockMovement>,
+    /// What was wrong; nothing changed when non-empty.
+    pub user_errors: Vec<UserError>,
+}
+
+impl MovementPayload {
+    fn of(r: Result<Option<stock_movement::Model>, Vec<UserError>>) -> Self {
+        match r {
+            Ok(m) => MovementPayload {
+                movement: m.map(StockMovement),
+                user_errors: vec![],
+            },
+            Err(e) => MovementPayload {
+                movement: None,
+                user_errors: e,
+            },
+        }
+    }
+}
+
+/// Result of a reservation mutation.
+#[derive(SimpleObject)]
+pub struct ReservationPayload {
+    /// The reservations made or changed (FEFO may split over lots); empty on errors.
+    pub reservations: Vec<Reservation>,
+    /// What was wrong; nothing changed when non-empty.
+    pub user_errors: Vec<UserError>,
+}
+
+impl ReservationPayload {
+    fn of(r: Result<Vec<reservation::Model>, Vec<UserError>>) -> Self {
+        match r {
+            Ok(v) => ReservationPayload {
+                reservations: v.into_iter().map(Reservation).collect(),
+                user_errors: vec![],
+            },
+            Err(e) => ReservationPayload {
+                reservations: vec![],
+                user_errors: e,
+            },
+        }
+    }
+}
+
+/// A new location.
+#[derive(InputObject)]
+pub struct CreateLocationInput {
+    /// Unique code.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// Site, zone or bin.
+    pub level: LocationLevel,
+    /// Its use.
+    pub location_type: LocationType,
+    /// Code of the enclosing location (none for a site).
+    pub parent: Option<String>,
+}
+
+/// Result of creating a location.
+#[derive(SimpleObject)]
+pub struct LocationPayload {
+    /// The new location; null on errors.
+    pub location: Option<Location>,
+    /// What was wrong; nothing changed when non-empty.
+    pub user_errors: Vec<UserError>,
+}
+
+/// A finished lot to receive.
+#[derive(InputObject)]
+pub struct ReceiveFinishedLotInput {
+    /// The SKU's article number.
+    pub article_number: String,
+    /// Lot number (1–20 printable characters).
+    pub lot_number: String,
+    /// Pieces.
+    pub quantity: i64,
+    /// Code of a RECEIVING location.
+    pub location: String,
+    /// Production date.
+    pub production_date: NaiveDate,
+    /// Expiry date; default for a sterile SKU: production date + shelf life.
+    pub expiry_date: Option<NaiveDate>,
+    /// Reference document (delivery note, opening stock).
+    pub reference: String,
+}
+
+/// A titanium bar lot to receive.
+#[derive(InputObject)]
+pub struct ReceiveBarLotInput {
+    /// The mill's heat number.
+    pub heat_number: String,
+    /// Our lot number for this delivery.
+    pub lot_number: String,
+    /// The mill.
+    pub mill: String,
+    /// Standard, e.g. `ASTM F136`.
+    pub standard: String,
+    /// Material grade.
+    pub grade: Material,
+    /// Bar diameter, mm (3–40).
+    pub diameter_mm: Decimal,
+    /// Length of each bar, mm.
+    pub bar_length_mm: i32,
+    /// Number of bars; the lot's quantity is bars × length in mm.
+    pub bars: i64,
+    /// EN 10204 certificate type: `3.1` or `3.2`.
+    pub certificate_type: String,
+    /// Certificate number or document reference.
+    pub certificate_ref: String,
+    /// Chemistry results, as on the certificate.
+    pub chemistry: Option<String>,
+    /// Mechanical results, as on the certificate.
+    pub mechanical: Option<String>,
+    /// Code of a RECEIVING location.
+    pub location: String,
+    /// Reference document (delivery note, purchase order).
+    pub reference: String,
+}
+
+/// A lot of pre-milled blanks to receive.
+#[derive(InputObject)]
+pub struct ReceiveBlankLotInput {
+    /// The blank maker's GTIN.
+    pub supplier_gtin: String,
+    /// The blank maker's lot (becomes our lot number).
+    pub supplier_lot: String,
+    /// Implant system of the pre-machined connection.
+    pub system: String,
+    /// Platform of the pre-machined connection.
+    pub platform: String,
+    /// Maker of the system, when the system name is ambiguous.
+    pub manufacturer: Option<String>,
+    /// Pieces.
+    pub quantity: i64,
+    /// Code of a RECEIVING location.
+    pub location: String,
+    /// Reference document.
+    pub reference: String,
+}
+
+/// Units of a lot to move.
+#[derive(InputObject)]
+pub struct TransferStockInput {
+    /// The lot.
+    pub lot_id: ID,
+    /// From this location (code).
+    pub from: String,
+    /// To this location (code).
+    pub to: String,
+    /// How many.
+    pub quantity: i64,
+    /// Reference document.
+    pub reference: String,
+}
+
+/// A cycle count of one lot at one location.
+#[derive(InputObject)]
+pub struct CountStockInput {
+    /// The lot.
+    pub lot_id: ID,
+    /// The location (code).
+    pub location: String,
+    /// The quantity the counter was shown; if stock moved since, the count is stale.
+    pub expected: i64,
+    /// The quantity counted.
+    pub counted: i64,
+    /// Reference (count sheet).
+    pub reference: String,
+}
+
+/// Units to scrap.
+#[derive(InputObject)]
+pub struct ScrapStockInput {
+    /// The lot.
+    pub lot_id: ID,
+    /// The location (code).
+    pub location: String,
+    /// How many.
+    pub quantity: i64,
+    /// Why.
+    pub reason: String,
+}
+
+/// A lot state change.
+#[derive(InputObject)]
+pub struct ChangeLotStateInput {
+    /// The lot.
+    pub lot_id: ID,
+    /// The new state.
+    pub state: LotState,
+    /// Why (inspection report, deviation number).
+    pub reason: String,
+}
+
+/// Units to reserve.
+#[derive(InputObject)]
+pub struct ReserveStockInput {
+    /// What for: a case or order reference.
+    pub reference: String,
+    /// How many.
+    pub quantity: i64,
+    /// Reserve from this lot…
+    pub lot_id: Option<ID>,
+    /// …or from this SKU's stock, first-expired-first-out.
+    pub article_number: Option<String>,
+}
+
+/// A reservation to act on.
+#[derive(InputObject)]
+pub struct ReservationInput {
+    /// The reservation.
+    pub reservation_id: ID,
+}
+
+/// A reorder point.
+#[derive(InputObject)]
+pub struct SetReorderPointInput {
+    /// The SKU.
+    pub article_number: String,
+    /// Pieces; null removes it.
+    pub reorder_point: Option<i64>,
+}
+
+/// Inventory mutations. Stock-changing ones take `idempotencyKey`.
+#[derive(Default)]
+pub struct InventoryMutation;
+
+fn lot_id(id: &ID) -> AppResult<i64> {
+    ids::decode(id, "Lot", "input.lotId")
+}
+
+#[Object]
+impl InventoryMutation {
+    /// Creates a location in the tree.
+    async fn create_location(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The location.")] input: CreateLocationInput,
+    ) -> async_graphql::Result<LocationPayload> {
+        let (txn, _) = begin(ctx).await?;
+        let r = service::create_location(
+            &txn,
+            &input.code,
+            &input.name,
+            input.level,
+            input.location_type,
+            input.parent.as_deref(),
+        )
+        .await;
+        Ok(match finish(txn, r).await? {
+            Ok(l) => LocationPayload {
+                location: Some(Location(l)),
+                user_errors: vec![],
+            },
+            Err(e) => LocationPayload {
+                location: None,
+                user_errors: e,
+            },
+        })
+    }
+
+    /// Receives a finished lot (opening stock or purchase) into quarantine.
+    async fn receive_finished_lot(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The lot.")] input: ReceiveFinishedLotInput,
+        #[graphql(desc = "Retry key: the same key and input return the first result.")]
+        idempotency_key: Option<String>,
+    ) -> async_graphql::Result<LotPayload> {
+        let (txn, a) = begin(ctx).await?;
+        let r = ReceiveFinished {
+            article_number: input.article_number,
+            lot_number: input.lot_number,
+            quantity: input.quantity,
+            location: input.location,
+            production_date: input.production_date,
+            expiry_date: input.expiry_date,
+            reference: input.reference,
+        };
+        let res = service::receive_finished(&txn, &a, &r, idempotency_key.as_deref()).await;
+        Ok(LotPayload::of(finish(txn, res).await?))
+    }
+
+    /// Receives a titanium bar lot with its certificate into quarantine.
+    async fn receive_bar_lot(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The lot and its certificate.")] input: ReceiveBarLotInput,
+        #[graphql(desc = "Retry key: the same key and input return the first result.")]
+        idempotency_key: Option<String>,
+    ) -> async_graphql::Result<LotPayload> {
+        let (txn, a) = begin(ctx).await?;
+        let r = ReceiveBar {
+            heat_number: input.heat_number,
+            lot_number: input.lot_number,
+            mill: input.mill,
+            standard: input.standard,
+            grade: input.grade,
+            diameter_mm: input.diameter_mm.0,
+            bar_length_mm: input.bar_length_mm,
+            bars: input.bars,
+            certificate_type: input.certificate_type,
+            certificate_ref: input.certificate_ref,
+            chemistry: input.chemistry,
+            mechanical: input.mechanical,
+            location: input.location,
+            reference: input.reference,
+        };
+        let res = service::receive_bar(&txn, &a, &r, idempotency_key.as_deref()).await;
+        Ok(LotPayload::of(finish(txn, res).await?))
+    }
+
+    /// Receives a lot of pre-milled blanks into quarantine.
+    async fn receive_blank_lot(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The lot.")] input: ReceiveBlankLotInput,
+        #[graphql(desc = "Retry key: the same key and input return the first result.")]
+        idempotency_key: Option<String>,
+    ) -> async_graphql::Result<LotPayload> {
+        let (txn, a) = begin(ctx).await?;
+        let r = ReceiveBlank {
+            supplier_gtin: input.supplier_gtin,
+            supplier_lot: input.supplier_lot,
+            platform: PlatformRef {
+                id: None,
+                manufacturer: input.manufacturer,
+                system: Some(input.system),
+                platform: Some(input.platform),
+            },
+            quantity: input.quantity,
+            location: input.location,
+            reference: input.reference,
+        };
+        let res = service::receive_blank(&txn, &a, &r, idempotency_key.as_deref()).await;
+        Ok(LotPayload::of(finish(txn, res).await?))
+    }
+
+    /// Moves free units of a lot between locations.
+    async fn transfer_stock(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to move where.")] input: TransferStockInput,
+        #[graphql(desc = "Retry key: the same key and input return the first result.")]
+        idempotency_key: Option<String>,
+    ) -> async_graphql::Result<MovementPayload> {
+        let (txn, a) = begin(ctx).await?;
+        let res = async {
+            let id = lot_id(&input.lot_id)?;
+            service::transfer(
+                &txn,
+                &a,
+                id,
+                &input.from,
+                &input.to,
+                input.quantity,
+                &input.reference,
+                idempotency_key.as_deref(),
+            )
+            .await
+            .map(Some)
+        }
+        .await;
+        Ok(MovementPayload::of(finish(txn, res).await?))
+    }
+
+    /// Records a cycle count; a difference is booked as an adjustment.
+    async fn count_stock(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The count.")] input: CountStockInput,
+        #[graphql(desc = "Retry key: the same key and input return the first result.")]
+        idempotency_key: Option<String>,
+    ) -> async_graphql::Result<MovementPayload> {
+        let (txn, a) = begin(ctx).await?;
+        let res = async {
+            let id = lot_id(&input.lot_id)?;
+            service::count(
+                &txn,
+                &a,
+                id,
+                &input.location,
+                input.expected,
+                input.counted,
+                &input.reference,
+                idempotency_key.as_deref(),
+            )
+            .await
+        }
+        .await;
+        Ok(MovementPayload::of(finish(txn, res).await?))
+    }
+
+    /// Scraps free units of a lot.
+    async fn scrap_stock(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to scrap and why.")] input: ScrapStockInput,
+        #[graphql(desc = "Retry key: the same key and input return the first result.")]
+        idempotency_key: Option<String>,
+    ) -> async_graphql::Result<MovementPayload> {
+        let (txn, a) = begin(ctx).await?;
+        let res = async {
+            let id = lot_id(&input.lot_id)?;
+            service::scrap(
+                &txn,
+                &a,
+                id,
+                &input.location,
+                input.quantity,
+                &input.reason,
+                idempotency_key.as_deref(),
+            )
+            .await
+            .map(Some)
+        }
+        .await;
+        Ok(MovementPayload::of(finish(txn, res).await?))
+    }
+
+    /// Releases, holds, rejects or recalls a lot (quality).
+    async fn change_lot_state(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The lot, the new state and why.")] input: ChangeLotStateInput,
+    ) -> async_graphql::Result<LotPayload> {
+        let (txn, a) = begin(ctx).await?;
+        let res = async {
+            let id = lot_id(&input.lot_id)?;
+            service::change_state(&txn, &a, id, input.state, &input.reason).await
+        }
+        .await;
+        Ok(LotPayload::of(finish(txn, res).await?))
+    }
+
+    /// Reserves units for a reference: from a lot, or FEFO from a SKU's usable stock.
+    async fn reserve_stock(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to reserve.")] input: ReserveStockInput,
+        #[graphql(desc = "Retry key: the same key and input return the first result.")]
+        idempotency_key: Option<String>,
+    ) -> async_graphql::Result<ReservationPayload> {
+        let (txn, a) = begin(ctx).await?;
+        let res = async {
+            let r = ReserveRequest {
+                reference: input.reference,
+                quantity: input.quantity,
+                lot_id: input.lot_id.as_ref().map(lot_id).transpose()?,
+                article_number: input.article_number,
+            };
+            service::reserve(&txn, &a, &r, idempotency_key.as_deref()).await
+        }
+        .await;
+        Ok(ReservationPayload::of(finish(txn, res).await?))
+    }
+
+    /// Gives a reservation's units back.
+    async fn release_reservation(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The reservation.")] input: ReservationInput,
+        #[graphql(desc = "Retry key: the same key and input return the first result.")]
+        idempotency_key: Option<String>,
+    ) -> async_graphql::Result<ReservationPayload> {
+        let (txn, a) = begin(ctx).await?;
+        let res = async {
+            let id = ids::decode(&input.reservation_id, "Reservation", "input.reservationId")?;
+            service::release_reservation(&txn, &a, id, idempotency_key.as_deref())
+                .await
+                .map(|r| vec![r])
+        }
+        .await;
+        Ok(ReservationPayload::of(finish(txn, res).await?))
+    }
+
+    /// Ships a reservation's units (a SHIPMENT out of stock).
+    async fn ship_reservation(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The reservation.")] input: ReservationInput,
+        #[graphql(desc = "Retry key: the same key and input return the first result.")]
+        idempotency_key: Option<String>,
+    ) -> async_graphql::Result<ReservationPayload> {
+        let (txn, a) = begin(ctx).await?;
+        let res = async {
+            let id = ids::decode(&input.reservation_id, "Reservation", "input.reservationId")?;
+            service::ship_reservation(&txn, &a, id, idempotency_key.as_deref())
+                .await
+                .map(|r| vec![r])
+        }
+        .await;
+        Ok(ReservationPayload::of(finish(txn, res).await?))
+    }
+}

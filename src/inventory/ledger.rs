@@ -1,0 +1,188 @@
+//! The ledger primitive: one movement row and the balance change it implies,
+//! in the caller's transaction. Removals are conditional updates that only
+//! succeed when enough *unreserved* units are there, so concurrent writers
+//! can never take the same unit twice, on SQLite or PostgreSQL.
+
+use chrono::Utc;
+use entity::{enums::MovementReason, stock_balance, stock_movement};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, Set,
+    sea_query::{Expr, OnConflict},
+};
+
+use super::Actor;
+use crate::error::{AppError, AppResult};
+
+/// One movement to write.
+#[derive(Debug, Clone)]
+pub struct Move<'a> {
+    pub lot_id: i64,
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+    pub quantity: i64,
+    pub reason: MovementReason,
+    pub reference: &'a str,
+    pub note: Option<String>,
+    pub idempotency_key: Option<&'a str>,
+}
+
+/// The balance of a lot at a location (zero when none is recorded).
+pub async fn balance(
+    db: &impl ConnectionTrait,
+    lot_id: i64,
+    location_id: i64,
+) -> AppResult<(i64, i64)> {
+    Ok(stock_balance::Entity::find_by_id((lot_id, location_id))
+        .one(db)
+        .await?
+        .map(|b| (b.on_hand, b.reserved))
+        .unwrap_or((0, 0)))
+}
+
+/// Takes `qty` unreserved units off a balance, or fails saying what is there.
+pub async fn take(
+    db: &impl ConnectionTrait,
+    lot_id: i64,
+    location_id: i64,
+    qty: i64,
+    field: &str,
+) -> AppResult<()> {
+    use stock_balance::Column as B;
+    let r = stock_balance::Entity::update_many()
+        .col_expr(B::OnHand, Expr::col(B::OnHand).sub(qty))
+        .filter(B::LotId.eq(lot_id))
+        .filter(B::LocationId.eq(location_id))
+        .filter(Expr::col(B::OnHand).sub(Expr::col(B::Reserved)).gte(qty))
+        .exec(db)
+        .await?;
+    if r.rows_affected == 1 {
+        return Ok(());
+    }
+    let (on_hand, reserved) = balance(db, lot_id, location_id).await?;
+    Err(AppError::bad_input(
+        field,
+        format!(
+            "insufficient stock: {qty} wanted, the location holds {on_hand} of this lot ({reserved} reserved, {} free)",
+            on_hand - reserved
+        ),
+    ))
+}
+
+/// Adds `qty` units to a balance, creating it when needed.
+pub async fn put(
+    db: &impl ConnectionTrait,
+    lot_id: i64,
+    location_id: i64,
+    qty: i64,
+) -> AppResult<()> {
+    use stock_balance::Column as B;
+    stock_balance::Entity::insert(stock_balance::ActiveModel {
+        lot_id: Set(lot_id),
+        location_id: Set(location_id),
+        on_hand: Set(qty),
+        reserved: Set(0),
+    })
+    .on_conflict(
+        OnConflict::columns([B::LotId, B::LocationId])
+            .value(
+                B::OnHand,
+                Expr::col((stock_balance::Entity, B::OnHand)).add(qty),
+            )
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+/// Reserves `qty` free units of a balance; false when fewer are free now.
+pub async fn reserve(
+    db: &impl ConnectionTrait,
+    lot_id: i64,
+    location_id: i64,
+    qty: i64,
+) -> AppResult<bool> {
+    use stock_balance::Column as B;
+    let r = stock_balance::Entity::update_many()
+        .col_expr(B::Reserved, Expr::col(B::Reserved).add(qty))
+        .filter(B::LotId.eq(lot_id))
+        .filter(B::LocationId.eq(location_id))
+        .filter(Expr::col(B::OnHand).sub(Expr::col(B::Reserved)).gte(qty))
+        .exec(db)
+        .await?;
+    Ok(r.rows_affected == 1)
+}
+
+/// Gives back reserved units; with `ship`, they also leave on hand.
+pub async fn unreserve(
+    db: &impl ConnectionTrait,
+    lot_id: i64,
+    location_id: i64,
+    qty: i64,
+    ship: bool,
+) -> AppResult<()> {
+    use stock_balance::Column as B;
+    let mut u =
+        stock_balance::Entity::update_many().col_expr(B::Reserved, Expr::col(B::Reserved).sub(qty));
+    if ship {
+        u = u.col_expr(B::OnHand, Expr::col(B::OnHand).sub(qty));
+    }
+    let r = u
+        .filter(B::LotId.eq(lot_id))
+        .filter(B::LocationId.eq(location_id))
+        .filter(Expr::col(B::Reserved).gte(qty))
+        .exec(db)
+        .await?;
+    if r.rows_affected != 1 {
+        return Err(AppError::Internal(format!(
+            "balance of lot {lot_id} at {location_id} holds less reserved than a reservation of {qty}"
+        )));
+    }
+    Ok(())
+}
+
+/// Appends the movement row (balances are the caller's, through the
+/// functions above).
+pub async fn record(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    m: &Move<'_>,
+) -> AppResult<stock_movement::Model> {
+    Ok(stock_movement::ActiveModel {
+        at: Set(Utc::now()),
+        lot_id: Set(m.lot_id),
+        from_location_id: Set(m.from),
+        to_location_id: Set(m.to),
+        quantity: Set(m.quantity),
+        reason: Set(m.reason),
+        reference: Set(m.reference.to_owned()),
+        actor_user_id: Set(actor.user_id),
+        actor_name: Set(actor.name.clone()),
+        idempotency_key: Set(m.idempotency_key.map(str::to_owned)),
+        note: Set(m.note.clone()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?)
+}
+
+/// Moves stock: takes from `from`, puts to `to`, records the row.
+pub async fn apply(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    m: Move<'_>,
+) -> AppResult<stock_movement::Model> {
+    if m.quantity <= 0 && m.reason != MovementReason::StateChange {
+        return Err(AppError::bad_input(
+            "input.quantity",
+            format!("must be above 0, got {}", m.quantity),
+        ));
+    }
+    if let Some(from) = m.from {
+        take(db, m.lot_id, from, m.quantity, "input.quantity").await?;
+    }
+    if let Some(to) = m.to {
+        put(db, m.lot_id, to, m.quantity).await?;
+    }
+    record(db, actor, &m).await
+}

@@ -1,0 +1,83 @@
+//! Inventory: locations, items and lots, the append-only stock ledger with
+//! balances per lot and location, lot states, reservations, and GS1 scanning.
+//! Every change of stock is one ledger row (reason, reference, actor, time)
+//! written in the same transaction as the balance it changes; balances can
+//! never go negative, nor reserved exceed on hand, by database constraint.
+
+pub mod graphql;
+pub mod gs1;
+pub mod ledger;
+pub mod service;
+
+use chrono::NaiveDate;
+use entity::{enums::LotState, lot};
+
+/// Who changes stock, as written in the ledger.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    /// The user's row id; none for the system (seeds, CLI).
+    pub user_id: Option<i64>,
+    /// The user's name (or `system`).
+    pub name: String,
+}
+
+impl Actor {
+    /// The system itself (seeds, command line).
+    pub fn system() -> Self {
+        Actor {
+            user_id: None,
+            name: "system".into(),
+        }
+    }
+}
+
+impl From<&crate::access::Principal> for Actor {
+    fn from(p: &crate::access::Principal) -> Self {
+        Actor {
+            user_id: Some(p.user_id),
+            name: p.name.clone(),
+        }
+    }
+}
+
+/// A lot's state as users see it: the stored state, or EXPIRED once the
+/// expiry date has passed (a lot is usable through its expiry day).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+pub enum EffectiveState {
+    /// Received, awaiting inspection.
+    Quarantine,
+    /// Released for use.
+    Released,
+    /// Blocked pending a decision.
+    OnHold,
+    /// Failed inspection.
+    Rejected,
+    /// Under a recall.
+    Recalled,
+    /// Past its expiry date.
+    Expired,
+}
+
+/// The effective state of a lot on `today`.
+pub fn effective_state(l: &lot::Model, today: NaiveDate) -> EffectiveState {
+    if l.expiry_date.is_some_and(|e| e < today)
+        && matches!(
+            l.state,
+            LotState::Released | LotState::Quarantine | LotState::OnHold
+        )
+    {
+        return EffectiveState::Expired;
+    }
+    match l.state {
+        LotState::Quarantine => EffectiveState::Quarantine,
+        LotState::Released => EffectiveState::Released,
+        LotState::OnHold => EffectiveState::OnHold,
+        LotState::Rejected => EffectiveState::Rejected,
+        LotState::Recalled => EffectiveState::Recalled,
+    }
+}
+
+/// Today in UTC, the date lots expire by.
+pub fn today() -> NaiveDate {
+    chrono::Utc::now().date_naive()
+}
