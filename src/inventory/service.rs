@@ -695,14 +695,14 @@ pub async fn change_state(
             ),
         ));
     }
-    let total: Option<i64> = stock_balance::Entity::find()
-        .select_only()
-        .column_as(stock_balance::Column::OnHand.sum(), "s")
+    // Summed here: SUM(bigint) is NUMERIC on PostgreSQL but INTEGER on SQLite.
+    let total: i64 = stock_balance::Entity::find()
         .filter(stock_balance::Column::LotId.eq(lot_id))
-        .into_tuple::<Option<i64>>()
-        .one(db)
+        .all(db)
         .await?
-        .flatten();
+        .iter()
+        .map(|b| b.on_hand)
+        .sum();
     let from = l.state;
     let mut am: lot::ActiveModel = l.into();
     am.state = Set(to);
@@ -716,7 +716,7 @@ pub async fn change_state(
             lot_id,
             from: None,
             to: None,
-            quantity: total.unwrap_or(0),
+            quantity: total,
             reason: MovementReason::StateChange,
             reference: reason.trim(),
             note: Some(format!("{from:?} → {to:?}")),

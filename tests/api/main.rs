@@ -7,6 +7,7 @@ mod catalog;
 mod cli;
 mod http;
 mod import;
+mod inventory;
 mod n_plus_one;
 mod schema;
 mod support;
