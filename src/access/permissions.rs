@@ -49,6 +49,8 @@ pub const MATRIX: &[(OpKind, &str, &[Role])] = &[
     (OpKind::Query, "lotsExpiring", ALL),
     (OpKind::Query, "reservations", ALL),
     (OpKind::Query, "scan", ALL),
+    (OpKind::Query, "belowReorderPoint", ALL),
+    (OpKind::Mutation, "setReorderPoint", ADMIN_WAREHOUSE),
     (OpKind::Mutation, "createLocation", ADMIN_WAREHOUSE),
     (OpKind::Mutation, "receiveFinishedLot", ADMIN_WAREHOUSE),
     (OpKind::Mutation, "receiveBarLot", ADMIN_WAREHOUSE),

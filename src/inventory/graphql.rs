@@ -640,6 +640,20 @@ impl InventoryQuery {
         })
     }
 
+    /// SKUs whose available stock is below their reorder point.
+    async fn below_reorder_point(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<SkuStock>> {
+        Ok(service::below_reorder_point(db(ctx)?)
+            .await?
+            .into_iter()
+            .map(|(sku, item, q)| SkuStock {
+                sku: AbutmentSku(sku),
+                quantities: q.into(),
+                reorder_point: item.reorder_point,
+                lines: vec![],
+            })
+            .collect())
+    }
+
     /// Reservations made for a reference.
     async fn reservations(
         &self,
@@ -942,6 +956,15 @@ pub struct SetReorderPointInput {
     pub reorder_point: Option<i64>,
 }
 
+/// Result of setting a reorder point.
+#[derive(SimpleObject)]
+pub struct ReorderPointPayload {
+    /// The SKU's stock item; null on errors.
+    pub item: Option<Item>,
+    /// What was wrong; nothing changed when non-empty.
+    pub user_errors: Vec<UserError>,
+}
+
 /// Inventory mutations. Stock-changing ones take `idempotencyKey`.
 #[derive(Default)]
 pub struct InventoryMutation;
@@ -1174,6 +1197,27 @@ impl InventoryMutation {
         }
         .await;
         Ok(ReservationPayload::of(finish(txn, res).await?))
+    }
+
+    /// Sets or removes a SKU's reorder point.
+    async fn set_reorder_point(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The SKU and its reorder point.")] input: SetReorderPointInput,
+    ) -> async_graphql::Result<ReorderPointPayload> {
+        let (txn, _) = begin(ctx).await?;
+        let res =
+            service::set_reorder_point(&txn, &input.article_number, input.reorder_point).await;
+        Ok(match finish(txn, res).await? {
+            Ok(i) => ReorderPointPayload {
+                item: Some(Item(i)),
+                user_errors: vec![],
+            },
+            Err(e) => ReorderPointPayload {
+                item: None,
+                user_errors: e,
+            },
+        })
     }
 
     /// Gives a reservation's units back.

@@ -1291,3 +1291,52 @@ pub async fn verify(db: &impl ConnectionTrait) -> AppResult<Vec<Difference>> {
     }
     Ok(diffs)
 }
+
+/// Sets (or with `None` removes) a SKU's reorder point.
+pub async fn set_reorder_point(
+    db: &impl ConnectionTrait,
+    article: &str,
+    point: Option<i64>,
+) -> AppResult<item::Model> {
+    if point.is_some_and(|p| p < 0) {
+        return Err(AppError::bad_input(
+            "input.reorderPoint",
+            "must not be negative",
+        ));
+    }
+    let sku = sku_by_article(db, article, "input.articleNumber").await?;
+    let item = finished_item(db, &sku).await?;
+    let mut am: item::ActiveModel = item.into();
+    am.reorder_point = Set(point);
+    Ok(am.update(db).await?)
+}
+
+/// SKUs whose available stock is below their reorder point, with that stock.
+pub async fn below_reorder_point(
+    db: &impl ConnectionTrait,
+) -> AppResult<Vec<(abutment_sku::Model, item::Model, Quantities)>> {
+    let items = item::Entity::find()
+        .filter(item::Column::ReorderPoint.is_not_null())
+        .filter(item::Column::SkuId.is_not_null())
+        .order_by_asc(item::Column::Code)
+        .all(db)
+        .await?;
+    let t = today();
+    let mut out = Vec::new();
+    for it in items {
+        let balances = stock_balance::Entity::find()
+            .join(JoinType::InnerJoin, balance_lot())
+            .filter(lot::Column::ItemId.eq(it.id))
+            .filter(stock_balance::Column::OnHand.gt(0))
+            .all(db)
+            .await?;
+        let q = sum(&lines(db, balances).await?, t);
+        if q.available < it.reorder_point.unwrap_or(0)
+            && let Some(sid) = it.sku_id
+            && let Some(sku) = abutment_sku::Entity::find_by_id(sid).one(db).await?
+        {
+            out.push((sku, it, q));
+        }
+    }
+    Ok(out)
+}

@@ -431,3 +431,44 @@ async fn thirty_two_concurrent_clients_never_oversell_a_lot() {
         "ledger reconciles"
     );
 }
+
+#[tokio::test]
+async fn a_sku_below_its_reorder_point_is_listed() {
+    let app = TestApp::new().await;
+    let set = r#"mutation($a: String!, $p: Int) { setReorderPoint(input: {articleNumber: $a, reorderPoint: $p}) { item { reorderPoint } userErrors { field } } }"#;
+    let avail = available(&app).await;
+    app.run_as(
+        Some(Role::Warehouse),
+        set,
+        json!({"a": ARTICLE, "p": avail + 1}),
+    )
+    .await;
+    let q = "{ belowReorderPoint { sku { articleNumber } reorderPoint quantities { available } } }";
+    let d = app.data(q, json!({})).await;
+    let list = d["belowReorderPoint"].as_array().unwrap();
+    assert!(
+        list.iter().any(|s| s["sku"]["articleNumber"] == ARTICLE),
+        "{d}"
+    );
+    app.run_as(
+        Some(Role::Warehouse),
+        set,
+        json!({"a": ARTICLE, "p": avail}),
+    )
+    .await;
+    let d = app.data(q, json!({})).await;
+    assert!(
+        !d["belowReorderPoint"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["sku"]["articleNumber"] == ARTICLE)
+    );
+    let neg = app
+        .run_as(Some(Role::Warehouse), set, json!({"a": ARTICLE, "p": -1}))
+        .await;
+    assert_eq!(
+        neg["data"]["setReorderPoint"]["userErrors"][0]["field"],
+        json!(["input", "reorderPoint"])
+    );
+}
