@@ -64,6 +64,8 @@ pub fn app(schema: AppSchema, db: DatabaseConnection, limits: &ApiLimits) -> Rou
     Router::new()
         .route("/graphql", get(graphiql).post(graphql))
         .route("/health", get(health))
+        .route("/export/stock.csv", get(export_stock))
+        .route("/export/ledger.csv", get(export_ledger))
         .layer(RequestBodyLimitLayer::new(limits.max_body_bytes))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
@@ -140,4 +142,89 @@ async fn health(State(s): State<AppState>) -> Response {
                 .into_response()
         }
     }
+}
+
+/// Authenticates a plain HTTP request and checks it against the permission
+/// matrix; the error response says why it is refused.
+async fn authorize(s: &AppState, headers: &HeaderMap, op: &str) -> Result<(), Response> {
+    let auth = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let refuse = |status: StatusCode, code: &str, msg: String| {
+        (
+            status,
+            Json(json!({"errors": [{"message": msg, "extensions": {"code": code}}]})),
+        )
+            .into_response()
+    };
+    match crate::access::service::authenticate(&s.db, auth).await {
+        Ok(crate::access::Caller::User(p)) => {
+            if crate::access::permissions::is_allowed(
+                crate::access::permissions::OpKind::Http,
+                op,
+                &p.roles,
+            ) {
+                Ok(())
+            } else {
+                Err(refuse(
+                    StatusCode::FORBIDDEN,
+                    "FORBIDDEN",
+                    format!("`{op}` is not allowed for your role(s)"),
+                ))
+            }
+        }
+        Ok(crate::access::Caller::Invalid(r)) => Err(refuse(
+            StatusCode::UNAUTHORIZED,
+            "UNAUTHENTICATED",
+            format!("not authenticated: {r}"),
+        )),
+        Ok(crate::access::Caller::Anonymous) => Err(refuse(
+            StatusCode::UNAUTHORIZED,
+            "UNAUTHENTICATED",
+            "authentication required: send `Authorization: Bearer <token>`".into(),
+        )),
+        Err(e) => {
+            tracing::error!(error = %e, "authentication failed on our side");
+            Err(refuse(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "INTERNAL",
+                "internal error".into(),
+            ))
+        }
+    }
+}
+
+fn csv_response(body: axum::body::Body, name: &str) -> Response {
+    (
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/csv; charset=utf-8".to_owned(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+async fn export_stock(State(s): State<AppState>, headers: HeaderMap) -> Response {
+    if let Err(r) = authorize(&s, &headers, "GET /export/stock.csv").await {
+        return r;
+    }
+    csv_response(
+        axum::body::Body::from_stream(crate::inventory::export::stock_csv(s.db.clone())),
+        "stock.csv",
+    )
+}
+
+async fn export_ledger(State(s): State<AppState>, headers: HeaderMap) -> Response {
+    if let Err(r) = authorize(&s, &headers, "GET /export/ledger.csv").await {
+        return r;
+    }
+    csv_response(
+        axum::body::Body::from_stream(crate::inventory::export::ledger_csv(s.db.clone())),
+        "ledger.csv",
+    )
 }

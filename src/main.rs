@@ -47,7 +47,8 @@ async fn main() -> anyhow::Result<()> {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_else(|| kind.file_name().to_owned());
-            match import::import_csv(&conn, kind, &name, &data, dry_run).await {
+            let system = abutment_erp::inventory::Actor::system();
+            match import::import_csv(&conn, &system, kind, &name, &data, dry_run).await {
                 Ok(r) => {
                     println!(
                         "{}{}: {} rows, {} created, {} updated, {} unchanged",

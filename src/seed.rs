@@ -42,7 +42,17 @@ pub async fn load(
     let txn = db.begin().await?;
     let mut reports = Vec::new();
     for (kind, data) in files {
-        match import::import_in(&txn, kind, kind.file_name(), data.as_bytes(), false).await {
+        let system = crate::inventory::Actor::system();
+        match import::import_in(
+            &txn,
+            &system,
+            kind,
+            kind.file_name(),
+            data.as_bytes(),
+            false,
+        )
+        .await
+        {
             Ok(r) => reports.push(r),
             Err(ImportError::Rows(rows)) => {
                 let lines: Vec<String> = rows.iter().map(ToString::to_string).collect();

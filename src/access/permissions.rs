@@ -12,6 +12,7 @@ const ADMIN: &[Role] = &[Admin];
 const ADMIN_QUALITY: &[Role] = &[Admin, Quality];
 const ADMIN_WAREHOUSE: &[Role] = &[Admin, Warehouse];
 const ADMIN_WAREHOUSE_SALES: &[Role] = &[Admin, Warehouse, Sales];
+const ADMIN_WAREHOUSE_QUALITY: &[Role] = &[Admin, Warehouse, Quality];
 
 /// Kind of root operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,6 +21,8 @@ pub enum OpKind {
     Query,
     /// A write.
     Mutation,
+    /// A plain HTTP endpoint (CSV exports).
+    Http,
 }
 
 /// (kind, root field, roles allowed). ADMIN is listed explicitly where it
@@ -51,6 +54,13 @@ pub const MATRIX: &[(OpKind, &str, &[Role])] = &[
     (OpKind::Query, "scan", ALL),
     (OpKind::Query, "belowReorderPoint", ALL),
     (OpKind::Mutation, "setReorderPoint", ADMIN_WAREHOUSE),
+    (OpKind::Mutation, "importStockCsv", ADMIN_WAREHOUSE),
+    (OpKind::Http, "GET /export/stock.csv", ALL),
+    (
+        OpKind::Http,
+        "GET /export/ledger.csv",
+        ADMIN_WAREHOUSE_QUALITY,
+    ),
     (OpKind::Mutation, "createLocation", ADMIN_WAREHOUSE),
     (OpKind::Mutation, "receiveFinishedLot", ADMIN_WAREHOUSE),
     (OpKind::Mutation, "receiveBarLot", ADMIN_WAREHOUSE),
@@ -104,6 +114,7 @@ pub fn markdown_table() -> String {
         let k = match kind {
             OpKind::Query => "query",
             OpKind::Mutation => "mutation",
+            OpKind::Http => "http",
         };
         out.push_str(&format!("| `{field}` | {k} |"));
         for r in Role::ALL {

@@ -684,6 +684,31 @@ pub struct UpsertAbutmentSkuPayload {
     pub user_errors: Vec<UserError>,
 }
 
+/// An import's result as a payload: the report, or every bad row as a user error.
+pub fn import_payload(
+    r: Result<ImportReport, ImportError>,
+) -> async_graphql::Result<ImportCatalogCsvPayload> {
+    match r {
+        Ok(report) => Ok(ImportCatalogCsvPayload {
+            report: Some(report),
+            user_errors: vec![],
+        }),
+        Err(ImportError::Rows(rows)) => Ok(ImportCatalogCsvPayload {
+            report: None,
+            user_errors: rows
+                .into_iter()
+                .map(|r| UserError {
+                    code: ErrorCode::BadUserInput,
+                    field: r.column.iter().cloned().collect(),
+                    line: Some(r.line),
+                    message: r.to_string(),
+                })
+                .collect(),
+        }),
+        Err(ImportError::Db(e)) => Err(AppError::Db(e).into()),
+    }
+}
+
 /// Catalogue mutations.
 #[derive(Default)]
 pub struct CatalogMutation;
@@ -702,28 +727,28 @@ impl CatalogMutation {
         _idempotency_key: Option<String>,
     ) -> async_graphql::Result<ImportCatalogCsvPayload> {
         let db = db(ctx)?;
+        let actor = match ctx.data::<crate::access::Caller>()?.principal() {
+            Some(p) => crate::inventory::Actor::from(p),
+            None => return Err(AppError::Unauthenticated.into()),
+        };
+        if input.kind == ImportKind::Stock {
+            return Err(
+                AppError::bad_input("input.kind", "stock is imported with importStockCsv").into(),
+            );
+        }
         let file = input
             .file_name
             .unwrap_or_else(|| input.kind.file_name().to_owned());
-        match import::import_csv(db, input.kind, &file, input.csv.as_bytes(), input.dry_run).await {
-            Ok(report) => Ok(ImportCatalogCsvPayload {
-                report: Some(report),
-                user_errors: vec![],
-            }),
-            Err(ImportError::Rows(rows)) => Ok(ImportCatalogCsvPayload {
-                report: None,
-                user_errors: rows
-                    .into_iter()
-                    .map(|r| UserError {
-                        code: ErrorCode::BadUserInput,
-                        field: r.column.iter().cloned().collect(),
-                        line: Some(r.line),
-                        message: r.to_string(),
-                    })
-                    .collect(),
-            }),
-            Err(ImportError::Db(e)) => Err(AppError::Db(e).into()),
-        }
+        let r = import::import_csv(
+            db,
+            &actor,
+            input.kind,
+            &file,
+            input.csv.as_bytes(),
+            input.dry_run,
+        )
+        .await;
+        import_payload(r)
     }
 
     /// Creates or updates one SKU by article number; every invalid field is reported.

@@ -16,7 +16,7 @@ use entity::{
 use rust_decimal::Decimal;
 use sea_orm::{
     ActiveEnum, ActiveModelTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    Iterable, Set, TransactionTrait,
+    Iterable, Set,
 };
 
 use super::{
@@ -24,7 +24,7 @@ use super::{
     service::{SkuInput, SkuValues},
     units,
 };
-use crate::error::AppError;
+use crate::{error::AppError, inventory::Actor};
 
 /// What a CSV file holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum, async_graphql::Enum)]
@@ -38,6 +38,9 @@ pub enum ImportKind {
     Skus,
     /// Which SKU fits which platform: `article_number,manufacturer,system,platform,source,notes`.
     Compatibility,
+    /// Finished stock received (opening stock, receipts) into quarantine:
+    /// `article_number,lot_number,quantity,location,production_date,expiry_date,reference`.
+    Stock,
 }
 
 impl ImportKind {
@@ -56,6 +59,7 @@ impl ImportKind {
             ImportKind::Platforms => "platforms.csv",
             ImportKind::Skus => "skus.csv",
             ImportKind::Compatibility => "compatibility.csv",
+            ImportKind::Stock => "stock.csv",
         }
     }
 
@@ -95,6 +99,16 @@ impl ImportKind {
                     "source",
                 ],
                 &["notes"],
+            ),
+            ImportKind::Stock => (
+                &[
+                    "article_number",
+                    "lot_number",
+                    "quantity",
+                    "location",
+                    "production_date",
+                ],
+                &["expiry_date", "reference"],
             ),
         }
     }
@@ -166,13 +180,14 @@ impl From<AppError> for ImportError {
 /// Imports one CSV file in its own transaction.
 pub async fn import_csv(
     db: &DatabaseConnection,
+    actor: &Actor,
     kind: ImportKind,
     file: &str,
     data: &[u8],
     dry_run: bool,
 ) -> Result<ImportReport, ImportError> {
-    let txn = db.begin().await?;
-    let report = import_in(&txn, kind, file, data, dry_run).await?;
+    let txn = crate::inventory::service::begin_write(db).await?;
+    let report = import_in(&txn, actor, kind, file, data, dry_run).await?;
     if dry_run {
         txn.rollback().await?;
     } else {
@@ -185,6 +200,7 @@ pub async fn import_csv(
 /// an error leaves partial writes that the caller must roll back).
 pub async fn import_in(
     db: &impl ConnectionTrait,
+    actor: &Actor,
     kind: ImportKind,
     file: &str,
     data: &[u8],
@@ -202,15 +218,18 @@ pub async fn import_in(
         ImportKind::Platforms => import_platforms(db, &table, &mut report).await?,
         ImportKind::Skus => import_skus(db, &table, &mut report).await?,
         ImportKind::Compatibility => import_compatibility(db, &table, &mut report).await?,
+        ImportKind::Stock => {
+            crate::inventory::import::import_stock(db, actor, &table, &mut report).await?
+        }
     }
     Ok(report)
 }
 
 /// A parsed CSV: the header's column positions and the data rows with lines.
-struct Table {
-    file: String,
+pub(crate) struct Table {
+    pub(crate) file: String,
     columns: HashMap<&'static str, usize>,
-    rows: Vec<(u64, csv::StringRecord)>,
+    pub(crate) rows: Vec<(u64, csv::StringRecord)>,
 }
 
 fn read_table(kind: ImportKind, file: &str, data: &[u8]) -> Result<Table, ImportError> {
@@ -304,7 +323,7 @@ fn read_table(kind: ImportKind, file: &str, data: &[u8]) -> Result<Table, Import
 }
 
 /// Typed access to the cells of one row, collecting every error.
-struct Cells<'a> {
+pub(crate) struct Cells<'a> {
     table: &'a Table,
     line: u64,
     rec: &'a csv::StringRecord,
@@ -312,7 +331,7 @@ struct Cells<'a> {
 }
 
 impl Cells<'_> {
-    fn fail(&mut self, column: &str, message: impl Into<String>) {
+    pub(crate) fn fail(&mut self, column: &str, message: impl Into<String>) {
         self.errors.push(RowError {
             file: self.table.file.clone(),
             line: self.line,
@@ -321,7 +340,7 @@ impl Cells<'_> {
         });
     }
 
-    fn opt(&self, column: &str) -> Option<&str> {
+    pub(crate) fn opt(&self, column: &str) -> Option<&str> {
         self.table
             .columns
             .get(column)
@@ -329,7 +348,7 @@ impl Cells<'_> {
             .filter(|s| !s.is_empty())
     }
 
-    fn req(&mut self, column: &str) -> Option<String> {
+    pub(crate) fn req(&mut self, column: &str) -> Option<String> {
         let v = self.opt(column).map(str::to_owned);
         if v.is_none() {
             self.fail(column, "is required");
@@ -374,7 +393,7 @@ impl Cells<'_> {
         }
     }
 
-    fn int(&mut self, column: &str, lo: i32, hi: i32) -> Option<i32> {
+    pub(crate) fn int(&mut self, column: &str, lo: i32, hi: i32) -> Option<i32> {
         let text = self.opt(column)?.to_owned();
         match text.parse::<i32>() {
             Ok(n) if (lo..=hi).contains(&n) => Some(n),
@@ -421,7 +440,7 @@ impl Cells<'_> {
     }
 }
 
-fn message_of(e: AppError) -> String {
+pub(crate) fn message_of(e: AppError) -> String {
     match e {
         AppError::BadInput { message, .. } => message,
         other => other.to_string(),
@@ -448,7 +467,7 @@ where
 
 /// Runs `f` over each row with typed cell access; returns the rows `f`
 /// produced a record for, or every error of the file.
-fn parse_rows<T>(
+pub(crate) fn parse_rows<T>(
     table: &Table,
     mut f: impl FnMut(&mut Cells<'_>) -> Option<T>,
 ) -> Result<Vec<(u64, T)>, ImportError> {
@@ -477,7 +496,7 @@ fn parse_rows<T>(
 }
 
 /// Reports a second row with the same natural key.
-fn check_unique<K: std::hash::Hash + Eq + Clone>(
+pub(crate) fn check_unique<K: std::hash::Hash + Eq + Clone>(
     table: &Table,
     rows: impl Iterator<Item = (u64, K)>,
     column: &str,
@@ -498,7 +517,7 @@ fn check_unique<K: std::hash::Hash + Eq + Clone>(
     }
 }
 
-fn fail_if_any(errors: Vec<RowError>) -> Result<(), ImportError> {
+pub(crate) fn fail_if_any(errors: Vec<RowError>) -> Result<(), ImportError> {
     if errors.is_empty() {
         Ok(())
     } else {

@@ -1220,6 +1220,34 @@ impl InventoryMutation {
         })
     }
 
+    /// Imports finished stock (opening stock, receipts) from CSV into
+    /// quarantine: all rows or none, every bad row reported with its line.
+    async fn import_stock_csv(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "The CSV text, header `article_number,lot_number,quantity,location,production_date[,expiry_date][,reference]`."
+        )]
+        csv: String,
+        #[graphql(desc = "Check and report without writing.", default)] dry_run: bool,
+        #[graphql(desc = "Retry key: the same key and input return the first result.")]
+        idempotency_key: Option<String>,
+    ) -> async_graphql::Result<crate::catalog::graphql::ImportCatalogCsvPayload> {
+        let _ = idempotency_key;
+        let a = actor(ctx)?;
+        let kind = crate::catalog::import::ImportKind::Stock;
+        let r = crate::catalog::import::import_csv(
+            db(ctx)?,
+            &a,
+            kind,
+            kind.file_name(),
+            csv.as_bytes(),
+            dry_run,
+        )
+        .await;
+        crate::catalog::graphql::import_payload(r)
+    }
+
     /// Gives a reservation's units back.
     async fn release_reservation(
         &self,

@@ -4,8 +4,10 @@
 //! written in the same transaction as the balance it changes; balances can
 //! never go negative, nor reserved exceed on hand, by database constraint.
 
+pub mod export;
 pub mod graphql;
 pub mod gs1;
+pub mod import;
 pub mod ledger;
 pub mod service;
 

@@ -228,3 +228,50 @@ async fn over_http_a_10_mb_body_is_refused_before_parsing() {
         .status();
     assert_eq!(status, 413);
 }
+
+#[tokio::test]
+async fn stock_and_ledger_export_as_streamed_csv_for_the_allowed_roles() {
+    let app = TestApp::new().await;
+    let base = serve(&app, ApiLimits::default()).await;
+    let get = |path: &str, token: Option<String>| {
+        let mut r = reqwest::Client::new().get(format!("{base}{path}"));
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        r.send()
+    };
+    let wh = app.user(abutment_erp::access::Role::Warehouse).1.clone();
+    let sales = app.user(abutment_erp::access::Role::Sales).1.clone();
+    let resp = get("/export/stock.csv", Some(sales.clone())).await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert!(
+        resp.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let text = resp.text().await.unwrap();
+    assert!(text.starts_with(
+        "lot_id,lot_number,item_id,state,effective_state,expiry_date,location,on_hand,reserved"
+    ));
+    let balances = app.count("stock_balance WHERE on_hand > 0").await;
+    assert_eq!(text.lines().count() as i64, balances + 1);
+    assert_eq!(
+        get("/export/ledger.csv", Some(sales))
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    assert_eq!(get("/export/ledger.csv", None).await.unwrap().status(), 401);
+    let ledger = get("/export/ledger.csv", Some(wh))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        ledger.lines().count() as i64,
+        app.count("stock_movement").await + 1
+    );
+}

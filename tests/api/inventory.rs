@@ -472,3 +472,100 @@ async fn a_sku_below_its_reorder_point_is_listed() {
         json!(["input", "reorderPoint"])
     );
 }
+
+const IMPORT_STOCK: &str = r#"mutation($csv: String!, $dry: Boolean! = false) { importStockCsv(csv: $csv, dryRun: $dry) { report { rows created dryRun } userErrors { line field message } } }"#;
+
+#[tokio::test]
+async fn stock_csv_imports_all_rows_or_none_and_reports_every_bad_line() {
+    let app = TestApp::new().await;
+    let lots = app.count("lot").await;
+    let good = format!(
+        "article_number,lot_number,quantity,location,production_date,expiry_date,reference\n\
+         {ARTICLE},CSV-1,5,MAIN/RECV/DOCK-1,2026-02-01,,opening\n\
+         {ARTICLE},CSV-2,7,MAIN/RECV/DOCK-1,2026-03-01,2029-02-28,opening\n"
+    );
+    let dry = app
+        .run_as(
+            Some(Role::Warehouse),
+            IMPORT_STOCK,
+            json!({"csv": good, "dry": true}),
+        )
+        .await;
+    assert_eq!(
+        dry["data"]["importStockCsv"]["report"]["created"], 2,
+        "{dry}"
+    );
+    assert_eq!(app.count("lot").await, lots, "dry run wrote nothing");
+    let bad = format!(
+        "article_number,lot_number,quantity,location,production_date\n\
+         {ARTICLE},CSV-3,5,MAIN/RECV/DOCK-1,2026-02-01\n\
+         {ARTICLE},CSV-4,0,MAIN/RECV/DOCK-1,2026-02-01\n\
+         NO-SUCH,CSV-5,5,MAIN/RECV/DOCK-1,2026-02-01\n\
+         {ARTICLE},CSV-6,5,MAIN/STOCK/A-01,2026-13-01\n"
+    );
+    let r = app
+        .run_as(Some(Role::Warehouse), IMPORT_STOCK, json!({"csv": bad}))
+        .await;
+    let msgs: Vec<String> = r["data"]["importStockCsv"]["userErrors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["message"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        msgs.iter()
+            .any(|m| m.starts_with("stock.csv line 3, column quantity")),
+        "{msgs:#?}"
+    );
+    assert!(
+        msgs.iter()
+            .any(|m| m.starts_with("stock.csv line 5, column production_date")),
+        "{msgs:#?}"
+    );
+    assert_eq!(
+        app.count("lot").await,
+        lots,
+        "nothing imported, not even line 2"
+    );
+    let bad_refs = format!(
+        "article_number,lot_number,quantity,location,production_date\n\
+         {ARTICLE},CSV-7,5,MAIN/RECV/DOCK-1,2026-02-01\n\
+         NO-SUCH,CSV-8,5,MAIN/RECV/DOCK-1,2026-02-01\n\
+         {ARTICLE},CSV-9,5,MAIN/STOCK/A-01,2026-02-01\n"
+    );
+    let r = app
+        .run_as(
+            Some(Role::Warehouse),
+            IMPORT_STOCK,
+            json!({"csv": bad_refs}),
+        )
+        .await;
+    let msgs: Vec<String> = r["data"]["importStockCsv"]["userErrors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["message"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        msgs.iter()
+            .any(|m| m.starts_with("stock.csv line 3, column article_number")),
+        "{msgs:#?}"
+    );
+    assert!(
+        msgs.iter()
+            .any(|m| m.starts_with("stock.csv line 4, column location")),
+        "{msgs:#?}"
+    );
+    assert_eq!(app.count("lot").await, lots);
+    let ok = app
+        .run_as(Some(Role::Warehouse), IMPORT_STOCK, json!({"csv": good}))
+        .await;
+    assert_eq!(ok["data"]["importStockCsv"]["report"]["created"], 2);
+    assert_eq!(app.count("lot").await, lots + 2);
+    assert!(
+        abutment_erp::inventory::service::verify(&app.db)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
