@@ -212,3 +212,177 @@ async fn ids_of<E: EntityTrait>(
         .all(db)
         .await
 }
+
+/// Size of a synthetic warehouse on top of a catalogue.
+#[derive(Debug, Clone, Copy)]
+pub struct StockSpec {
+    /// Finished lots, spread evenly over the catalogue's SKUs.
+    pub lots: usize,
+    /// Ledger rows, spread over the lots (a receipt each, then transfers and
+    /// reservation pairs that leave the balances as the ledger says).
+    pub movements: usize,
+    /// RNG seed.
+    pub seed: u64,
+}
+
+impl StockSpec {
+    /// The benchmark's size: 1,000,000 lots and 5,000,000 movements.
+    pub fn benchmark() -> Self {
+        Self {
+            lots: 1_000_000,
+            movements: 5_000_000,
+            seed: 42,
+        }
+    }
+}
+
+/// Ids of the generated warehouse.
+#[derive(Debug, Clone, Default)]
+pub struct Stock {
+    /// The stock bin every lot lies in.
+    pub bin_id: i64,
+    /// The receiving location.
+    pub dock_id: i64,
+    /// Lot ids.
+    pub lot_ids: Vec<i64>,
+}
+
+/// Generates lots, balances and a consistent ledger (so `verify` finds no
+/// difference) for the catalogue's SKUs, into a migrated database.
+pub async fn generate_stock(
+    db: &impl ConnectionTrait,
+    cat: &Catalogue,
+    spec: StockSpec,
+) -> Result<Stock, DbErr> {
+    use entity::{
+        enums::{ItemKind, LocationLevel, LocationType, LotState, MovementReason, StockUnit},
+        item, location, lot, stock_balance, stock_movement,
+    };
+    let mut rng = StdRng::seed_from_u64(spec.seed);
+    let now = Utc::now();
+    let today = now.date_naive();
+    let mut locs = Vec::new();
+    for (code, level, ty) in [
+        ("SYN", LocationLevel::Site, LocationType::Stock),
+        ("SYN/DOCK", LocationLevel::Zone, LocationType::Receiving),
+        ("SYN/STOCK", LocationLevel::Zone, LocationType::Stock),
+    ] {
+        let m = location::ActiveModel {
+            code: Set(code.into()),
+            name: Set(code.into()),
+            level: Set(level),
+            location_type: Set(ty),
+            parent_id: Set(None),
+            created_at: Set(now),
+            ..Default::default()
+        };
+        locs.push(sea_orm::ActiveModelTrait::insert(m, db).await?.id);
+    }
+    let (dock, bin) = (locs[1], locs[2]);
+    let skus = abutment_sku::Entity::find()
+        .order_by_asc(abutment_sku::Column::Id)
+        .all(db)
+        .await?;
+    insert_batched::<item::Entity, _>(
+        db,
+        skus.iter()
+            .map(|s| item::ActiveModel {
+                kind: Set(ItemKind::Finished),
+                code: Set(s.article_number.clone()),
+                name: Set(s.name.clone()),
+                unit: Set(StockUnit::Pcs),
+                sku_id: Set(Some(s.id)),
+                platform_id: Set(None),
+                reorder_point: Set(None),
+                created_at: Set(now),
+                ..Default::default()
+            })
+            .collect(),
+    )
+    .await?;
+    let item_ids = ids_of::<item::Entity>(db, item::Column::Id).await?;
+    let _ = cat;
+    let per_lot = (spec.movements / spec.lots.max(1)).max(1);
+    let mut lots = Vec::with_capacity(20_000);
+    let mut n = 0usize;
+    while n < spec.lots {
+        let item_id = item_ids[n % item_ids.len()];
+        let expiry = today + chrono::Duration::days(rng.random_range(-60..1500));
+        let state = match rng.random_range(0..100) {
+            0..=89 => LotState::Released,
+            90..=95 => LotState::Quarantine,
+            _ => LotState::OnHold,
+        };
+        lots.push(lot::ActiveModel {
+            item_id: Set(item_id),
+            lot_number: Set(format!("S{n:08}")),
+            state: Set(state),
+            state_reason: Set(None),
+            production_date: Set(Some(expiry - chrono::Duration::days(1095))),
+            expiry_date: Set(Some(expiry)),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        });
+        n += 1;
+        if lots.len() == 20_000 || n == spec.lots {
+            insert_batched::<lot::Entity, _>(db, std::mem::take(&mut lots)).await?;
+        }
+    }
+    let lot_ids = ids_of::<lot::Entity>(db, lot::Column::Id).await?;
+    let mut balances = Vec::with_capacity(20_000);
+    let mut moves = Vec::with_capacity(20_000);
+    let mv = |lot_id: i64, from: Option<i64>, to: Option<i64>, q: i64, reason: MovementReason| {
+        stock_movement::ActiveModel {
+            at: Set(now),
+            lot_id: Set(lot_id),
+            from_location_id: Set(from),
+            to_location_id: Set(to),
+            quantity: Set(q),
+            reason: Set(reason),
+            reference: Set("synthetic".into()),
+            actor_user_id: Set(None),
+            actor_name: Set("system".into()),
+            idempotency_key: Set(None),
+            note: Set(None),
+            ..Default::default()
+        }
+    };
+    for (i, lot_id) in lot_ids.iter().enumerate() {
+        let qty = rng.random_range(5..60_i64);
+        balances.push(stock_balance::ActiveModel {
+            lot_id: Set(*lot_id),
+            location_id: Set(bin),
+            on_hand: Set(qty),
+            reserved: Set(0),
+        });
+        moves.push(mv(*lot_id, None, Some(dock), qty, MovementReason::Receipt));
+        if per_lot > 1 {
+            moves.push(mv(
+                *lot_id,
+                Some(dock),
+                Some(bin),
+                qty,
+                MovementReason::Transfer,
+            ));
+        }
+        // The rest in reservation / release pairs, which leave the balance as is.
+        for k in 2..per_lot {
+            let reason = if k % 2 == 0 {
+                MovementReason::Reservation
+            } else {
+                MovementReason::ReservationRelease
+            };
+            moves.push(mv(*lot_id, Some(bin), Some(bin), 1, reason));
+        }
+        if balances.len() >= 20_000 || i + 1 == lot_ids.len() {
+            insert_batched::<stock_balance::Entity, _>(db, std::mem::take(&mut balances)).await?;
+            insert_batched::<stock_movement::Entity, _>(db, std::mem::take(&mut moves)).await?;
+        }
+    }
+    Ok(Stock {
+        bin_id: bin,
+        dock_id: dock,
+        lot_ids,
+    })
+}
