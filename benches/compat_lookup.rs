@@ -2,7 +2,8 @@
 //! GraphQL schema, on a synthetic catalogue of 200 systems, 800 platforms,
 //! 50,000 SKUs and 500,000 compatibility rows.
 //!
-//! Run: `cargo bench --bench compat_lookup` (SQLite, a temporary file).
+//! Run: `cargo bench --bench compat_lookup` (SQLite, a temporary file;
+//! `BENCH_SQLITE_DIR` puts it elsewhere).
 //! On PostgreSQL: `BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres cargo bench --bench compat_lookup`
 //! (a database `abutment_bench` is created there, filled, and dropped).
 //! `BENCH_ITERATIONS` sets the measured requests (default 3000).
@@ -20,7 +21,7 @@ use std::{
 
 use abutment_erp::{config::ApiLimits, db, graphql, synthetic};
 use rand::{Rng, SeedableRng, rngs::StdRng};
-use sea_orm::{ConnectionTrait, Database, TransactionTrait};
+use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde_json::json;
 
 const QUERY: &str = r#"query($pid: ID!) {
@@ -60,34 +61,8 @@ async fn run() -> anyhow::Result<()> {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(3000);
-    let tmp = tempfile::tempdir()?;
-    let (url, pg_admin) = match std::env::var("BENCH_DATABASE_URL") {
-        Ok(admin) if !admin.is_empty() => {
-            let a = Database::connect(&admin).await?;
-            a.execute_unprepared("DROP DATABASE IF EXISTS abutment_bench WITH (FORCE)")
-                .await?;
-            a.execute_unprepared("CREATE DATABASE abutment_bench")
-                .await?;
-            let base = admin.split('?').next().unwrap_or(&admin);
-            (
-                format!(
-                    "{}/abutment_bench",
-                    &base[..base.rfind('/').unwrap_or(base.len())]
-                ),
-                Some(a),
-            )
-        }
-        _ => {
-            // BENCH_SQLITE_DIR keeps the generated file for inspection.
-            let dir = std::env::var("BENCH_SQLITE_DIR")
-                .map(std::path::PathBuf::from)
-                .unwrap_or_else(|_| tmp.path().to_owned());
-            std::fs::create_dir_all(&dir)?;
-            let file = dir.join("bench.db");
-            let _ = std::fs::remove_file(&file);
-            (format!("sqlite://{}?mode=rwc", file.display()), None)
-        }
-    };
+    let bench_db = synthetic::BenchDb::create("abutment_bench").await?;
+    let url = bench_db.url.clone();
     let mut conn = db::connect_url(&url, 8).await?;
     // BENCH_SQL_PROFILE=1: time per SQL statement shape, printed at the end.
     let profile: Arc<Mutex<HashMap<String, (u32, Duration)>>> = Arc::default();
@@ -166,9 +141,6 @@ async fn run() -> anyhow::Result<()> {
         }
     }
     conn.close().await?;
-    if let Some(a) = pg_admin {
-        a.execute_unprepared("DROP DATABASE IF EXISTS abutment_bench WITH (FORCE)")
-            .await?;
-    }
+    bench_db.finish().await?;
     Ok(())
 }

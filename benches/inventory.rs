@@ -30,7 +30,7 @@ use abutment_erp::{
     synthetic,
 };
 use rand::{Rng, SeedableRng, rngs::StdRng};
-use sea_orm::{ConnectionTrait, Database, EntityTrait, PaginatorTrait, TransactionTrait};
+use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait, TransactionTrait};
 use serde_json::json;
 
 fn env(name: &str, default: usize) -> usize {
@@ -60,28 +60,8 @@ fn main() -> anyhow::Result<()> {
 }
 
 async fn run() -> anyhow::Result<()> {
-    let tmp = tempfile::tempdir()?;
-    let (url, admin) = match std::env::var("BENCH_DATABASE_URL") {
-        Ok(a) if !a.is_empty() => {
-            let c = Database::connect(&a).await?;
-            c.execute_unprepared("DROP DATABASE IF EXISTS abutment_bench_inv WITH (FORCE)")
-                .await?;
-            c.execute_unprepared("CREATE DATABASE abutment_bench_inv")
-                .await?;
-            let base = a.split('?').next().unwrap_or(&a);
-            (
-                format!(
-                    "{}/abutment_bench_inv",
-                    &base[..base.rfind('/').unwrap_or(base.len())]
-                ),
-                Some(c),
-            )
-        }
-        _ => (
-            format!("sqlite://{}?mode=rwc", tmp.path().join("inv.db").display()),
-            None,
-        ),
-    };
+    let bench_db = synthetic::BenchDb::create("abutment_bench_inv").await?;
+    let url = bench_db.url.clone();
     let conn = db::connect_url(&url, 20).await?;
     db::migrate(&conn).await?;
     let t = Instant::now();
@@ -273,9 +253,6 @@ async fn run() -> anyhow::Result<()> {
         diffs.len()
     );
     conn.close().await?;
-    if let Some(a) = admin {
-        a.execute_unprepared("DROP DATABASE IF EXISTS abutment_bench_inv WITH (FORCE)")
-            .await?;
-    }
+    bench_db.finish().await?;
     Ok(())
 }

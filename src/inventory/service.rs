@@ -238,6 +238,43 @@ async fn new_lot(
     Ok(am.insert(db).await?)
 }
 
+/// Where a new lot goes and why.
+struct Receipt<'a> {
+    location_id: i64,
+    quantity: i64,
+    reference: &'a str,
+    note: Option<String>,
+    key: Option<&'a str>,
+}
+
+/// Creates a lot in quarantine and books its receipt.
+async fn receive_lot(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    item: &item::Model,
+    number: &str,
+    am: lot::ActiveModel,
+    r: Receipt<'_>,
+) -> AppResult<lot::Model> {
+    let l = new_lot(db, item, number, am).await?;
+    ledger::apply(
+        db,
+        actor,
+        Move {
+            lot_id: l.id,
+            from: None,
+            to: Some(r.location_id),
+            quantity: r.quantity,
+            reason: MovementReason::Receipt,
+            reference: r.reference,
+            note: r.note,
+            idempotency_key: r.key,
+        },
+    )
+    .await?;
+    Ok(l)
+}
+
 /// A finished lot to receive (opening stock or a purchase).
 #[derive(Debug, Clone)]
 pub struct ReceiveFinished {
@@ -283,8 +320,16 @@ pub async fn receive_finished(
             .map(|e| format!("(17){}", e.format("%y%m%d")))
             .unwrap_or_default()
     );
-    let l = new_lot(
+    let receipt = Receipt {
+        location_id: loc.id,
+        quantity: r.quantity,
+        reference: &r.reference,
+        note: None,
+        key,
+    };
+    receive_lot(
         db,
+        actor,
         &item,
         &number,
         lot::ActiveModel {
@@ -293,24 +338,9 @@ pub async fn receive_finished(
             udi: Set(Some(udi)),
             ..Default::default()
         },
+        receipt,
     )
-    .await?;
-    ledger::apply(
-        db,
-        actor,
-        Move {
-            lot_id: l.id,
-            from: None,
-            to: Some(loc.id),
-            quantity: r.quantity,
-            reason: MovementReason::Receipt,
-            reference: &r.reference,
-            note: None,
-            idempotency_key: key,
-        },
-    )
-    .await?;
-    Ok(l)
+    .await
 }
 
 /// A titanium bar lot to receive, with its mill certificate.
@@ -384,8 +414,16 @@ pub async fn receive_bar(
         ..Default::default()
     })
     .await?;
-    let l = new_lot(
+    let receipt = Receipt {
+        location_id: loc.id,
+        quantity: r.bars * i64::from(r.bar_length_mm),
+        reference: &r.reference,
+        note: Some(format!("{} bars × {} mm", r.bars, r.bar_length_mm)),
+        key,
+    };
+    receive_lot(
         db,
+        actor,
         &item,
         &number,
         lot::ActiveModel {
@@ -401,24 +439,9 @@ pub async fn receive_bar(
             mechanical: Set(r.mechanical.clone()),
             ..Default::default()
         },
+        receipt,
     )
-    .await?;
-    ledger::apply(
-        db,
-        actor,
-        Move {
-            lot_id: l.id,
-            from: None,
-            to: Some(loc.id),
-            quantity: r.bars * i64::from(r.bar_length_mm),
-            reason: MovementReason::Receipt,
-            reference: &r.reference,
-            note: Some(format!("{} bars × {} mm", r.bars, r.bar_length_mm)),
-            idempotency_key: key,
-        },
-    )
-    .await?;
-    Ok(l)
+    .await
 }
 
 /// A lot of pre-milled blanks to receive.
@@ -469,8 +492,16 @@ pub async fn receive_blank(
             "this blank GTIN was received for another platform before",
         ));
     }
-    let l = new_lot(
+    let receipt = Receipt {
+        location_id: loc.id,
+        quantity: r.quantity,
+        reference: &r.reference,
+        note: None,
+        key,
+    };
+    receive_lot(
         db,
+        actor,
         &item,
         &number,
         lot::ActiveModel {
@@ -479,24 +510,9 @@ pub async fn receive_blank(
             udi: Set(Some(format!("(01){g}(10){number}"))),
             ..Default::default()
         },
+        receipt,
     )
-    .await?;
-    ledger::apply(
-        db,
-        actor,
-        Move {
-            lot_id: l.id,
-            from: None,
-            to: Some(loc.id),
-            quantity: r.quantity,
-            reason: MovementReason::Receipt,
-            reference: &r.reference,
-            note: None,
-            idempotency_key: key,
-        },
-    )
-    .await?;
-    Ok(l)
+    .await
 }
 
 /// A lot by row id.
