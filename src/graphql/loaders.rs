@@ -157,6 +157,7 @@ pub fn attach(request: Request, db: &DatabaseConnection, queue: &BatchQueue) -> 
         .data(by_parent::<entity::api_token::Entity>(db, queue))
         .data(by_id::<entity::location::Entity>(db, queue))
         .data(by_id::<entity::item::Entity>(db, queue))
-        .data(by_id::<entity::lot::Entity>(db, queue));
+        .data(by_id::<entity::lot::Entity>(db, queue))
+        .data(by_parent::<entity::stock_balance::Entity>(db, queue));
     crate::catalog::graphql::attach_loaders(request, db, queue)
 }

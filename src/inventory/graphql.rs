@@ -12,7 +12,7 @@ use entity::{
         ItemKind, LocationLevel, LocationType, LotState, Material, MovementReason,
         ReservationStatus, StockUnit,
     },
-    item, location, lot, reservation, stock_movement,
+    item, location, lot, reservation, stock_balance, stock_movement,
 };
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 
@@ -31,7 +31,7 @@ use crate::{
     error::{AppError, AppResult, UserError},
     graphql::{
         db, ids,
-        loaders::{ByIdLoader, loader_error, required},
+        loaders::{ByIdLoader, ByParent, ByParentLoader, loader_error, required},
         pagination::PageRequest,
         scalars::Decimal,
     },
@@ -251,7 +251,8 @@ impl Lot {
     }
     /// Where the lot lies and how much, per location.
     async fn stock(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<StockLineObj>> {
-        Ok(service::lot_stock(db(ctx)?, self.0.id)
+        Ok(self
+            .lines(ctx)
             .await?
             .into_iter()
             .map(StockLineObj)
@@ -259,8 +260,7 @@ impl Lot {
     }
     /// The lot's quantities summed over locations.
     async fn quantities(&self, ctx: &Context<'_>) -> async_graphql::Result<StockQuantities> {
-        let lines = service::lot_stock(db(ctx)?, self.0.id).await?;
-        Ok(service::sum(&lines, today()).into())
+        Ok(service::sum(&self.lines(ctx).await?, today()).into())
     }
     /// The lot's ledger, oldest first.
     #[graphql(complexity = "2 + first.unwrap_or(50).clamp(0, 500) as usize * child_complexity")]
@@ -278,6 +278,53 @@ impl Lot {
             total,
             StockMovement,
         ))
+    }
+}
+
+impl Lot {
+    /// The lot's non-empty balances, through the loaders, so a list of lots
+    /// costs one query for balances and one for locations, whatever its length.
+    async fn lines(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<StockLine>> {
+        let balances = ctx
+            .data::<DataLoader<ByParentLoader<stock_balance::Entity>>>()?
+            .load_one(self.0.id)
+            .await
+            .map_err(loader_error)?
+            .unwrap_or_default();
+        let balances: Vec<_> = balances.into_iter().filter(|b| b.on_hand > 0).collect();
+        let locations = ctx
+            .data::<DataLoader<ByIdLoader<location::Entity>, HashMapCache>>()?
+            .load_many(balances.iter().map(|b| b.location_id))
+            .await
+            .map_err(loader_error)?;
+        balances
+            .into_iter()
+            .map(|b| {
+                Ok(StockLine {
+                    lot: self.0.clone(),
+                    location: required(
+                        locations.get(&b.location_id).cloned(),
+                        "location",
+                        b.location_id,
+                    )?,
+                    on_hand: b.on_hand,
+                    reserved: b.reserved,
+                })
+            })
+            .collect()
+    }
+}
+
+impl ByParent for stock_balance::Entity {
+    fn parent_column() -> Self::Column {
+        stock_balance::Column::LotId
+    }
+    fn parent_of(m: &Self::Model) -> i64 {
+        m.lot_id
+    }
+    fn order(q: sea_orm::Select<Self>) -> sea_orm::Select<Self> {
+        use sea_orm::QueryOrder;
+        q.order_by_asc(stock_balance::Column::LocationId)
     }
 }
 

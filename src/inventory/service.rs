@@ -1172,17 +1172,6 @@ async fn lines(
         .collect()
 }
 
-/// Stock lines of one lot.
-pub async fn lot_stock(db: &impl ConnectionTrait, lot_id: i64) -> AppResult<Vec<StockLine>> {
-    let balances = stock_balance::Entity::find()
-        .filter(stock_balance::Column::LotId.eq(lot_id))
-        .filter(stock_balance::Column::OnHand.gt(0))
-        .order_by_asc(stock_balance::Column::LocationId)
-        .all(db)
-        .await?;
-    lines(db, balances).await
-}
-
 /// A lot's ledger, oldest first, one page.
 pub async fn movements(
     db: &impl ConnectionTrait,

@@ -31,3 +31,27 @@ async fn a_nested_list_issues_the_same_statements_for_5_and_500_results() {
     );
     assert!(five <= 10, "{five} statements for one nested list");
 }
+
+const LOTS: &str = r#"query($d: Int!) {
+  lotsExpiring(withinDays: $d) {
+    lotNumber item { code } sku { articleNumber }
+    quantities { onHand available }
+    stock { location { code parent { code } } onHand }
+  }
+}"#;
+
+async fn lot_statements(app: &TestApp, days: i32) -> (usize, usize) {
+    let before = app.statements();
+    let d = app.data(LOTS, json!({"d": days})).await;
+    let n = d["lotsExpiring"].as_array().unwrap().len();
+    (n, app.statements() - before)
+}
+
+#[tokio::test]
+async fn a_list_of_lots_with_their_stock_costs_the_same_statements_whatever_its_length() {
+    let app = TestApp::new().await;
+    let (few, few_sql) = lot_statements(&app, 45).await;
+    let (many, many_sql) = lot_statements(&app, 3650).await;
+    assert!(few >= 2 && many > 5 * few, "{few} vs {many} lots");
+    assert_eq!(few_sql, many_sql, "statements grew with the number of lots");
+}
