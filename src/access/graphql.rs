@@ -328,6 +328,21 @@ fn user_errors(e: AppError) -> async_graphql::Result<Vec<UserError>> {
     Ok(vec![e.into_user_error()?])
 }
 
+impl UserPayload {
+    fn of(r: Result<app_user::Model, AppError>) -> async_graphql::Result<Self> {
+        Ok(match r {
+            Ok(u) => UserPayload {
+                user: Some(User(u)),
+                user_errors: vec![],
+            },
+            Err(e) => UserPayload {
+                user: None,
+                user_errors: user_errors(e)?,
+            },
+        })
+    }
+}
+
 /// Access-control mutations (admins).
 #[derive(Default)]
 pub struct AccessMutation;
@@ -340,16 +355,7 @@ impl AccessMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "Name and roles.")] input: CreateUserInput,
     ) -> async_graphql::Result<UserPayload> {
-        match service::create_user(db(ctx)?, &input.name, &input.roles).await {
-            Ok(u) => Ok(UserPayload {
-                user: Some(User(u)),
-                user_errors: vec![],
-            }),
-            Err(e) => Ok(UserPayload {
-                user: None,
-                user_errors: user_errors(e)?,
-            }),
-        }
+        UserPayload::of(service::create_user(db(ctx)?, &input.name, &input.roles).await)
     }
 
     /// Changes a user's roles or deactivates them.
@@ -358,27 +364,12 @@ impl AccessMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The user and the changes.")] input: UpdateUserInput,
     ) -> async_graphql::Result<UserPayload> {
-        let r = async {
-            let id = ids::decode(&input.user_id, "User", "input.userId")?;
-            service::update_user(
-                db(ctx).map_err(|_| AppError::Internal("no db".into()))?,
-                id,
-                input.roles.as_deref(),
-                input.active,
-            )
-            .await
-        }
-        .await;
-        match r {
-            Ok(u) => Ok(UserPayload {
-                user: Some(User(u)),
-                user_errors: vec![],
-            }),
-            Err(e) => Ok(UserPayload {
-                user: None,
-                user_errors: user_errors(e)?,
-            }),
-        }
+        let db = db(ctx)?;
+        let r = match ids::decode(&input.user_id, "User", "input.userId") {
+            Ok(id) => service::update_user(db, id, input.roles.as_deref(), input.active).await,
+            Err(e) => Err(e),
+        };
+        UserPayload::of(r)
     }
 
     /// Creates an API token for a user; the secret is in the payload, once.
@@ -387,29 +378,23 @@ impl AccessMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The user, a label and an optional expiry.")] input: CreateApiTokenInput,
     ) -> async_graphql::Result<CreateApiTokenPayload> {
-        let r = async {
-            let id = ids::decode(&input.user_id, "User", "input.userId")?;
-            service::create_token(
-                db(ctx).map_err(|_| AppError::Internal("no db".into()))?,
-                id,
-                &input.name,
-                input.expires_at,
-            )
-            .await
-        }
-        .await;
-        match r {
-            Ok((t, secret)) => Ok(CreateApiTokenPayload {
+        let db = db(ctx)?;
+        let r = match ids::decode(&input.user_id, "User", "input.userId") {
+            Ok(id) => service::create_token(db, id, &input.name, input.expires_at).await,
+            Err(e) => Err(e),
+        };
+        Ok(match r {
+            Ok((t, secret)) => CreateApiTokenPayload {
                 api_token: Some(ApiToken(t)),
                 token: Some(secret),
                 user_errors: vec![],
-            }),
-            Err(e) => Ok(CreateApiTokenPayload {
+            },
+            Err(e) => CreateApiTokenPayload {
                 api_token: None,
                 token: None,
                 user_errors: user_errors(e)?,
-            }),
-        }
+            },
+        })
     }
 
     /// Revokes an API token at once.
@@ -418,21 +403,20 @@ impl AccessMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The token.")] input: RevokeApiTokenInput,
     ) -> async_graphql::Result<RevokeApiTokenPayload> {
-        let r = async {
-            let id = ids::decode(&input.token_id, "ApiToken", "input.tokenId")?;
-            service::revoke_token(db(ctx).map_err(|_| AppError::Internal("no db".into()))?, id)
-                .await
-        }
-        .await;
-        match r {
-            Ok(t) => Ok(RevokeApiTokenPayload {
+        let db = db(ctx)?;
+        let r = match ids::decode(&input.token_id, "ApiToken", "input.tokenId") {
+            Ok(id) => service::revoke_token(db, id).await,
+            Err(e) => Err(e),
+        };
+        Ok(match r {
+            Ok(t) => RevokeApiTokenPayload {
                 api_token: Some(ApiToken(t)),
                 user_errors: vec![],
-            }),
-            Err(e) => Ok(RevokeApiTokenPayload {
+            },
+            Err(e) => RevokeApiTokenPayload {
                 api_token: None,
                 user_errors: user_errors(e)?,
-            }),
-        }
+            },
+        })
     }
 }
