@@ -12,6 +12,7 @@ pub mod error;
 pub mod graphql;
 pub mod http;
 pub mod inventory;
+pub mod manufacturing;
 pub mod seed;
 pub mod synthetic;
 pub mod telemetry;
