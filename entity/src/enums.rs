@@ -269,3 +269,145 @@ pub enum ReservationStatus {
     #[sea_orm(string_value = "SHIPPED")]
     Shipped,
 }
+
+/// Kind of machine.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, async_graphql::Enum,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum MachineKind {
+    /// Swiss-type CNC lathe: stock abutments from bar.
+    #[sea_orm(string_value = "SWISS_LATHE")]
+    SwissLathe,
+    /// 5-axis dental mill: custom abutments from pre-milled blanks.
+    #[sea_orm(string_value = "MILL_5_AXIS")]
+    Mill5Axis,
+    /// 4-axis mill: custom parts from blanks, with smaller angulations.
+    #[sea_orm(string_value = "MILL_4_AXIS")]
+    Mill4Axis,
+    /// Conventional CNC lathe: stock parts from bar.
+    #[sea_orm(string_value = "CNC_LATHE")]
+    CncLathe,
+}
+
+impl MachineKind {
+    /// Whether the machine turns parts from bar (else it mills blanks).
+    pub fn takes_bar(self) -> bool {
+        matches!(self, MachineKind::SwissLathe | MachineKind::CncLathe)
+    }
+}
+
+/// Whether a machine can be planned.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, async_graphql::Enum,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum MachineStatus {
+    /// In service: planned inside its calendar, outside downtime.
+    #[sea_orm(string_value = "ACTIVE")]
+    Active,
+    /// Out of service until further notice: nothing is planned on it.
+    #[sea_orm(string_value = "OUT_OF_SERVICE")]
+    OutOfService,
+    /// Retired for good.
+    #[sea_orm(string_value = "RETIRED")]
+    Retired,
+}
+
+/// Why a machine is not available for a while.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, async_graphql::Enum,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum DowntimeKind {
+    /// Planned maintenance.
+    #[sea_orm(string_value = "MAINTENANCE")]
+    Maintenance,
+    /// Unplanned breakdown.
+    #[sea_orm(string_value = "BREAKDOWN")]
+    Breakdown,
+    /// Calibration or qualification run.
+    #[sea_orm(string_value = "CALIBRATION")]
+    Calibration,
+}
+
+/// State of a tool.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, async_graphql::Enum,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum ToolStatus {
+    /// In use.
+    #[sea_orm(string_value = "ACTIVE")]
+    Active,
+    /// Taken out of use.
+    #[sea_orm(string_value = "RETIRED")]
+    Retired,
+}
+
+/// Kind of production job.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, async_graphql::Enum,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum JobKind {
+    /// A run of N pieces of one of our SKUs, turned from bar.
+    #[sea_orm(string_value = "STOCK")]
+    Stock,
+    /// One custom abutment for a case, milled from a blank.
+    #[sea_orm(string_value = "CUSTOM")]
+    Custom,
+}
+
+/// Status of a production job.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, async_graphql::Enum,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum JobStatus {
+    /// Created, not yet placed on a machine by the scheduler.
+    #[sea_orm(string_value = "PLANNED")]
+    Planned,
+    /// Placed on a machine with a planned start and end.
+    #[sea_orm(string_value = "SCHEDULED")]
+    Scheduled,
+    /// Material issued, running on its machine.
+    #[sea_orm(string_value = "IN_PROGRESS")]
+    InProgress,
+    /// Machining done; the finished lot waits in quarantine for inspection.
+    #[sea_orm(string_value = "INSPECTION")]
+    Inspection,
+    /// Inspected and accepted.
+    #[sea_orm(string_value = "DONE")]
+    Done,
+    /// Abandoned after material was issued, or failed inspection.
+    #[sea_orm(string_value = "SCRAPPED")]
+    Scrapped,
+    /// Cancelled before it started.
+    #[sea_orm(string_value = "CANCELLED")]
+    Cancelled,
+}
+
+impl JobStatus {
+    /// Whether the scheduler still plans the job.
+    pub fn is_open(self) -> bool {
+        matches!(
+            self,
+            JobStatus::Planned | JobStatus::Scheduled | JobStatus::InProgress
+        )
+    }
+}
+
+/// Outcome of a job's final inspection.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, async_graphql::Enum,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum InspectionResult {
+    /// Accepted.
+    #[sea_orm(string_value = "PASS")]
+    Pass,
+    /// Rejected.
+    #[sea_orm(string_value = "FAIL")]
+    Fail,
+}

@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261123_000001_catalogue;
 mod m20261123_000002_access;
 mod m20261123_000003_inventory;
+mod m20261123_000004_manufacturing;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_catalogue::Migration),
             Box::new(m20261123_000002_access::Migration),
             Box::new(m20261123_000003_inventory::Migration),
+            Box::new(m20261123_000004_manufacturing::Migration),
         ]
     }
 }
