@@ -124,7 +124,8 @@ pub async fn locations(db: &impl ConnectionTrait) -> AppResult<Vec<location::Mod
         .await?)
 }
 
-async fn get_or_create_item(
+/// The item with `code`, created by `make` when there is none.
+pub async fn get_or_create_item(
     db: &impl ConnectionTrait,
     code: &str,
     make: impl FnOnce() -> item::ActiveModel,
@@ -240,6 +241,7 @@ async fn new_lot(
 
 /// Where a new lot goes and why.
 struct Receipt<'a> {
+    reason: MovementReason,
     location_id: i64,
     quantity: i64,
     reference: &'a str,
@@ -265,7 +267,7 @@ async fn receive_lot(
             from: None,
             to: Some(r.location_id),
             quantity: r.quantity,
-            reason: MovementReason::Receipt,
+            reason: r.reason,
             reference: r.reference,
             note: r.note,
             idempotency_key: r.key,
@@ -273,6 +275,30 @@ async fn receive_lot(
     )
     .await?;
     Ok(l)
+}
+
+/// Creates a lot made by a production job, in quarantine, and books its
+/// output into `location_id` (reason `PRODUCTION_OUTPUT`, reference the job).
+#[allow(clippy::too_many_arguments)] // the lot, where it goes and why
+pub async fn produce_lot(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    item: &item::Model,
+    number: &str,
+    am: lot::ActiveModel,
+    location_id: i64,
+    quantity: i64,
+    reference: &str,
+) -> AppResult<lot::Model> {
+    let receipt = Receipt {
+        reason: MovementReason::ProductionOutput,
+        location_id,
+        quantity,
+        reference,
+        note: None,
+        key: None,
+    };
+    receive_lot(db, actor, item, number, am, receipt).await
 }
 
 /// A finished lot to receive (opening stock or a purchase).
@@ -321,6 +347,7 @@ pub async fn receive_finished(
             .unwrap_or_default()
     );
     let receipt = Receipt {
+        reason: MovementReason::Receipt,
         location_id: loc.id,
         quantity: r.quantity,
         reference: &r.reference,
@@ -415,6 +442,7 @@ pub async fn receive_bar(
     })
     .await?;
     let receipt = Receipt {
+        reason: MovementReason::Receipt,
         location_id: loc.id,
         quantity: r.bars * i64::from(r.bar_length_mm),
         reference: &r.reference,
@@ -493,6 +521,7 @@ pub async fn receive_blank(
         ));
     }
     let receipt = Receipt {
+        reason: MovementReason::Receipt,
         location_id: loc.id,
         quantity: r.quantity,
         reference: &r.reference,
