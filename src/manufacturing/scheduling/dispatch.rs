@@ -33,8 +33,12 @@ pub(super) fn list(inst: &Instance, order: &[usize]) -> (Vec<Vec<usize>>, Vec<us
             .eligible
             .iter()
             .filter_map(|&m| {
-                completion(&inst.machines[m].windows, free[m].max(j.release), j.duration)
-                    .map(|(_, e)| (e, m))
+                completion(
+                    &inst.machines[m].windows,
+                    free[m].max(j.release),
+                    j.duration,
+                )
+                .map(|(_, e)| (e, m))
             })
             .min();
         match best {

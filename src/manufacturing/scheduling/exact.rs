@@ -66,8 +66,12 @@ impl Search<'_> {
                 .filter(|&&x| x >= k)
                 .filter_map(|&x| {
                     let from = if x == k { t } else { self.base[x] };
-                    completion(&self.inst.machines[x].windows, from.max(job.release), job.duration)
-                        .map(|c| c.1)
+                    completion(
+                        &self.inst.machines[x].windows,
+                        from.max(job.release),
+                        job.duration,
+                    )
+                    .map(|c| c.1)
                 })
                 .min();
             let Some(e) = best else { return };
@@ -87,9 +91,11 @@ impl Search<'_> {
         order.sort_by_key(|&j| (self.inst.jobs[j].due, j));
         for j in order {
             let job = &self.inst.jobs[j];
-            let Some((_, e)) =
-                completion(&self.inst.machines[k].windows, t.max(job.release), job.duration)
-            else {
+            let Some((_, e)) = completion(
+                &self.inst.machines[k].windows,
+                t.max(job.release),
+                job.duration,
+            ) else {
                 continue;
             };
             let pos = self.left.iter().position(|&x| x == j).unwrap_or(0);

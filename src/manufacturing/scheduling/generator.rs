@@ -4,29 +4,9 @@
 //! morning), a maintenance window on some machines, due dates spread over
 //! the time the load needs.
 
+use rand::{Rng, SeedableRng, rngs::StdRng};
+
 use super::{Instance, Job, Machine};
-
-/// A small, fast, seeded generator (xorshift64*); not for cryptography.
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Self {
-        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
-    }
-
-    /// Uniform in `0..n` (0 when `n` is 0).
-    pub fn below(&mut self, n: usize) -> usize {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        ((self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 32) % n.max(1) as u64) as usize
-    }
-
-    /// Uniform in `lo..=hi`.
-    pub fn range(&mut self, lo: i64, hi: i64) -> i64 {
-        lo + self.below((hi - lo + 1) as usize) as i64
-    }
-}
 
 /// What to generate.
 #[derive(Debug, Clone)]
@@ -62,24 +42,40 @@ const DAY: i64 = 1_440;
 
 /// Generates an instance; the same parameters give the same instance.
 pub fn generate(p: &Params) -> Instance {
-    let mut rng = Rng::new(p.seed);
+    let mut rng = StdRng::seed_from_u64(p.seed);
     let machines_n = p.machines.max(1);
     let lathes = ((machines_n as f64 * p.lathe_share).round() as usize).clamp(1, machines_n);
-    let lathes = if machines_n > 1 { lathes.min(machines_n - 1) } else { lathes };
+    let lathes = if machines_n > 1 {
+        lathes.min(machines_n - 1)
+    } else {
+        lathes
+    };
     // Jobs first, to size the horizon.
     let mut jobs = Vec::with_capacity(p.jobs);
     let mut work = 0;
     for i in 0..p.jobs {
-        let stock = (rng.below(1000) as f64) < p.stock_share * 1000.0;
+        let stock = (rng.random_range(0..1000) as f64) < p.stock_share * 1000.0;
         let (duration, weight, eligible) = if stock || machines_n == 1 {
-            let e: Vec<usize> = (0..lathes).filter(|_| rng.below(10) < 8).collect();
-            let e = if e.is_empty() { vec![rng.below(lathes)] } else { e };
-            (rng.range(90, 900), rng.range(1, 5), e)
+            let e: Vec<usize> = (0..lathes)
+                .filter(|_| rng.random_range(0..10) < 8)
+                .collect();
+            let e = if e.is_empty() {
+                vec![rng.random_range(0..lathes)]
+            } else {
+                e
+            };
+            (rng.random_range(90..=900), rng.random_range(1..=5), e)
         } else {
             let mills = machines_n - lathes;
-            let e: Vec<usize> = (lathes..machines_n).filter(|_| rng.below(10) < 7).collect();
-            let e = if e.is_empty() { vec![lathes + rng.below(mills)] } else { e };
-            (rng.range(20, 120), rng.range(3, 10), e)
+            let e: Vec<usize> = (lathes..machines_n)
+                .filter(|_| rng.random_range(0..10) < 7)
+                .collect();
+            let e = if e.is_empty() {
+                vec![lathes + rng.random_range(0..mills)]
+            } else {
+                e
+            };
+            (rng.random_range(20..=120), rng.random_range(3..=10), e)
         };
         work += duration;
         jobs.push(Job {
@@ -97,14 +93,14 @@ pub fn generate(p: &Params) -> Instance {
     let weeks_needed = work as f64 / (weekly as f64 * machines_n as f64);
     let spread = (weeks_needed * 7.0 * DAY as f64 * p.tightness).max(DAY as f64) as i64;
     for j in &mut jobs {
-        j.due = MONDAY + j.duration + rng.range(0, spread);
+        j.due = MONDAY + j.duration + rng.random_range(0..=spread);
     }
     let days = ((weeks_needed * 7.0 * 4.0).ceil() as i64).max(28);
     let machines = (0..machines_n)
         .map(|k| {
-            let saturday = rng.below(4) == 0;
-            let maintenance = (rng.below(5) == 0).then(|| {
-                let day = rng.range(1, days.min(20) - 1);
+            let saturday = rng.random_range(0..4) == 0;
+            let maintenance = (rng.random_range(0..5) == 0).then(|| {
+                let day = rng.random_range(1..=days.min(20) - 1);
                 (MONDAY + day * DAY + 6 * 60, MONDAY + day * DAY + 14 * 60)
             });
             let mut windows = Vec::new();

@@ -12,11 +12,12 @@
 
 use std::time::{Duration, Instant};
 
+use rand::{Rng, SeedableRng, rngs::StdRng};
+
 use super::{
-    Instance, Schedule, Scheduler, build,
+    Instance, Schedule, Scheduler, build, completion,
     dispatch::{Atc, Edd},
-    completion, evaluate,
-    generator::Rng,
+    evaluate,
 };
 
 /// ATC/EDD start plus local search, bounded by iterations, time and stall.
@@ -69,7 +70,11 @@ impl<'a> State<'a> {
         let m = seqs.len();
         let head = seqs
             .iter()
-            .map(|s| s.iter().take_while(|&&j| inst.jobs[j].pinned.is_some()).count())
+            .map(|s| {
+                s.iter()
+                    .take_while(|&&j| inst.jobs[j].pinned.is_some())
+                    .count()
+            })
             .collect();
         let mut st = State {
             inst,
@@ -95,7 +100,13 @@ impl<'a> State<'a> {
     }
 
     /// Walks `jobs` on machine `m` from time `t` with cost `acc` so far.
-    fn walk(&self, m: usize, mut t: i64, mut acc: (i64, i64), jobs: impl Iterator<Item = usize>) -> Cost {
+    fn walk(
+        &self,
+        m: usize,
+        mut t: i64,
+        mut acc: (i64, i64),
+        jobs: impl Iterator<Item = usize>,
+    ) -> Cost {
         let w = &self.inst.machines[m].windows;
         for j in jobs {
             let job = &self.inst.jobs[j];
@@ -168,16 +179,17 @@ impl Scheduler for LocalSearch {
         let atc = Atc::sequences(inst);
         let edd_plan = build(inst, &edd.0, edd.1.clone());
         let atc_plan = build(inst, &atc.0, atc.1.clone());
-        let (seqs, unscheduled) = if evaluate(inst, &atc_plan).key() <= evaluate(inst, &edd_plan).key() {
-            atc
-        } else {
-            edd
-        };
+        let (seqs, unscheduled) =
+            if evaluate(inst, &atc_plan).key() <= evaluate(inst, &edd_plan).key() {
+                atc
+            } else {
+                edd
+            };
         let mut st = State::new(inst, seqs);
         let movable: Vec<usize> = (0..inst.jobs.len())
             .filter(|&j| inst.jobs[j].pinned.is_none() && st.place[j].is_some())
             .collect();
-        let mut rng = Rng::new(self.seed);
+        let mut rng = StdRng::seed_from_u64(self.seed);
         let stall_limit = self.stall.max(100 * inst.jobs.len() as u64);
         let mut stall = 0u64;
         let mut buf: Vec<usize> = Vec::new();
@@ -191,31 +203,31 @@ impl Scheduler for LocalSearch {
                 }
                 stall += 1;
                 // Tournament of three: the most tardy goes.
-                let mut j = movable[rng.below(movable.len())];
+                let mut j = movable[rng.random_range(0..movable.len())];
                 for _ in 0..2 {
-                    let c = movable[rng.below(movable.len())];
+                    let c = movable[rng.random_range(0..movable.len())];
                     if st.tardiness(c) > st.tardiness(j) {
                         j = c;
                     }
                 }
                 let Some((m, p)) = st.place[j] else { continue };
                 let job = &inst.jobs[j];
-                let m2 = job.eligible[rng.below(job.eligible.len())];
+                let m2 = job.eligible[rng.random_range(0..job.eligible.len())];
                 let old = if m == m2 {
                     st.cost(m)
                 } else {
                     add(st.cost(m), st.cost(m2))
                 };
-                if rng.below(3) > 0 {
+                if rng.random_range(0..3) > 0 {
                     // Relocate j into m2 at q (q counts positions without j when m2 == m).
                     let len2 = st.seqs[m2].len() - usize::from(m == m2);
                     let h = st.head[m2];
-                    let q = if rng.below(5) == 0 {
-                        h + rng.below(len2 - h + 1)
+                    let q = if rng.random_range(0..5) == 0 {
+                        h + rng.random_range(0..len2 - h + 1)
                     } else {
                         let base = st.due_position(m2, j);
                         let base = if m == m2 && base > p { base - 1 } else { base };
-                        let jitter = rng.below(7) as isize - 3;
+                        let jitter = rng.random_range(0..7) as isize - 3;
                         (base as isize + jitter).clamp(h as isize, len2 as isize) as usize
                     };
                     if m == m2 {
@@ -264,7 +276,7 @@ impl Scheduler for LocalSearch {
                     if len2 <= h {
                         continue;
                     }
-                    let q = h + rng.below(len2 - h);
+                    let q = h + rng.random_range(0..len2 - h);
                     let o = st.seqs[m2][q];
                     if o == j || !inst.jobs[o].eligible.contains(&m) {
                         continue;

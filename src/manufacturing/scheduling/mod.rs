@@ -171,7 +171,10 @@ pub fn validate(inst: &Instance, s: &Schedule) -> Result<(), String> {
             .ok_or_else(|| format!("slot for unknown job index {}", sl.job))?;
         seen[sl.job] += 1;
         if !j.eligible.contains(&sl.machine) {
-            return Err(format!("job {} is on machine {} which cannot make it", j.id, sl.machine));
+            return Err(format!(
+                "job {} is on machine {} which cannot make it",
+                j.id, sl.machine
+            ));
         }
         if j.pinned.is_some_and(|p| p != sl.machine) {
             return Err(format!("job {} left the machine it is running on", j.id));
@@ -181,14 +184,20 @@ pub fn validate(inst: &Instance, s: &Schedule) -> Result<(), String> {
         }
         let w = &inst.machines[sl.machine].windows;
         if completion(w, sl.start, j.duration) != Some((sl.start, sl.end)) {
-            return Err(format!("job {} does not fit its machine's working windows", j.id));
+            return Err(format!(
+                "job {} does not fit its machine's working windows",
+                j.id
+            ));
         }
     }
     for &u in &s.unscheduled {
         seen[u] += 1;
     }
     if let Some(i) = seen.iter().position(|c| *c != 1) {
-        return Err(format!("job {} is in the plan {} times", inst.jobs[i].id, seen[i]));
+        return Err(format!(
+            "job {} is in the plan {} times",
+            inst.jobs[i].id, seen[i]
+        ));
     }
     let mut by: Vec<Vec<(i64, i64, usize)>> = vec![Vec::new(); inst.machines.len()];
     for sl in &s.slots {
@@ -242,61 +251,107 @@ pub struct Bound {
 
 /// A simple lower bound. Tardiness: each job alone on its best machine,
 /// started at its release (no job can end earlier). Makespan: the larger of
-/// the longest such single job and the first instant by which all machines
-/// together have offered as many working minutes as all jobs need.
+/// the latest such single-job end and, for each set of machines that some
+/// job is limited to, the first instant by which those machines have offered
+/// as many working minutes as the jobs limited to them need.
 /// Jobs that fit nowhere are left out, as they are from plans.
 pub fn lower_bound(inst: &Instance) -> Bound {
     let mut b = Bound {
         weighted_tardiness: 0,
         makespan: 0,
     };
-    let mut work = 0;
+    let mut fits = Vec::with_capacity(inst.jobs.len());
     for j in &inst.jobs {
         let best = j
             .eligible
             .iter()
             .filter_map(|&m| {
-                completion(&inst.machines[m].windows, inst.now.max(j.release), j.duration)
-                    .map(|x| x.1)
+                completion(
+                    &inst.machines[m].windows,
+                    inst.now.max(j.release),
+                    j.duration,
+                )
+                .map(|x| x.1)
             })
             .min();
         if let Some(end) = best {
             b.weighted_tardiness += (end - j.due).max(0) * j.weight;
             b.makespan = b.makespan.max(end - inst.now);
-            work += j.duration;
+        }
+        fits.push(best.is_some());
+    }
+    // Capacity: the jobs that only machines of a set E can make need E's
+    // working minutes. For every distinct eligibility set E (and all
+    // machines), the first instant by which E offers that much bounds the
+    // makespan.
+    let mut sets: Vec<Vec<usize>> = inst
+        .jobs
+        .iter()
+        .filter(|j| !j.eligible.is_empty())
+        .map(|j| {
+            let mut e = j.eligible.clone();
+            e.sort_unstable();
+            e.dedup();
+            e
+        })
+        .collect();
+    sets.push((0..inst.machines.len()).collect());
+    sets.sort_unstable();
+    sets.dedup();
+    for set in &sets {
+        let mut inside = vec![false; inst.machines.len()];
+        for &m in set {
+            inside[m] = true;
+        }
+        let work: i64 = inst
+            .jobs
+            .iter()
+            .zip(&fits)
+            .filter(|(j, f)| **f && j.eligible.iter().all(|&m| inside[m]))
+            .map(|(j, _)| j.duration)
+            .sum();
+        if let Some(t) = capacity_reached(inst, set, work) {
+            b.makespan = b.makespan.max(t - inst.now);
         }
     }
-    // Capacity of all machines until t, monotone in t: binary search.
+    b
+}
+
+/// The first instant by which the machines of `set` together offer `work`
+/// working minutes after `now`; `None` if they never do.
+fn capacity_reached(inst: &Instance, set: &[usize], work: i64) -> Option<i64> {
+    if work == 0 {
+        return Some(inst.now);
+    }
     let capacity = |t: i64| -> i64 {
-        inst.machines
-            .iter()
-            .map(|m| {
-                m.windows
+        set.iter()
+            .map(|&m| {
+                inst.machines[m]
+                    .windows
                     .iter()
+                    .take_while(|w| w.0 < t)
                     .map(|&(a, e)| (e.min(t) - a.max(inst.now)).max(0))
                     .sum::<i64>()
             })
             .sum()
     };
-    let last = inst
-        .machines
+    let mut hi = set
         .iter()
-        .filter_map(|m| m.windows.last().map(|w| w.1))
-        .max()
-        .unwrap_or(inst.now);
-    let (mut lo, mut hi) = (inst.now, last);
-    if capacity(hi) >= work {
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            if capacity(mid) >= work {
-                hi = mid;
-            } else {
-                lo = mid + 1;
-            }
-        }
-        b.makespan = b.makespan.max(lo - inst.now);
+        .filter_map(|&m| inst.machines[m].windows.last().map(|w| w.1))
+        .max()?;
+    if capacity(hi) < work {
+        return None;
     }
-    b
+    let mut lo = inst.now;
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if capacity(mid) >= work {
+            hi = mid;
+        } else {
+            lo = mid + 1;
+        }
+    }
+    Some(lo)
 }
 
 /// Where a new job would go if added to `existing` without moving anything:
@@ -382,7 +437,10 @@ mod tests {
             let ls = evaluate(&inst, &LocalSearch::default().schedule(&inst));
             let lb = lower_bound(&inst);
             assert!(ls.key() <= edd.key(), "seed {seed}: {ls:?} vs EDD {edd:?}");
-            assert!(lb.weighted_tardiness <= ls.total_weighted_tardiness, "seed {seed}");
+            assert!(
+                lb.weighted_tardiness <= ls.total_weighted_tardiness,
+                "seed {seed}"
+            );
             assert!(lb.makespan <= edd.makespan.max(ls.makespan), "seed {seed}");
         }
     }
@@ -397,7 +455,12 @@ mod tests {
         validate(&inst, &plan).unwrap();
         let pinned = plan.slots.iter().find(|s| s.job == 7).unwrap();
         assert_eq!(pinned.machine, 2);
-        let first = plan.slots.iter().filter(|s| s.machine == 2).map(|s| s.start).min();
+        let first = plan
+            .slots
+            .iter()
+            .filter(|s| s.machine == 2)
+            .map(|s| s.start)
+            .min();
         assert_eq!(first, Some(pinned.start));
     }
 
