@@ -13,6 +13,8 @@ const ADMIN_QUALITY: &[Role] = &[Admin, Quality];
 const ADMIN_WAREHOUSE: &[Role] = &[Admin, Warehouse];
 const ADMIN_WAREHOUSE_SALES: &[Role] = &[Admin, Warehouse, Sales];
 const ADMIN_WAREHOUSE_QUALITY: &[Role] = &[Admin, Warehouse, Quality];
+const ADMIN_PLANNER: &[Role] = &[Admin, Planner];
+const ADMIN_QUALITY_PLANNER: &[Role] = &[Admin, Quality, Planner];
 
 /// Kind of root operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,6 +78,30 @@ pub const MATRIX: &[(OpKind, &str, &[Role])] = &[
         ADMIN_WAREHOUSE_SALES,
     ),
     (OpKind::Mutation, "shipReservation", ADMIN_WAREHOUSE),
+    // Manufacturing: everyone reads the shop and the plan; planners run it;
+    // quality records inspections and reads device history records.
+    (OpKind::Query, "machines", ALL),
+    (OpKind::Query, "machine", ALL),
+    (OpKind::Query, "tools", ALL),
+    (OpKind::Query, "productionJobs", ALL),
+    (OpKind::Query, "productionJob", ALL),
+    (OpKind::Query, "productionSchedule", ALL),
+    (OpKind::Query, "customJobEta", ALL),
+    (OpKind::Query, "deviceHistoryRecord", ADMIN_QUALITY_PLANNER),
+    (OpKind::Mutation, "createMachine", ADMIN_PLANNER),
+    (OpKind::Mutation, "updateMachine", ADMIN_PLANNER),
+    (OpKind::Mutation, "setMachineCalendar", ADMIN_PLANNER),
+    (OpKind::Mutation, "addMachineDowntime", ADMIN_PLANNER),
+    (OpKind::Mutation, "removeMachineDowntime", ADMIN_PLANNER),
+    (OpKind::Mutation, "createTool", ADMIN_PLANNER),
+    (OpKind::Mutation, "replaceTool", ADMIN_PLANNER),
+    (OpKind::Mutation, "createProductionJob", ADMIN_PLANNER),
+    (OpKind::Mutation, "cancelProductionJob", ADMIN_PLANNER),
+    (OpKind::Mutation, "startProductionJob", ADMIN_PLANNER),
+    (OpKind::Mutation, "completeProductionJob", ADMIN_PLANNER),
+    (OpKind::Mutation, "scrapProductionJob", ADMIN_PLANNER),
+    (OpKind::Mutation, "recordJobInspection", ADMIN_QUALITY),
+    (OpKind::Mutation, "rescheduleProduction", ADMIN_PLANNER),
     // Users, tokens, audit
     (OpKind::Query, "users", ADMIN),
     (OpKind::Query, "auditLog", ADMIN_QUALITY),

@@ -12,7 +12,7 @@ pub mod scalars;
 use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
 
-use crate::{access, catalog, config::ApiLimits, inventory};
+use crate::{access, catalog, config::ApiLimits, inventory, manufacturing};
 
 pub use batch::execute;
 
@@ -23,6 +23,7 @@ pub struct QueryRoot(
     access::graphql::AccessQuery,
     catalog::graphql::CatalogQuery,
     inventory::graphql::InventoryQuery,
+    manufacturing::graphql::ManufacturingQuery,
 );
 
 /// Every mutation of the API.
@@ -31,6 +32,7 @@ pub struct MutationRoot(
     access::graphql::AccessMutation,
     catalog::graphql::CatalogMutation,
     inventory::graphql::InventoryMutation,
+    manufacturing::graphql::ManufacturingMutation,
 );
 
 /// The executable schema.

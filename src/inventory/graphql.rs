@@ -279,6 +279,27 @@ impl Lot {
             StockMovement,
         ))
     }
+    /// The production job that made this lot; null for a lot received from outside.
+    async fn produced_by(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<crate::manufacturing::graphql::ProductionJob>> {
+        crate::manufacturing::graphql::produced_by(ctx, self.0.id).await
+    }
+    /// The lots this lot was made from (one genealogy level up), with quantities.
+    async fn made_from(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<crate::manufacturing::graphql::GenealogyLink>> {
+        crate::manufacturing::graphql::made_from(ctx, self.0.id).await
+    }
+    /// The lots made from this lot (one genealogy level down), with quantities.
+    async fn used_in(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<crate::manufacturing::graphql::GenealogyLink>> {
+        crate::manufacturing::graphql::used_in(ctx, self.0.id).await
+    }
 }
 
 impl Lot {
