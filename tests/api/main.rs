@@ -8,6 +8,7 @@ mod cli;
 mod http;
 mod import;
 mod inventory;
+mod manufacturing;
 mod n_plus_one;
 mod schema;
 mod support;

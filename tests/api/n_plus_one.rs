@@ -55,3 +55,38 @@ async fn a_list_of_lots_with_their_stock_costs_the_same_statements_whatever_its_
     assert!(few >= 2 && many > 5 * few, "{few} vs {many} lots");
     assert_eq!(few_sql, many_sql, "statements grew with the number of lots");
 }
+
+const JOBS: &str = r#"query($n: Int) {
+  productionJobs(first: $n) { edges { node {
+    number sku { articleNumber } platform { name system { name } }
+    machine { code materials tools { code } shifts { weekday } }
+    finishedLot { lotNumber producedBy { number } madeFrom { quantity lot { heatNumber } } quantities { onHand } }
+    materials { quantity lot { lotNumber usedIn { lot { lotNumber } } } location { code } }
+    tools { uses tool { code machine { code } } }
+  } } }
+}"#;
+
+async fn job_statements(app: &TestApp, n: usize) -> usize {
+    let before = app.statements();
+    let d = app.data(JOBS, json!({"n": n})).await;
+    assert_eq!(d["productionJobs"]["edges"].as_array().unwrap().len(), n);
+    app.statements() - before
+}
+
+#[tokio::test]
+async fn a_list_of_jobs_with_machines_material_and_lots_costs_the_same_statements_whatever_its_length()
+ {
+    let app = TestApp::new().await;
+    let two = job_statements(&app, 2).await;
+    let twelve = job_statements(&app, 12).await;
+    // Which rows the per-request caches already hold varies with the data
+    // (±1 statement); a query per job would add at least ten.
+    assert!(
+        twelve <= two + 2 && two <= twelve + 2,
+        "statements grew with the number of jobs: {two} for 2, {twelve} for 12"
+    );
+    assert!(
+        twelve <= 25,
+        "{twelve} statements for one nested list of jobs"
+    );
+}
