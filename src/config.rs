@@ -103,6 +103,19 @@ pub struct ServeArgs {
     pub limits: ApiLimits,
 }
 
+impl ServeArgs {
+    /// Serve's settings when no subcommand is given: from the environment
+    /// variables, else the defaults (as `serve` with no flags).
+    pub fn from_env() -> Self {
+        #[derive(Parser)]
+        struct ServeOnly {
+            #[command(flatten)]
+            serve: ServeArgs,
+        }
+        ServeOnly::parse_from(["abutment-erp"]).serve
+    }
+}
+
 impl Default for ServeArgs {
     fn default() -> Self {
         Self {

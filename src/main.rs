@@ -15,7 +15,10 @@ use abutment_erp::{
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     telemetry::init(cli.log_format);
-    match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
+    match cli
+        .command
+        .unwrap_or_else(|| Command::Serve(ServeArgs::from_env()))
+    {
         Command::Serve(args) => serve(&cli.db, args).await,
         Command::Migrate => {
             let conn = db::connect(&cli.db).await?;
