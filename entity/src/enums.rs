@@ -411,3 +411,60 @@ pub enum InspectionResult {
     #[sea_orm(string_value = "FAIL")]
     Fail,
 }
+
+/// The restoration the abutment carries.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, async_graphql::Enum,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum Restoration {
+    /// One crown on one implant: the abutment must engage (anti-rotation).
+    #[sea_orm(string_value = "SINGLE_CROWN")]
+    SingleCrown,
+    /// A bridge over several implants: non-engaging abutments allowed.
+    #[sea_orm(string_value = "BRIDGE")]
+    Bridge,
+    /// A bar or an overdenture: non-engaging abutments allowed.
+    #[sea_orm(string_value = "BAR_OVERDENTURE")]
+    BarOverdenture,
+}
+
+/// Where a clinical case stands.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, async_graphql::Enum,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum CaseStatus {
+    /// Ordered, not yet decided.
+    #[sea_orm(string_value = "OPEN")]
+    Open,
+    /// A unit of finished stock is reserved for it.
+    #[sea_orm(string_value = "RESERVED")]
+    Reserved,
+    /// A custom job makes its abutment.
+    #[sea_orm(string_value = "IN_PRODUCTION")]
+    InProduction,
+    /// Shipped to the clinic.
+    #[sea_orm(string_value = "SHIPPED")]
+    Shipped,
+    /// Done (delivered, nothing more expected).
+    #[sea_orm(string_value = "CLOSED")]
+    Closed,
+    /// Withdrawn; its reservation released, its job cancelled.
+    #[sea_orm(string_value = "CANCELLED")]
+    Cancelled,
+}
+
+/// How a case is served.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, async_graphql::Enum,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum CaseDecision {
+    /// A unit of a finished SKU from stock.
+    #[sea_orm(string_value = "STOCK")]
+    Stock,
+    /// A custom abutment milled for it.
+    #[sea_orm(string_value = "CUSTOM")]
+    Custom,
+}

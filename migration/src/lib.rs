@@ -9,6 +9,7 @@ mod m20261123_000001_catalogue;
 mod m20261123_000002_access;
 mod m20261123_000003_inventory;
 mod m20261123_000004_manufacturing;
+mod m20261124_000005_cases;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_access::Migration),
             Box::new(m20261123_000003_inventory::Migration),
             Box::new(m20261123_000004_manufacturing::Migration),
+            Box::new(m20261124_000005_cases::Migration),
         ]
     }
 }
