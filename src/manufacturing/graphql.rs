@@ -1552,7 +1552,7 @@ impl ManufacturingQuery {
     }
 }
 
-/// The ETA of a custom part on the current plan.
+/// The ETA of a custom part on the current plan, as the API shows it.
 pub async fn eta(
     conn: &DatabaseConnection,
     req: &Requirement,
@@ -1560,55 +1560,15 @@ pub async fn eta(
     minutes: i64,
     due: Option<DateTime<Utc>>,
 ) -> AppResult<JobEta> {
-    let shop = planning::load_shop(conn, Utc::now()).await?;
-    let plan = shop.stored_plan();
-    let due_m = due.map_or(i64::MAX / 4, calendar::minute_of);
-    let slot = shop.eta(&plan, req, minutes, due_m, 5);
-    let blanks = service::blanks_available(conn, platform_id).await?;
-    let mut notes = Vec::new();
-    if blanks == 0 {
-        notes.push("no released blank for this platform is in stock".to_owned());
-    }
-    Ok(match slot {
-        Some(s) => {
-            let end = calendar::instant(s.end);
-            JobEta {
-                possible: true,
-                machine: Some(Machine(shop.machines[s.machine].machine.clone())),
-                start: Some(calendar::instant(s.start)),
-                end: Some(end),
-                meets_due_date: due.map(|d| end <= d),
-                material_available: blanks > 0,
-                notes,
-            }
-        }
-        None => {
-            let why: Vec<String> = shop
-                .machines
-                .iter()
-                .map(|c| match c.refusal(req) {
-                    Some(r) => format!("{}: {r}", c.machine.code),
-                    None if c.machine.status != MachineStatus::Active => {
-                        format!("{}: {:?}", c.machine.code, c.machine.status)
-                    }
-                    None => format!(
-                        "{}: no free time within {} days",
-                        c.machine.code,
-                        planning::HORIZON_DAYS
-                    ),
-                })
-                .collect();
-            notes.extend(why);
-            JobEta {
-                possible: false,
-                machine: None,
-                start: None,
-                end: None,
-                meets_due_date: due.map(|_| false),
-                material_available: blanks > 0,
-                notes,
-            }
-        }
+    let e = planning::custom_eta(conn, req, platform_id, minutes, due).await?;
+    Ok(JobEta {
+        possible: e.possible,
+        machine: e.machine.map(Machine),
+        start: e.start,
+        end: e.end,
+        meets_due_date: e.meets_due_date,
+        material_available: e.material_available,
+        notes: e.notes,
     })
 }
 

@@ -559,3 +559,79 @@ pub async fn timeline(
     }
     Ok(out)
 }
+
+/// A custom part's estimated slot (see [`custom_eta`]).
+#[derive(Debug, Clone)]
+pub struct Eta {
+    /// Whether a capable machine has time within the planning horizon.
+    pub possible: bool,
+    pub machine: Option<machine::Model>,
+    pub start: Option<DateTime<Utc>>,
+    pub end: Option<DateTime<Utc>>,
+    /// Whether `end` is by the due date given (None without one).
+    pub meets_due_date: Option<bool>,
+    /// Whether a released blank for the platform is in stock.
+    pub material_available: bool,
+    /// Why it is not possible, or what to watch.
+    pub notes: Vec<String>,
+}
+
+/// When a custom part would be done if added now, fitted into the stored
+/// plan without moving anything, and whether blanks for it are in stock.
+pub async fn custom_eta(
+    conn: &impl ConnectionTrait,
+    req: &Requirement,
+    platform_id: i64,
+    minutes: i64,
+    due: Option<DateTime<Utc>>,
+) -> AppResult<Eta> {
+    let shop = load_shop(conn, Utc::now()).await?;
+    let plan = shop.stored_plan();
+    let due_m = due.map_or(i64::MAX / 4, calendar::minute_of);
+    let slot = shop.eta(&plan, req, minutes, due_m, 5);
+    let blanks = super::service::blanks_available(conn, platform_id).await?;
+    let mut notes = Vec::new();
+    if blanks == 0 {
+        notes.push("no released blank for this platform is in stock".to_owned());
+    }
+    Ok(match slot {
+        Some(s) => {
+            let end = calendar::instant(s.end);
+            Eta {
+                possible: true,
+                machine: Some(shop.machines[s.machine].machine.clone()),
+                start: Some(calendar::instant(s.start)),
+                end: Some(end),
+                meets_due_date: due.map(|d| end <= d),
+                material_available: blanks > 0,
+                notes,
+            }
+        }
+        None => {
+            let why: Vec<String> = shop
+                .machines
+                .iter()
+                .map(|c| match c.refusal(req) {
+                    Some(r) => format!("{}: {r}", c.machine.code),
+                    None if c.machine.status != MachineStatus::Active => {
+                        format!("{}: {:?}", c.machine.code, c.machine.status)
+                    }
+                    None => format!(
+                        "{}: no free time within {} days",
+                        c.machine.code, HORIZON_DAYS
+                    ),
+                })
+                .collect();
+            notes.extend(why);
+            Eta {
+                possible: false,
+                machine: None,
+                start: None,
+                end: None,
+                meets_due_date: due.map(|_| false),
+                material_available: blanks > 0,
+                notes,
+            }
+        }
+    })
+}
