@@ -5,6 +5,7 @@
 //! same way: [`db::connect`] and [`db::migrate`], then [`schema`] and [`app`].
 
 pub mod access;
+pub mod cases;
 pub mod catalog;
 pub mod config;
 pub mod db;

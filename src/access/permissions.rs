@@ -15,6 +15,8 @@ const ADMIN_WAREHOUSE_SALES: &[Role] = &[Admin, Warehouse, Sales];
 const ADMIN_WAREHOUSE_QUALITY: &[Role] = &[Admin, Warehouse, Quality];
 const ADMIN_PLANNER: &[Role] = &[Admin, Planner];
 const ADMIN_QUALITY_PLANNER: &[Role] = &[Admin, Quality, Planner];
+const ADMIN_SALES: &[Role] = &[Admin, Sales];
+const ADMIN_SALES_PLANNER: &[Role] = &[Admin, Sales, Planner];
 
 /// Kind of root operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,6 +104,19 @@ pub const MATRIX: &[(OpKind, &str, &[Role])] = &[
     (OpKind::Mutation, "scrapProductionJob", ADMIN_PLANNER),
     (OpKind::Mutation, "recordJobInspection", ADMIN_QUALITY),
     (OpKind::Mutation, "rescheduleProduction", ADMIN_PLANNER),
+    // Clinical cases
+    (OpKind::Query, "clinics", ALL),
+    (OpKind::Query, "clinicalCases", ALL),
+    (OpKind::Query, "clinicalCase", ALL),
+    (OpKind::Query, "casesAtRisk", ALL),
+    (OpKind::Query, "matchingPolicy", ALL),
+    (OpKind::Mutation, "createClinic", ADMIN_SALES),
+    (OpKind::Mutation, "createCase", ADMIN_SALES),
+    (OpKind::Mutation, "confirmCaseMatch", ADMIN_SALES),
+    (OpKind::Mutation, "matchOpenCases", ADMIN_SALES_PLANNER),
+    (OpKind::Mutation, "shipCase", ADMIN_WAREHOUSE),
+    (OpKind::Mutation, "cancelCase", ADMIN_SALES),
+    (OpKind::Mutation, "setMatchingPolicy", ADMIN),
     // Users, tokens, audit
     (OpKind::Query, "users", ADMIN),
     (OpKind::Query, "auditLog", ADMIN_QUALITY),

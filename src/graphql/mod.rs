@@ -12,7 +12,7 @@ pub mod scalars;
 use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
 
-use crate::{access, catalog, config::ApiLimits, inventory, manufacturing};
+use crate::{access, cases, catalog, config::ApiLimits, inventory, manufacturing};
 
 pub use batch::execute;
 
@@ -24,6 +24,7 @@ pub struct QueryRoot(
     catalog::graphql::CatalogQuery,
     inventory::graphql::InventoryQuery,
     manufacturing::graphql::ManufacturingQuery,
+    cases::graphql::CasesQuery,
 );
 
 /// Every mutation of the API.
@@ -33,6 +34,7 @@ pub struct MutationRoot(
     catalog::graphql::CatalogMutation,
     inventory::graphql::InventoryMutation,
     manufacturing::graphql::ManufacturingMutation,
+    cases::graphql::CasesMutation,
 );
 
 /// The executable schema.
