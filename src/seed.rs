@@ -71,6 +71,9 @@ pub async fn load(
     manufacturing(&txn)
         .await
         .map_err(|e| anyhow::anyhow!("seeding manufacturing: {e}"))?;
+    cases(&txn)
+        .await
+        .map_err(|e| anyhow::anyhow!("seeding cases: {e}"))?;
     txn.commit().await?;
     Ok(reports)
 }
@@ -666,5 +669,221 @@ async fn backdate(
         j.inspected_at = Set(Some(now - f + Duration::hours(20)));
     }
     j.update(db).await?;
+    Ok(())
+}
+
+/// Clinics and cases covering each path: a stock hit reserved, one shipped,
+/// a custom job, one whose stock is only quarantined, one nothing fits, and
+/// one that cannot be made in time.
+pub async fn cases(db: &impl sea_orm::ConnectionTrait) -> crate::error::AppResult<()> {
+    use crate::{
+        cases::service::{self as cs, Choice, NewCase, NewClinic},
+        catalog::service::PlatformRef,
+        manufacturing::planning,
+    };
+    use chrono::{Duration, Utc};
+    use entity::enums::{AbutmentType, Restoration};
+
+    let actor = crate::inventory::Actor::system();
+    for (code, name, address, city, country, contact, email) in [
+        (
+            "ZH-SMILE",
+            "Smile Dental Zürich",
+            "Bahnhofstrasse 12",
+            "Zürich",
+            "CH",
+            "Dr. A. Meier",
+            "orders@smile-zh.example",
+        ),
+        (
+            "BE-IMPLANT",
+            "Implantatzentrum Bern",
+            "Marktgasse 4",
+            "Bern",
+            "CH",
+            "Dr. L. Roth",
+            "lab@iz-bern.example",
+        ),
+        (
+            "MI-DENTALAB",
+            "Dentalab Milano",
+            "Via Torino 88",
+            "Milano",
+            "IT",
+            "G. Ferri",
+            "ordini@dentalab-mi.example",
+        ),
+    ] {
+        cs::create_clinic(
+            db,
+            &NewClinic {
+                code: code.into(),
+                name: name.into(),
+                address: address.into(),
+                city: city.into(),
+                country: country.into(),
+                contact_name: contact.into(),
+                email: email.into(),
+                phone: None,
+            },
+        )
+        .await?;
+    }
+    let now = Utc::now();
+    let case = |clinic: &str,
+                order: &str,
+                patient: &str,
+                tooth: i32,
+                system: &str,
+                platform: &str,
+                restoration: Restoration,
+                t: AbutmentType,
+                gh: i32,
+                angle: i32,
+                due: Duration| NewCase {
+        clinic_code: clinic.into(),
+        order_reference: order.into(),
+        patient_pseudonym: patient.into(),
+        tooth,
+        platform: PlatformRef {
+            system: Some(system.into()),
+            platform: Some(platform.into()),
+            ..Default::default()
+        },
+        restoration,
+        abutment_type: t,
+        gingival_height_um: gh,
+        angulation_mdeg: angle,
+        engaging: None,
+        material: None,
+        due_at: now + due,
+    };
+    use AbutmentType::*;
+    use Restoration::*;
+    // Stock hit, reserved (first expired first out).
+    let c = cs::create_case(
+        db,
+        &actor,
+        &case(
+            "ZH-SMILE",
+            "ZS-2026-311",
+            "P-7Q2K9",
+            14,
+            "Bone Level",
+            "RC",
+            SingleCrown,
+            Angled,
+            2_500,
+            15_000,
+            Duration::days(5),
+        ),
+    )
+    .await?;
+    let m = cs::match_case(db, &c, &cs::Policy::default()).await?;
+    if let Some(l) = m.options.first().and_then(|o| o.lot.as_ref()) {
+        cs::confirm(db, &actor, c, Choice::Lot(l.id)).await?;
+    }
+    // Stock hit, shipped.
+    let c = cs::create_case(
+        db,
+        &actor,
+        &case(
+            "BE-IMPLANT",
+            "IZB-8841",
+            "BE-0419-22",
+            25,
+            "Bone Level",
+            "NC",
+            SingleCrown,
+            Angled,
+            2_500,
+            15_000,
+            Duration::days(2),
+        ),
+    )
+    .await?;
+    let m = cs::match_case(db, &c, &cs::Policy::default()).await?;
+    if let Some(l) = m.options.first().and_then(|o| o.lot.as_ref()) {
+        let c = cs::confirm(db, &actor, c, Choice::Lot(l.id)).await?;
+        cs::ship_case(db, &actor, c).await?;
+    }
+    // Nothing in stock fits: a custom job.
+    let c = cs::create_case(
+        db,
+        &actor,
+        &case(
+            "MI-DENTALAB",
+            "DL-55120",
+            "MI-5521",
+            36,
+            "Bone Level",
+            "RC",
+            SingleCrown,
+            Angled,
+            4_000,
+            20_000,
+            Duration::days(6),
+        ),
+    )
+    .await?;
+    cs::confirm(db, &actor, c, Choice::Custom).await?;
+    // Open: only quarantined stock of the fitting SKU.
+    cs::create_case(
+        db,
+        &actor,
+        &case(
+            "ZH-SMILE",
+            "ZS-2026-315",
+            "P-3F81A",
+            33,
+            "Bone Level",
+            "NC",
+            BarOverdenture,
+            Locator,
+            3_000,
+            0,
+            Duration::days(9),
+        ),
+    )
+    .await?;
+    // Open: no SKU fits and no mill holds the system's blanks.
+    cs::create_case(
+        db,
+        &actor,
+        &case(
+            "BE-IMPLANT",
+            "IZB-8850",
+            "BE-0420-07",
+            46,
+            "SHORT Implant",
+            "3.0",
+            SingleCrown,
+            Straight,
+            6_000,
+            0,
+            Duration::days(4),
+        ),
+    )
+    .await?;
+    // Open and late: a custom part due in two hours.
+    cs::create_case(
+        db,
+        &actor,
+        &case(
+            "MI-DENTALAB",
+            "DL-55131",
+            "MI-5530",
+            12,
+            "Bone Level",
+            "RC",
+            SingleCrown,
+            Angled,
+            4_000,
+            20_000,
+            Duration::hours(2),
+        ),
+    )
+    .await?;
+    planning::reschedule(db, "system", "seed cases").await?;
     Ok(())
 }
