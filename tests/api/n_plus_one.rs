@@ -90,3 +90,41 @@ async fn a_list_of_jobs_with_machines_material_and_lots_costs_the_same_statement
         "{twelve} statements for one nested list of jobs"
     );
 }
+
+const CASES: &str = r#"{ clinicalCases { number clinic { code } platform { name system { name } }
+    reservation { quantity lot { lotNumber } } job { number machine { code } } shippedLot { lotNumber } expectedReadyAt } }"#;
+
+async fn case_statements(app: &TestApp) -> (usize, usize) {
+    let before = app.statements();
+    let d = app.data(CASES, json!({})).await;
+    (
+        d["clinicalCases"].as_array().unwrap().len(),
+        app.statements() - before,
+    )
+}
+
+#[tokio::test]
+async fn a_list_of_cases_with_clinic_platform_reservation_and_job_costs_the_same_statements_whatever_its_length()
+ {
+    let app = TestApp::new().await;
+    let (few, few_sql) = case_statements(&app).await;
+    for i in 0..12 {
+        let r = app
+            .run(
+                r#"mutation($input: CreateCaseInput!) { createCase(input: $input) { userErrors { message } } }"#,
+                json!({"input": {"clinic": if i % 2 == 0 { "BE-IMPLANT" } else { "ZH-SMILE" },
+                       "orderReference": format!("NP1-{i}"), "patientPseudonym": format!("NP-{i:04}"),
+                       "tooth": 21, "system": "NobelActive", "platform": if i % 3 == 0 { "RP" } else { "NP" },
+                       "restoration": "SINGLE_CROWN", "abutmentType": "STRAIGHT", "gingivalHeightMm": "2.5",
+                       "dueAt": "2030-01-01T00:00:00Z"}}),
+            )
+            .await;
+        assert_eq!(r["data"]["createCase"]["userErrors"], json!([]), "{r}");
+    }
+    let (many, many_sql) = case_statements(&app).await;
+    assert!(many >= few + 12);
+    assert!(
+        many_sql <= few_sql + 2,
+        "statements grew with the number of cases: {few_sql} for {few}, {many_sql} for {many}"
+    );
+}
