@@ -116,6 +116,8 @@ pub const MATRIX: &[(OpKind, &str, &[Role])] = &[
     (OpKind::Mutation, "matchOpenCases", ADMIN_SALES_PLANNER),
     (OpKind::Mutation, "shipCase", ADMIN_WAREHOUSE),
     (OpKind::Mutation, "cancelCase", ADMIN_SALES),
+    (OpKind::Mutation, "returnCase", ADMIN_WAREHOUSE),
+    (OpKind::Mutation, "closeCase", ADMIN_SALES),
     (OpKind::Mutation, "setMatchingPolicy", ADMIN),
     // Users, tokens, audit
     (OpKind::Query, "users", ADMIN),

@@ -823,6 +823,38 @@ impl CasesMutation {
         Ok(case_payload(finish(txn, r).await?))
     }
 
+    /// Takes a shipped case's unit back into quarantine through the ledger
+    /// (RETURN, linked to the shipment) and closes the case.
+    async fn return_case(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global id of the case.")] case_id: ID,
+        #[graphql(desc = "Why it came back.")] reason: String,
+    ) -> async_graphql::Result<CasePayload> {
+        let (txn, a) = begin(ctx).await?;
+        let r = async {
+            let c = case_of(&txn, &case_id).await?;
+            service::return_case(&txn, &a, c, &reason).await
+        }
+        .await;
+        Ok(case_payload(finish(txn, r).await?))
+    }
+
+    /// Closes a shipped case: delivered, nothing more expected.
+    async fn close_case(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global id of the case.")] case_id: ID,
+    ) -> async_graphql::Result<CasePayload> {
+        let (txn, _) = begin(ctx).await?;
+        let r = async {
+            let c = case_of(&txn, &case_id).await?;
+            service::close_case(&txn, c).await
+        }
+        .await;
+        Ok(case_payload(finish(txn, r).await?))
+    }
+
     /// Cancels a case: releases its reservation, or cancels its job if not started.
     async fn cancel_case(
         &self,

@@ -10,7 +10,7 @@ use entity::{
     abutment_sku, clinic, clinical_case,
     enums::{
         AbutmentType, CaseDecision, CaseStatus, JobKind, JobStatus, LocationType, Material,
-        Restoration, SkuStatus,
+        MovementReason, Restoration, SkuStatus,
     },
     item, location, lot, production_job, setting, sku_platform, stock_balance,
 };
@@ -23,7 +23,7 @@ use crate::{
     catalog::service::{self as catalog, PlatformRef},
     error::{AppError, AppResult},
     inventory::{
-        Actor, EffectiveState, effective_state,
+        Actor, EffectiveState, effective_state, ledger,
         service::{self as inventory, ReserveRequest},
         today,
     },
@@ -616,6 +616,35 @@ pub fn requirement(c: &clinical_case::Model, system_id: i64) -> Requirement {
     }
 }
 
+/// The custom job that would make a case's part.
+pub fn custom_job(c: &clinical_case::Model) -> NewJob {
+    let days_left = (c.due_at - Utc::now()).num_days();
+    NewJob {
+        kind: JobKind::Custom,
+        article_number: None,
+        platform: Some(PlatformRef {
+            id: Some(c.platform_id),
+            ..Default::default()
+        }),
+        abutment_type: Some(c.abutment_type),
+        material: c.material,
+        engaging: Some(c.engaging),
+        quantity: 1,
+        setup_minutes: None,
+        cycle_minutes: None,
+        bar_mm_per_part: None,
+        gingival_height_um: Some(c.gingival_height_um),
+        angulation_mdeg: Some(c.angulation_mdeg),
+        post_height_um: None,
+        margin_height_um: None,
+        screw_channel_mdeg: None,
+        case_reference: Some(c.number.clone()),
+        due_at: c.due_at,
+        // The sooner it is due, the more a minute late weighs.
+        priority: (9 - days_left).clamp(3, 9) as i32,
+    }
+}
+
 /// Minutes a custom part takes by default (setup + one cycle).
 const CUSTOM_MINUTES: i64 = 30;
 
@@ -698,6 +727,12 @@ pub async fn match_case(
             decision: CaseDecision::Custom,
             sku: None,
             reason: "not needed: finished stock ships in time".into(),
+        });
+    } else if let Err(e) = mfg::check_design(&custom_job(c)) {
+        m.rejected.push(Rejection {
+            decision: CaseDecision::Custom,
+            sku: None,
+            reason: format!("outside the custom design limits: {e}"),
         });
     } else {
         let req = requirement(c, platform.system_id);
@@ -833,11 +868,7 @@ async fn apply(
             Ok(am.update(db).await?)
         }
         Choice::Custom => {
-            let Some(o) = m
-                .options
-                .iter()
-                .find(|o| o.decision == CaseDecision::Custom)
-            else {
+            if !m.options.iter().any(|o| o.decision == CaseDecision::Custom) {
                 let why = m
                     .rejected
                     .iter()
@@ -847,37 +878,28 @@ async fn apply(
                     "a custom part is not an option for case {}: {why}",
                     c.number
                 )));
-            };
-            let _ = o;
-            let days_left = (c.due_at - now).num_days();
-            let job = mfg::create_job(
-                db,
-                actor,
-                &NewJob {
-                    kind: JobKind::Custom,
-                    article_number: None,
-                    platform: Some(PlatformRef {
-                        id: Some(c.platform_id),
-                        ..Default::default()
-                    }),
-                    abutment_type: Some(c.abutment_type),
-                    material: c.material,
-                    engaging: Some(c.engaging),
-                    quantity: 1,
-                    setup_minutes: None,
-                    cycle_minutes: None,
-                    bar_mm_per_part: None,
-                    gingival_height_um: Some(c.gingival_height_um),
-                    angulation_mdeg: Some(c.angulation_mdeg),
-                    post_height_um: None,
-                    margin_height_um: None,
-                    screw_channel_mdeg: None,
-                    case_reference: Some(c.number.clone()),
-                    due_at: c.due_at,
-                    priority: (9 - days_left).clamp(3, 9) as i32,
-                },
-            )
-            .await?;
+            }
+            let mut job = mfg::create_job(db, actor, &custom_job(&c)).await?;
+            // Book the slot its ETA promised, so the next case's ETA (in a
+            // batch) sees it; the next reschedule may improve the plan.
+            if let Some(Eta {
+                machine: Some(machine),
+                start: Some(start),
+                end: Some(end),
+                ..
+            }) = m
+                .options
+                .iter()
+                .find(|o| o.decision == CaseDecision::Custom)
+                .and_then(|o| o.eta.clone())
+            {
+                let mut am = job.into_active_model();
+                am.machine_id = Set(Some(machine.id));
+                am.planned_start = Set(Some(start));
+                am.planned_end = Set(Some(end));
+                am.status = Set(JobStatus::Scheduled);
+                job = am.update(db).await?;
+            }
             let mut am = c.into_active_model();
             am.status = Set(CaseStatus::InProduction);
             am.decision = Set(Some(CaseDecision::Custom));
@@ -1039,6 +1061,72 @@ pub async fn ship_case(
     am.shipped_lot_id = Set(Some(lot_id));
     am.shipped_at = Set(Some(now));
     am.updated_at = Set(now);
+    Ok(am.update(db).await?)
+}
+
+/// Takes a shipped case's unit back: one unit of the shipped lot enters the
+/// first QUARANTINE location through the ledger (RETURN, reference = case
+/// number, linked to the shipment's reservation), where it cannot be
+/// promised until quality decides. The case is CLOSED with the reason.
+pub async fn return_case(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    c: clinical_case::Model,
+    reason: &str,
+) -> AppResult<clinical_case::Model> {
+    let reason = required(reason, "reason")?;
+    let (CaseStatus::Shipped, Some(lot_id)) = (c.status, c.shipped_lot_id) else {
+        return Err(AppError::Conflict(format!(
+            "case {} is {:?}; only a SHIPPED case can be returned",
+            c.number, c.status
+        )));
+    };
+    let cage = location::Entity::find()
+        .filter(location::Column::LocationType.eq(LocationType::Quarantine))
+        .order_by_asc(location::Column::Code)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::Conflict("no QUARANTINE location to take returns into".into()))?;
+    ledger::apply(
+        db,
+        actor,
+        ledger::Move {
+            lot_id,
+            from: None,
+            to: Some(cage.id),
+            quantity: 1,
+            reason: MovementReason::Return,
+            reference: &c.number,
+            note: Some(format!(
+                "return of the shipment of case {} (reservation {}): {reason}",
+                c.number,
+                c.reservation_id.unwrap_or_default()
+            )),
+            idempotency_key: None,
+        },
+    )
+    .await?;
+    let mut am = c.into_active_model();
+    am.status = Set(CaseStatus::Closed);
+    am.status_reason = Set(Some(format!("returned: {reason}")));
+    am.updated_at = Set(Utc::now());
+    Ok(am.update(db).await?)
+}
+
+/// Closes a shipped case (delivered, nothing more expected).
+pub async fn close_case(
+    db: &impl ConnectionTrait,
+    c: clinical_case::Model,
+) -> AppResult<clinical_case::Model> {
+    if c.status != CaseStatus::Shipped {
+        return Err(AppError::Conflict(format!(
+            "case {} is {:?}; only a SHIPPED case can be closed",
+            c.number, c.status
+        )));
+    }
+    let mut am = c.into_active_model();
+    am.status = Set(CaseStatus::Closed);
+    am.updated_at = Set(Utc::now());
     Ok(am.update(db).await?)
 }
 

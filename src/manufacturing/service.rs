@@ -574,7 +574,7 @@ fn range(v: Option<i32>, lo: i32, hi: i32, field: &str, unit: &str, scale: f64) 
 
 /// Checks a custom part against the design limits of a Ti-base/custom
 /// abutment (gingival 0.5–5 mm, post 4–6 mm, angle ≤ 30°, channel ≤ 25°).
-fn check_design(j: &NewJob) -> AppResult<()> {
+pub fn check_design(j: &NewJob) -> AppResult<()> {
     range(
         j.gingival_height_um,
         500,
