@@ -342,7 +342,8 @@ async fn batch_matching_serves_earlier_due_dates_first_and_promises_no_unit_twic
 }
 
 #[tokio::test]
-async fn a_reserved_case_ships_through_the_ledger_and_an_unmade_custom_part_does_not() {
+async fn a_reserved_case_ships_and_returns_through_the_ledger_and_an_unmade_custom_part_does_not_ship()
+ {
     let app = TestApp::new().await;
     let lot = stocked_lot(&app, "T-SHIP", 1, "2030-01-31").await;
     let id = new_case(&app, "ZS-S-1", 5).await;
@@ -368,6 +369,42 @@ async fn a_reserved_case_ships_through_the_ledger_and_an_unmade_custom_part_does
             .iter()
             .any(|e| e["node"]["reason"] == "SHIPMENT"),
         "{q}"
+    );
+    // It comes back: one unit into quarantine, not available, case closed.
+    let ret = r#"mutation($id: ID!) { returnCase(caseId: $id, reason: "wrong tooth ordered") {
+      case { status statusReason } userErrors { code field message } } }"#;
+    let r = app
+        .run_as(Some(Role::Warehouse), ret, json!({ "id": id }))
+        .await;
+    let p = &r["data"]["returnCase"];
+    assert!(errors(p).is_empty(), "{r}");
+    assert_eq!(p["case"]["status"], "CLOSED");
+    let q = app
+        .data(
+            "query($id: ID) { lot(id: $id) { quantities { onHand available } stock { location { locationType } onHand } } }",
+            json!({ "id": lot }),
+        )
+        .await;
+    assert_eq!(q["lot"]["quantities"]["onHand"], 1, "{q}");
+    assert_eq!(q["lot"]["quantities"]["available"], 0, "{q}");
+    assert!(
+        q["lot"]["stock"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["location"]["locationType"] == "QUARANTINE" && s["onHand"] == 1),
+        "{q}"
+    );
+    // Twice is refused.
+    let again = app
+        .run_as(Some(Role::Warehouse), ret, json!({ "id": id }))
+        .await;
+    assert_eq!(errors(&again["data"]["returnCase"])[0].0, "CONFLICT");
+    assert!(
+        abutment_erp::inventory::service::verify(&app.db)
+            .await
+            .unwrap()
+            .is_empty()
     );
     // A custom case whose part is not made: refused, nothing changed.
     let c = new_case(&app, "ZS-S-2", 5).await;
