@@ -356,7 +356,15 @@ pub async fn generate_stock(
             on_hand: Set(qty),
             reserved: Set(0),
         });
-        moves.push(mv(*lot_id, None, Some(dock), qty, MovementReason::Receipt));
+        // With one movement per lot the receipt goes straight to the bin.
+        let received_at = if per_lot > 1 { dock } else { bin };
+        moves.push(mv(
+            *lot_id,
+            None,
+            Some(received_at),
+            qty,
+            MovementReason::Receipt,
+        ));
         if per_lot > 1 {
             moves.push(mv(
                 *lot_id,
