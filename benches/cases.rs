@@ -18,7 +18,7 @@
 //! Measured on the project's 2-core machine (2026-11-24): see the README's
 //! benchmark table (filled in from this bench's output).
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use abutment_erp::{
     cases::service as cases,
@@ -36,24 +36,7 @@ use entity::enums::{AbutmentType, CaseStatus, MachineKind, Material, Restoration
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait};
 
-fn env(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn report(label: &str, mut t: Vec<Duration>) {
-    t.sort();
-    let p = |q: f64| t[((t.len() as f64 - 1.0) * q).round() as usize];
-    println!(
-        "{label}: n={} p50 {:.3?} p90 {:.3?} p99 {:.3?}",
-        t.len(),
-        p(0.5),
-        p(0.9),
-        p(0.99)
-    );
-}
+use synthetic::{env_usize as env, report};
 
 fn main() -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread()

@@ -42,24 +42,7 @@ use rand::{Rng, SeedableRng, rngs::StdRng};
 use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait, TransactionTrait};
 use serde_json::json;
 
-fn env(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn report(label: &str, mut t: Vec<Duration>) {
-    t.sort();
-    let p = |q: f64| t[((t.len() as f64 - 1.0) * q).round() as usize];
-    println!(
-        "{label}: n={} p50 {:.3?} p90 {:.3?} p99 {:.3?}",
-        t.len(),
-        p(0.5),
-        p(0.9),
-        p(0.99)
-    );
-}
+use synthetic::{env_usize as env, report};
 
 fn main() -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread()

@@ -462,3 +462,28 @@ impl BenchDb {
         Ok(())
     }
 }
+
+/// A bench setting from the environment, or its default.
+pub fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Prints the count and p50/p90/p99 of a bench's timings.
+pub fn report(label: &str, mut t: Vec<std::time::Duration>) {
+    if t.is_empty() {
+        println!("{label}: n=0");
+        return;
+    }
+    t.sort();
+    let p = |q: f64| t[((t.len() as f64 - 1.0) * q).round() as usize];
+    println!(
+        "{label}: n={} p50 {:.3?} p90 {:.3?} p99 {:.3?}",
+        t.len(),
+        p(0.5),
+        p(0.9),
+        p(0.99)
+    );
+}

@@ -12,30 +12,23 @@ use entity::{
 use sea_orm::{DatabaseConnection, DatabaseTransaction};
 
 use super::service::{self, Choice, NewCase, NewClinic, Policy};
+use crate::graphql::{loaders::load, write, write::finish};
 use crate::{
-    access::Caller,
     catalog::{
         graphql::{AbutmentSku, Platform},
         service::PlatformRef,
         units::{from_milli, to_milli},
     },
     error::{AppError, AppResult, UserError},
-    graphql::{
-        batch::BatchQueue,
-        db, ids,
-        loaders::{self, ByIdLoader, loader_error, required},
-        scalars::Decimal,
-    },
+    graphql::{batch::BatchQueue, db, ids, loaders, scalars::Decimal},
     impl_by_id,
     inventory::{
         Actor,
         graphql::{Lot, Reservation},
-        service::begin_write,
     },
     manufacturing::{
         graphql::{Machine, ProductionJob},
         planning,
-        service::lock_shop,
     },
 };
 
@@ -49,21 +42,6 @@ pub fn attach_loaders(
 ) -> async_graphql::Request {
     r.data(loaders::by_id::<clinic::Entity>(db, q))
         .data(loaders::by_id::<reservation::Entity>(db, q))
-}
-
-async fn load<E: loaders::ById>(
-    ctx: &Context<'_>,
-    id: i64,
-    what: &str,
-) -> async_graphql::Result<E::Model>
-where
-    E::Model: Sync,
-{
-    let loader = ctx.data::<async_graphql::dataloader::DataLoader<
-        ByIdLoader<E>,
-        async_graphql::dataloader::HashMapCache,
-    >>()?;
-    required(loader.load_one(id).await.map_err(loader_error)?, what, id)
 }
 
 // ------------------------------------------------------------------ types
@@ -506,36 +484,6 @@ pub struct MatchingPolicyInput {
 
 // ------------------------------------------------------------------ helpers
 
-fn actor(ctx: &Context<'_>) -> async_graphql::Result<Actor> {
-    match ctx.data::<Caller>()?.principal() {
-        Some(p) => Ok(p.into()),
-        None => Err(AppError::Unauthenticated.into()),
-    }
-}
-
-async fn begin(ctx: &Context<'_>) -> async_graphql::Result<(DatabaseTransaction, Actor)> {
-    let a = actor(ctx)?;
-    let txn = begin_write(db(ctx)?).await.map_err(AppError::from)?;
-    lock_shop(&txn).await?;
-    Ok((txn, a))
-}
-
-async fn finish<T>(
-    txn: DatabaseTransaction,
-    r: AppResult<T>,
-) -> async_graphql::Result<Result<T, Vec<UserError>>> {
-    match r {
-        Ok(v) => {
-            txn.commit().await.map_err(AppError::from)?;
-            Ok(Ok(v))
-        }
-        Err(e) => {
-            txn.rollback().await.map_err(AppError::from)?;
-            Ok(Err(vec![e.into_user_error()?]))
-        }
-    }
-}
-
 fn case_payload(r: Result<clinical_case::Model, Vec<UserError>>) -> CasePayload {
     match r {
         Ok(c) => CasePayload {
@@ -912,4 +860,11 @@ impl CasesMutation {
             },
         })
     }
+}
+
+/// A write transaction holding the shop lock (see `lock_shop`).
+async fn begin(ctx: &Context<'_>) -> async_graphql::Result<(DatabaseTransaction, Actor)> {
+    let (txn, a) = write::begin(ctx).await?;
+    crate::manufacturing::service::lock_shop(&txn).await?;
+    Ok((txn, a))
 }

@@ -139,6 +139,19 @@ macro_rules! impl_by_id {
     )*};
 }
 
+/// One row by id through the request's loader; it must exist.
+pub async fn load<E: ById>(
+    ctx: &async_graphql::Context<'_>,
+    id: i64,
+    what: &str,
+) -> async_graphql::Result<E::Model>
+where
+    E::Model: Sync,
+{
+    let loader = ctx.data::<DataLoader<ByIdLoader<E>, HashMapCache>>()?;
+    required(loader.load_one(id).await.map_err(loader_error)?, what, id)
+}
+
 /// The error a resolver returns when a loader fails.
 pub fn loader_error(e: Arc<DbErr>) -> async_graphql::Error {
     crate::error::AppError::Internal(format!("loader: {e}")).into()

@@ -8,6 +8,7 @@ pub mod loaders;
 pub mod node;
 pub mod pagination;
 pub mod scalars;
+pub mod write;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;

@@ -14,18 +14,21 @@ use entity::{
     },
     item, location, lot, reservation, stock_balance, stock_movement,
 };
-use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use super::{
-    Actor, EffectiveState, effective_state,
+    EffectiveState, effective_state,
     service::{
         self, Quantities, ReceiveBar, ReceiveBlank, ReceiveFinished, ReserveRequest, StockFilter,
         StockLine,
     },
     today,
 };
+use crate::graphql::{
+    loaders::load,
+    write::{actor, begin, finish},
+};
 use crate::{
-    access::Caller,
     catalog::{graphql::AbutmentSku, service::PlatformRef, units::from_milli},
     connection_type,
     error::{AppError, AppResult, UserError},
@@ -39,18 +42,6 @@ use crate::{
 };
 
 impl_by_id!(location, item, lot);
-
-async fn load<E: crate::graphql::loaders::ById>(
-    ctx: &Context<'_>,
-    id: i64,
-    what: &str,
-) -> async_graphql::Result<E::Model>
-where
-    E::Model: Sync,
-{
-    let loader = ctx.data::<DataLoader<ByIdLoader<E>, HashMapCache>>()?;
-    required(loader.load_one(id).await.map_err(loader_error)?, what, id)
-}
 
 /// A place where stock lies.
 pub struct Location(pub location::Model);
@@ -737,39 +728,6 @@ impl InventoryQuery {
             .map(Reservation)
             .collect())
     }
-}
-
-fn actor(ctx: &Context<'_>) -> async_graphql::Result<Actor> {
-    match ctx.data::<Caller>()?.principal() {
-        Some(p) => Ok(p.into()),
-        None => Err(AppError::Unauthenticated.into()),
-    }
-}
-
-/// Commits on success, rolls back on error; a caller's mistake becomes a
-/// user error, anything else a GraphQL error.
-async fn finish<T>(
-    txn: DatabaseTransaction,
-    r: AppResult<T>,
-) -> async_graphql::Result<Result<T, Vec<UserError>>> {
-    match r {
-        Ok(v) => {
-            txn.commit().await.map_err(AppError::from)?;
-            Ok(Ok(v))
-        }
-        Err(e) => {
-            txn.rollback().await.map_err(AppError::from)?;
-            Ok(Err(vec![e.into_user_error()?]))
-        }
-    }
-}
-
-async fn begin(ctx: &Context<'_>) -> async_graphql::Result<(DatabaseTransaction, Actor)> {
-    let a = actor(ctx)?;
-    let txn = service::begin_write(db(ctx)?)
-        .await
-        .map_err(AppError::from)?;
-    Ok((txn, a))
 }
 
 /// Result of a mutation that changes a lot.

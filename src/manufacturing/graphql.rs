@@ -33,8 +33,8 @@ use super::{
         self, JobFilter, MachinePatch, MaterialPick, NewJob, NewMachine, Requirement, StartJob,
     },
 };
+use crate::graphql::{loaders::load, write, write::finish};
 use crate::{
-    access::Caller,
     catalog::{
         graphql::{AbutmentSku, ImplantSystem, Platform},
         service::PlatformRef,
@@ -45,7 +45,7 @@ use crate::{
     graphql::{
         batch::BatchQueue,
         db, ids,
-        loaders::{self, ById, ByIdLoader, ByParent, ByParentLoader, loader_error, required},
+        loaders::{self, ByIdLoader, ByParent, ByParentLoader, loader_error, required},
         pagination::PageRequest,
         scalars::Decimal,
     },
@@ -53,7 +53,6 @@ use crate::{
     inventory::{
         Actor,
         graphql::{Location, Lot},
-        service::begin_write,
     },
 };
 
@@ -186,14 +185,6 @@ pub fn attach_loaders(
         .data(
             DataLoader::new(UsedInLoader(db.clone()), q.spawner()).delay(std::time::Duration::ZERO),
         )
-}
-
-async fn load<E: ById>(ctx: &Context<'_>, id: i64, what: &str) -> async_graphql::Result<E::Model>
-where
-    E::Model: Sync,
-{
-    let loader = ctx.data::<DataLoader<ByIdLoader<E>, HashMapCache>>()?;
-    required(loader.load_one(id).await.map_err(loader_error)?, what, id)
 }
 
 async fn children<E: ByParent>(
@@ -1282,38 +1273,6 @@ impl JobPayload {
 
 // ------------------------------------------------------------------ helpers
 
-fn actor(ctx: &Context<'_>) -> async_graphql::Result<Actor> {
-    match ctx.data::<Caller>()?.principal() {
-        Some(p) => Ok(p.into()),
-        None => Err(AppError::Unauthenticated.into()),
-    }
-}
-
-async fn begin(ctx: &Context<'_>) -> async_graphql::Result<(DatabaseTransaction, Actor)> {
-    let a = actor(ctx)?;
-    let txn = begin_write(db(ctx)?).await.map_err(AppError::from)?;
-    service::lock_shop(&txn).await?;
-    Ok((txn, a))
-}
-
-/// Commits on success, rolls back on error; a caller's mistake becomes a
-/// user error, anything else a GraphQL error.
-async fn finish<T>(
-    txn: DatabaseTransaction,
-    r: AppResult<T>,
-) -> async_graphql::Result<Result<T, Vec<UserError>>> {
-    match r {
-        Ok(v) => {
-            txn.commit().await.map_err(AppError::from)?;
-            Ok(Ok(v))
-        }
-        Err(e) => {
-            txn.rollback().await.map_err(AppError::from)?;
-            Ok(Err(vec![e.into_user_error()?]))
-        }
-    }
-}
-
 fn parse_hhmm(s: &str, field: &str) -> AppResult<i32> {
     let bad = || AppError::bad_input(field, format!("`{s}` is not a time of day as HH:MM"));
     let (h, m) = s.trim().split_once(':').ok_or_else(bad)?;
@@ -1973,4 +1932,11 @@ impl ManufacturingMutation {
         let r = planning::reschedule(&txn, &a.name, "on demand").await;
         Ok(SchedulePayload::of(finish(txn, r).await?))
     }
+}
+
+/// A write transaction holding the shop lock (see `lock_shop`).
+async fn begin(ctx: &Context<'_>) -> async_graphql::Result<(DatabaseTransaction, Actor)> {
+    let (txn, a) = write::begin(ctx).await?;
+    crate::manufacturing::service::lock_shop(&txn).await?;
+    Ok((txn, a))
 }

@@ -6,7 +6,7 @@ use abutment_erp::access::Role;
 use chrono::{Duration, Utc};
 use serde_json::{Value, json};
 
-use crate::support::TestApp;
+use crate::support::{TestApp, user_errors as errors};
 
 const ARTICLE: &str = "AB-ST-NBA-RP-E-25";
 
@@ -20,30 +20,6 @@ const CONFIRM: &str = r#"mutation($input: ConfirmCaseInput!) {
   userErrors { code field message } } }"#;
 const SHIP: &str = r#"mutation($id: ID!) { shipCase(caseId: $id) {
   case { status shippedAt shippedLot { lotNumber } } userErrors { code field message } } }"#;
-
-fn errors(payload: &Value) -> Vec<(String, String, String)> {
-    payload["userErrors"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-        .iter()
-        .map(|e| {
-            (
-                e["code"].as_str().unwrap_or("").to_owned(),
-                e["field"]
-                    .as_array()
-                    .map(|f| {
-                        f.iter()
-                            .filter_map(Value::as_str)
-                            .collect::<Vec<_>>()
-                            .join(".")
-                    })
-                    .unwrap_or_default(),
-                e["message"].as_str().unwrap_or("").to_owned(),
-            )
-        })
-        .collect()
-}
 
 fn case_input(order: &str, due_days: i64) -> Value {
     json!({"clinic": "ZH-SMILE", "orderReference": order, "patientPseudonym": "P-0001",

@@ -7,7 +7,7 @@ use abutment_erp::access::Role;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
 
-use crate::support::TestApp;
+use crate::support::{TestApp, user_errors};
 
 const JOB_FIELDS: &str = "id number kind status statusReason quantity quantityMade plannedStart plannedEnd \
     latenessMinutes machine { code } finishedLot { id lotNumber state quantities { onHand quarantine } } \
@@ -17,35 +17,6 @@ fn job_mutation(name: &str, args: &str, vars: &str) -> String {
     format!(
         "mutation({vars}) {{ {name}({args}) {{ job {{ {JOB_FIELDS} }} warnings userErrors {{ code field message }} }} }}"
     )
-}
-
-/// The user errors of a payload, or of the only field of a `data` object.
-fn user_errors(v: &Value) -> Vec<(String, String, String)> {
-    let payload = if v.get("userErrors").is_some() {
-        Some(v)
-    } else {
-        v.as_object().and_then(|o| o.values().next())
-    };
-    payload
-        .and_then(|p| p["userErrors"].as_array().cloned())
-        .unwrap_or_default()
-        .iter()
-        .map(|e| {
-            (
-                e["code"].as_str().unwrap_or("").to_owned(),
-                e["field"]
-                    .as_array()
-                    .map(|f| {
-                        f.iter()
-                            .filter_map(Value::as_str)
-                            .collect::<Vec<_>>()
-                            .join(".")
-                    })
-                    .unwrap_or_default(),
-                e["message"].as_str().unwrap_or("").to_owned(),
-            )
-        })
-        .collect()
 }
 
 async fn as_planner(app: &TestApp, q: &str, vars: Value) -> Value {

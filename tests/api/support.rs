@@ -234,3 +234,32 @@ impl Drop for TestApp {
         }
     }
 }
+
+/// The user errors of a payload, or of the only field of a `data` object.
+pub fn user_errors(v: &Value) -> Vec<(String, String, String)> {
+    let payload = if v.get("userErrors").is_some() {
+        Some(v)
+    } else {
+        v.as_object().and_then(|o| o.values().next())
+    };
+    payload
+        .and_then(|p| p["userErrors"].as_array().cloned())
+        .unwrap_or_default()
+        .iter()
+        .map(|e| {
+            (
+                e["code"].as_str().unwrap_or("").to_owned(),
+                e["field"]
+                    .as_array()
+                    .map(|f| {
+                        f.iter()
+                            .filter_map(Value::as_str)
+                            .collect::<Vec<_>>()
+                            .join(".")
+                    })
+                    .unwrap_or_default(),
+                e["message"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect()
+}
