@@ -203,7 +203,7 @@ async fn run() -> anyhow::Result<()> {
         let id = case_ids[rng.random_range(0..case_ids.len())];
         let c = cases::case(&conn, id).await?;
         let s = Instant::now();
-        let m = cases::match_case(&conn, &c, &policy).await?;
+        let m = cases::match_case(&conn, &c, &policy, &mut Default::default()).await?;
         let e = s.elapsed();
         if m.options.first().is_some_and(|o| o.lot.is_none()) {
             custom_times.push(e);

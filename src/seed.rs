@@ -779,7 +779,7 @@ pub async fn cases(db: &impl sea_orm::ConnectionTrait) -> crate::error::AppResul
         ),
     )
     .await?;
-    let m = cs::match_case(db, &c, &cs::Policy::default()).await?;
+    let m = cs::match_case(db, &c, &cs::Policy::default(), &mut Default::default()).await?;
     if let Some(l) = m.options.first().and_then(|o| o.lot.as_ref()) {
         cs::confirm(db, &actor, c, Choice::Lot(l.id)).await?;
     }
@@ -802,7 +802,7 @@ pub async fn cases(db: &impl sea_orm::ConnectionTrait) -> crate::error::AppResul
         ),
     )
     .await?;
-    let m = cs::match_case(db, &c, &cs::Policy::default()).await?;
+    let m = cs::match_case(db, &c, &cs::Policy::default(), &mut Default::default()).await?;
     if let Some(l) = m.options.first().and_then(|o| o.lot.as_ref()) {
         let c = cs::confirm(db, &actor, c, Choice::Lot(l.id)).await?;
         cs::ship_case(db, &actor, c).await?;

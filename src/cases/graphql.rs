@@ -223,7 +223,7 @@ impl ClinicalCase {
         let conn = db(ctx)?;
         let p = service::policy(conn).await?;
         Ok(CaseMatching::from(
-            service::match_case(conn, &self.0, &p).await?,
+            service::match_case(conn, &self.0, &p, &mut Default::default()).await?,
         ))
     }
     /// Who created it.

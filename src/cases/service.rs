@@ -28,7 +28,7 @@ use crate::{
         today,
     },
     manufacturing::{
-        planning::{self, Eta},
+        planning::{Eta, EtaBoard},
         service::{self as mfg, NewJob, Requirement},
     },
 };
@@ -656,6 +656,7 @@ pub async fn match_case(
     db: &impl ConnectionTrait,
     c: &clinical_case::Model,
     p: &Policy,
+    board: &mut EtaBoard,
 ) -> AppResult<Matching> {
     let now = Utc::now();
     let fits: Vec<(sku_platform::Model, Option<abutment_sku::Model>)> =
@@ -736,8 +737,9 @@ pub async fn match_case(
         });
     } else {
         let req = requirement(c, platform.system_id);
-        let eta =
-            planning::custom_eta(db, &req, platform.id, CUSTOM_MINUTES, Some(c.due_at)).await?;
+        let eta = board
+            .eta(db, &req, platform.id, CUSTOM_MINUTES, Some(c.due_at))
+            .await?;
         if eta.possible {
             let notes = eta.notes.clone();
             m.options.push(MatchOption {
@@ -816,8 +818,9 @@ pub async fn confirm(
     }
     check_open(&c)?;
     let p = policy(db).await?;
-    let m = match_case(db, &c, &p).await?;
-    apply(db, actor, c, &m, choice).await
+    let mut board = EtaBoard::default();
+    let m = match_case(db, &c, &p, &mut board).await?;
+    apply(db, actor, c, &m, choice, &mut board).await
 }
 
 async fn apply(
@@ -826,6 +829,7 @@ async fn apply(
     c: clinical_case::Model,
     m: &Matching,
     choice: Choice,
+    board: &mut EtaBoard,
 ) -> AppResult<clinical_case::Model> {
     let now = Utc::now();
     match choice {
@@ -882,16 +886,20 @@ async fn apply(
             let mut job = mfg::create_job(db, actor, &custom_job(&c)).await?;
             // Book the slot its ETA promised, so the next case's ETA (in a
             // batch) sees it; the next reschedule may improve the plan.
+            let eta = m
+                .options
+                .iter()
+                .find(|o| o.decision == CaseDecision::Custom)
+                .and_then(|o| o.eta.clone());
+            if let Some(e) = &eta {
+                board.book(e);
+            }
             if let Some(Eta {
                 machine: Some(machine),
                 start: Some(start),
                 end: Some(end),
                 ..
-            }) = m
-                .options
-                .iter()
-                .find(|o| o.decision == CaseDecision::Custom)
-                .and_then(|o| o.eta.clone())
+            }) = eta
             {
                 let mut am = job.into_active_model();
                 am.machine_id = Set(Some(machine.id));
@@ -928,9 +936,10 @@ pub async fn match_open_cases(
     actor: &Actor,
 ) -> AppResult<Vec<BatchLine>> {
     let p = policy(db).await?;
+    let mut board = EtaBoard::default();
     let mut out = Vec::new();
     for c in cases(db, &[CaseStatus::Open], None).await? {
-        let m = match_case(db, &c, &p).await?;
+        let m = match_case(db, &c, &p, &mut board).await?;
         let Some(best) = m.options.first() else {
             let why = m
                 .rejected
@@ -960,7 +969,7 @@ pub async fn match_open_cases(
             Some(l) => Choice::Lot(l.id),
             None => Choice::Custom,
         };
-        let c = apply(db, actor, c, &m, choice).await?;
+        let c = apply(db, actor, c, &m, choice, &mut board).await?;
         out.push(BatchLine {
             case: c,
             unmatched: None,
@@ -1165,13 +1174,14 @@ pub async fn cancel_case(
 pub async fn risk(
     db: &impl ConnectionTrait,
     c: &clinical_case::Model,
+    p: &Policy,
+    board: &mut EtaBoard,
 ) -> AppResult<Option<String>> {
     let now = Utc::now();
     match c.status {
         CaseStatus::Open if c.due_at <= now => Ok(Some("due date passed, not matched".into())),
         CaseStatus::Open => {
-            let p = policy(db).await?;
-            let m = match_case(db, c, &p).await?;
+            let m = match_case(db, c, p, board).await?;
             Ok(match m.options.first() {
                 None => Some("no option: nothing fits and no machine can mill it".into()),
                 Some(o) if !o.meets_due_date => Some(format!(
@@ -1211,6 +1221,8 @@ pub async fn risk(
 /// Open, reserved and in-production cases that may miss their due date,
 /// with the reason, earliest due first.
 pub async fn at_risk(db: &impl ConnectionTrait) -> AppResult<Vec<(clinical_case::Model, String)>> {
+    let p = policy(db).await?;
+    let mut board = EtaBoard::default();
     let mut out = Vec::new();
     for c in cases(
         db,
@@ -1223,7 +1235,7 @@ pub async fn at_risk(db: &impl ConnectionTrait) -> AppResult<Vec<(clinical_case:
     )
     .await?
     {
-        if let Some(r) = risk(db, &c).await? {
+        if let Some(r) = risk(db, &c, &p, &mut board).await? {
             out.push((c, r));
         }
     }

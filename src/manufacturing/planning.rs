@@ -576,6 +576,108 @@ pub struct Eta {
     pub notes: Vec<String>,
 }
 
+/// The shop and its stored plan, loaded on first use and kept, to estimate
+/// many custom parts in a row (batch matching): each accepted estimate is
+/// booked so the next one sees it.
+#[derive(Default)]
+pub struct EtaBoard {
+    loaded: Option<(Shop, Schedule)>,
+    blanks: HashMap<i64, i64>,
+}
+
+impl EtaBoard {
+    /// When a custom part would be done if added now, fitted into the plan
+    /// without moving anything, and whether blanks for it are in stock.
+    pub async fn eta(
+        &mut self,
+        conn: &impl ConnectionTrait,
+        req: &Requirement,
+        platform_id: i64,
+        minutes: i64,
+        due: Option<DateTime<Utc>>,
+    ) -> AppResult<Eta> {
+        if self.loaded.is_none() {
+            let shop = load_shop(conn, Utc::now()).await?;
+            let plan = shop.stored_plan();
+            self.loaded = Some((shop, plan));
+        }
+        let blanks = match self.blanks.get(&platform_id) {
+            Some(b) => *b,
+            None => {
+                let b = super::service::blanks_available(conn, platform_id).await?;
+                self.blanks.insert(platform_id, b);
+                b
+            }
+        };
+        let Some((shop, plan)) = self.loaded.as_ref() else {
+            return Err(AppError::Internal("shop not loaded".into()));
+        };
+        let due_m = due.map_or(i64::MAX / 4, calendar::minute_of);
+        let slot = shop.eta(plan, req, minutes, due_m, 5);
+        let mut notes = Vec::new();
+        if blanks == 0 {
+            notes.push("no released blank for this platform is in stock".to_owned());
+        }
+        Ok(match slot {
+            Some(s) => {
+                let end = calendar::instant(s.end);
+                Eta {
+                    possible: true,
+                    machine: Some(shop.machines[s.machine].machine.clone()),
+                    start: Some(calendar::instant(s.start)),
+                    end: Some(end),
+                    meets_due_date: due.map(|d| end <= d),
+                    material_available: blanks > 0,
+                    notes,
+                }
+            }
+            None => {
+                let why: Vec<String> = shop
+                    .machines
+                    .iter()
+                    .map(|c| match c.refusal(req) {
+                        Some(r) => format!("{}: {r}", c.machine.code),
+                        None if c.machine.status != MachineStatus::Active => {
+                            format!("{}: {:?}", c.machine.code, c.machine.status)
+                        }
+                        None => format!(
+                            "{}: no free time within {} days",
+                            c.machine.code, HORIZON_DAYS
+                        ),
+                    })
+                    .collect();
+                notes.extend(why);
+                Eta {
+                    possible: false,
+                    machine: None,
+                    start: None,
+                    end: None,
+                    meets_due_date: due.map(|_| false),
+                    material_available: blanks > 0,
+                    notes,
+                }
+            }
+        })
+    }
+
+    /// Books an accepted estimate into the plan kept here.
+    pub fn book(&mut self, eta: &Eta) {
+        let (Some((shop, plan)), Some(m), Some(start), Some(end)) =
+            (self.loaded.as_mut(), &eta.machine, eta.start, eta.end)
+        else {
+            return;
+        };
+        if let Some(k) = shop.machines.iter().position(|c| c.machine.id == m.id) {
+            plan.slots.push(Slot {
+                job: usize::MAX,
+                machine: k,
+                start: calendar::minute_of(start),
+                end: calendar::minute_of(end),
+            });
+        }
+    }
+}
+
 /// When a custom part would be done if added now, fitted into the stored
 /// plan without moving anything, and whether blanks for it are in stock.
 pub async fn custom_eta(
@@ -585,53 +687,7 @@ pub async fn custom_eta(
     minutes: i64,
     due: Option<DateTime<Utc>>,
 ) -> AppResult<Eta> {
-    let shop = load_shop(conn, Utc::now()).await?;
-    let plan = shop.stored_plan();
-    let due_m = due.map_or(i64::MAX / 4, calendar::minute_of);
-    let slot = shop.eta(&plan, req, minutes, due_m, 5);
-    let blanks = super::service::blanks_available(conn, platform_id).await?;
-    let mut notes = Vec::new();
-    if blanks == 0 {
-        notes.push("no released blank for this platform is in stock".to_owned());
-    }
-    Ok(match slot {
-        Some(s) => {
-            let end = calendar::instant(s.end);
-            Eta {
-                possible: true,
-                machine: Some(shop.machines[s.machine].machine.clone()),
-                start: Some(calendar::instant(s.start)),
-                end: Some(end),
-                meets_due_date: due.map(|d| end <= d),
-                material_available: blanks > 0,
-                notes,
-            }
-        }
-        None => {
-            let why: Vec<String> = shop
-                .machines
-                .iter()
-                .map(|c| match c.refusal(req) {
-                    Some(r) => format!("{}: {r}", c.machine.code),
-                    None if c.machine.status != MachineStatus::Active => {
-                        format!("{}: {:?}", c.machine.code, c.machine.status)
-                    }
-                    None => format!(
-                        "{}: no free time within {} days",
-                        c.machine.code, HORIZON_DAYS
-                    ),
-                })
-                .collect();
-            notes.extend(why);
-            Eta {
-                possible: false,
-                machine: None,
-                start: None,
-                end: None,
-                meets_due_date: due.map(|_| false),
-                material_available: blanks > 0,
-                notes,
-            }
-        }
-    })
+    EtaBoard::default()
+        .eta(conn, req, platform_id, minutes, due)
+        .await
 }
