@@ -468,3 +468,103 @@ pub enum CaseDecision {
     #[sea_orm(string_value = "CUSTOM")]
     Custom,
 }
+
+/// FDA recall class: how serious the risk is.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, async_graphql::Enum,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum RecallClass {
+    /// Class I: serious adverse health consequences or death are likely.
+    #[sea_orm(string_value = "CLASS_I")]
+    #[graphql(name = "CLASS_I")]
+    ClassI,
+    /// Class II: temporary or medically reversible harm, or a remote chance of serious harm.
+    #[sea_orm(string_value = "CLASS_II")]
+    #[graphql(name = "CLASS_II")]
+    ClassII,
+    /// Class III: harm is unlikely.
+    #[sea_orm(string_value = "CLASS_III")]
+    #[graphql(name = "CLASS_III")]
+    ClassIII,
+}
+
+/// Where a recall is in its life.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, async_graphql::Enum,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum RecallStatus {
+    /// Created; its impact can be previewed; nothing is stopped yet.
+    #[sea_orm(string_value = "DRAFT")]
+    Draft,
+    /// Activated: affected stock is RECALLED, consignees are being notified and return units.
+    #[sea_orm(string_value = "ACTIVE")]
+    Active,
+    /// Reconciled and closed.
+    #[sea_orm(string_value = "CLOSED")]
+    Closed,
+    /// Dropped before activation.
+    #[sea_orm(string_value = "CANCELLED")]
+    Cancelled,
+}
+
+/// What a recall's scope names.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, async_graphql::Enum,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum RecallScopeKind {
+    /// A list of lots (any kind).
+    #[sea_orm(string_value = "LOTS")]
+    Lots,
+    /// Every bar lot of a heat number.
+    #[sea_orm(string_value = "HEAT")]
+    Heat,
+    /// One pre-milled blank lot.
+    #[sea_orm(string_value = "BLANK_LOT")]
+    BlankLot,
+    /// Lots made on a machine by jobs that ran in a time window.
+    #[sea_orm(string_value = "MACHINE_WINDOW")]
+    MachineWindow,
+    /// Lots made by jobs that used a tool.
+    #[sea_orm(string_value = "TOOL")]
+    Tool,
+}
+
+/// What a consignee did with recalled units.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, async_graphql::Enum,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum RecallActionKind {
+    /// Units sent back to us (a RETURN movement in the ledger).
+    #[sea_orm(string_value = "RETURN")]
+    Return,
+    /// Units the consignee confirms were used (implanted) and cannot come back.
+    #[sea_orm(string_value = "USED")]
+    Used,
+}
+
+/// How a consignee was notified of a recall.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, async_graphql::Enum,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum NotificationChannel {
+    /// E-mail (field safety notice attached).
+    #[sea_orm(string_value = "EMAIL")]
+    Email,
+    /// Telephone call.
+    #[sea_orm(string_value = "PHONE")]
+    Phone,
+    /// Registered letter.
+    #[sea_orm(string_value = "LETTER")]
+    Letter,
+    /// In person, by a sales rep.
+    #[sea_orm(string_value = "VISIT")]
+    Visit,
+    /// Through the customer portal or an EDI message.
+    #[sea_orm(string_value = "PORTAL")]
+    Portal,
+}

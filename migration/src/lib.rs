@@ -10,6 +10,7 @@ mod m20261123_000002_access;
 mod m20261123_000003_inventory;
 mod m20261123_000004_manufacturing;
 mod m20261124_000005_cases;
+mod m20261124_000006_quality;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_inventory::Migration),
             Box::new(m20261123_000004_manufacturing::Migration),
             Box::new(m20261124_000005_cases::Migration),
+            Box::new(m20261124_000006_quality::Migration),
         ]
     }
 }

@@ -17,6 +17,9 @@ const ADMIN_PLANNER: &[Role] = &[Admin, Planner];
 const ADMIN_QUALITY_PLANNER: &[Role] = &[Admin, Quality, Planner];
 const ADMIN_SALES: &[Role] = &[Admin, Sales];
 const ADMIN_SALES_PLANNER: &[Role] = &[Admin, Sales, Planner];
+const ADMIN_QUALITY_SALES: &[Role] = &[Admin, Quality, Sales];
+const ADMIN_QUALITY_WAREHOUSE: &[Role] = &[Admin, Quality, Warehouse];
+const ADMIN_QUALITY_WAREHOUSE_SALES: &[Role] = &[Admin, Quality, Warehouse, Sales];
 
 /// Kind of root operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,6 +122,28 @@ pub const MATRIX: &[(OpKind, &str, &[Role])] = &[
     (OpKind::Mutation, "returnCase", ADMIN_WAREHOUSE),
     (OpKind::Mutation, "closeCase", ADMIN_SALES),
     (OpKind::Mutation, "setMatchingPolicy", ADMIN),
+    // Quality: traces and recalls are quality's; sales reps read recalls and
+    // record notifications, the warehouse reads them and takes returns in.
+    (OpKind::Query, "traceForward", ADMIN_QUALITY),
+    (OpKind::Query, "traceBackward", ADMIN_QUALITY),
+    (OpKind::Query, "mockRecall", ADMIN_QUALITY),
+    (OpKind::Query, "recalls", ADMIN_QUALITY_WAREHOUSE_SALES),
+    (OpKind::Query, "recall", ADMIN_QUALITY_WAREHOUSE_SALES),
+    (OpKind::Mutation, "createRecall", ADMIN_QUALITY),
+    (OpKind::Mutation, "activateRecall", ADMIN_QUALITY),
+    (OpKind::Mutation, "cancelRecall", ADMIN_QUALITY),
+    (
+        OpKind::Mutation,
+        "recordRecallNotification",
+        ADMIN_QUALITY_SALES,
+    ),
+    (
+        OpKind::Mutation,
+        "recordRecallReturn",
+        ADMIN_QUALITY_WAREHOUSE,
+    ),
+    (OpKind::Mutation, "recordRecallUsage", ADMIN_QUALITY),
+    (OpKind::Mutation, "closeRecall", ADMIN_QUALITY),
     // Users, tokens, audit
     (OpKind::Query, "users", ADMIN),
     (OpKind::Query, "auditLog", ADMIN_QUALITY),

@@ -13,7 +13,7 @@ pub mod write;
 use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
 
-use crate::{access, cases, catalog, config::ApiLimits, inventory, manufacturing};
+use crate::{access, cases, catalog, config::ApiLimits, inventory, manufacturing, quality};
 
 pub use batch::execute;
 
@@ -26,6 +26,7 @@ pub struct QueryRoot(
     inventory::graphql::InventoryQuery,
     manufacturing::graphql::ManufacturingQuery,
     cases::graphql::CasesQuery,
+    quality::graphql::QualityQuery,
 );
 
 /// Every mutation of the API.
@@ -36,6 +37,7 @@ pub struct MutationRoot(
     inventory::graphql::InventoryMutation,
     manufacturing::graphql::ManufacturingMutation,
     cases::graphql::CasesMutation,
+    quality::graphql::QualityMutation,
 );
 
 /// The executable schema.

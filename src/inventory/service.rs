@@ -702,7 +702,7 @@ fn transition_allowed(from: LotState, to: LotState) -> bool {
     use LotState::*;
     matches!(
         (from, to),
-        (Quarantine, Released | OnHold | Rejected)
+        (Quarantine, Released | OnHold | Rejected | Recalled)
             | (Released, OnHold | Rejected | Recalled)
             | (OnHold, Released | Rejected | Recalled)
             | (Rejected, Recalled)

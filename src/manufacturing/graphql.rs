@@ -771,6 +771,13 @@ pub struct DeviceHistoryRecord {
     job: Option<production_job::Model>,
 }
 
+impl DeviceHistoryRecord {
+    /// The record of a lot and the job that made it (none for bought-in material).
+    pub fn new(lot: lot::Model, job: Option<production_job::Model>) -> Self {
+        Self { lot, job }
+    }
+}
+
 /// Everything about how a finished lot was made (ISO 13485 §7.5.9): the
 /// lot, the job, its machine, operator, CAM program, tools, timing and
 /// inspection, and the raw-material lots with their certificates.
