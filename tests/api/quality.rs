@@ -1,0 +1,742 @@
+//! Quality through the schema: forward traces from a heat to shipments,
+//! reservations and cases; backward traces from a shipment to the bar
+//! certificate; recalls from draft to closure with every bad-input case of
+//! the issue; mock recalls that change nothing; concurrent activations and
+//! returns; and the statement count of a trace.
+
+use std::sync::Arc;
+
+use abutment_erp::access::Role;
+use chrono::{Duration, Utc};
+use serde_json::{Value, json};
+
+use crate::support::{TestApp, user_errors};
+
+/// The seeded stock run's lot: made on SWISS-1 from bar of heat H-7721-A,
+/// released, 116 on MAIN/STOCK/A-01.
+const HEAT: &str = "H-7721-A";
+const ARTICLE: &str = "AB-ST-NBA-NP-E-15";
+
+const TRACE: &str = r#"query($scope: RecallScopeInput!) { traceForward(scope: $scope) {
+  totals { lots finishedLots piecesOnHand barMmOnHand piecesReserved piecesShipped piecesReturned consignees clinics cases openJobs }
+  rootLotIds
+  lots { depth kind onHand lot { id lotNumber state heatNumber } stock { onHand reserved location { code } } }
+  reservations { id quantity reference }
+  shipments { quantity consignee clinic { code } caseId movement { id reference } lot { lotNumber } }
+  consignees { consignee shipped returned clinic { code name } lots { quantity lot { lotNumber } } }
+  cases { number status }
+  openJobs { number status }
+} }"#;
+
+const RECALL_FIELDS: &str = "id number status class scope scopeKind closureNote
+  consignees { id consignee shipped returned used outstanding notifiedAt notifiedVia clinic { code } }
+  affectedLots { previousState onHandAtActivation reservationsReleased lot { lotNumber state } }
+  events { action detail actor }";
+
+fn recall_mutation(name: &str, arg: &str, ty: &str) -> String {
+    format!(
+        "mutation($v: {ty}) {{ {name}({arg}: $v) {{ recall {{ {RECALL_FIELDS} }} userErrors {{ code field message }} }} }}"
+    )
+}
+
+async fn as_quality(app: &TestApp, q: &str, vars: Value) -> Value {
+    let r = app.run_as(Some(Role::Quality), q, vars).await;
+    assert!(r.get("errors").is_none(), "{r}");
+    r["data"].clone()
+}
+
+/// The seeded lot made from the heat.
+async fn made_lot(app: &TestApp) -> String {
+    let d = app
+        .data(
+            r#"{ productionJobs(filter: {statuses: [DONE]}) { edges { node { finishedLot { id sku { articleNumber } } } } } }"#,
+            json!({}),
+        )
+        .await;
+    d["productionJobs"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["node"]["finishedLot"])
+        .find(|l| l["sku"]["articleNumber"] == ARTICLE)
+        .map(|l| l["id"].as_str().unwrap().to_owned())
+        .expect("the seeded stock run")
+}
+
+/// A case for the seeded part, confirmed on the made lot.
+async fn case_on(app: &TestApp, order: &str, lot: &str) -> String {
+    let r = app
+        .run_as(
+            Some(Role::Sales),
+            r#"mutation($input: CreateCaseInput!) { createCase(input: $input) { case { id } userErrors { message } } }"#,
+            json!({"input": {"clinic": "ZH-SMILE", "orderReference": order, "patientPseudonym": "P-9Q1",
+                   "tooth": 21, "system": "NobelActive", "platform": "NP", "restoration": "SINGLE_CROWN",
+                   "abutmentType": "STRAIGHT", "gingivalHeightMm": "1.5", "engaging": true,
+                   "dueAt": (Utc::now() + Duration::days(10)).to_rfc3339()}}),
+        )
+        .await;
+    let id = r["data"]["createCase"]["case"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{r}"))
+        .to_owned();
+    let r = app
+        .run_as(
+            Some(Role::Sales),
+            r#"mutation($input: ConfirmCaseInput!) { confirmCaseMatch(input: $input) { case { status } userErrors { code message } } }"#,
+            json!({"input": {"caseId": id, "lotId": lot}}),
+        )
+        .await;
+    assert_eq!(
+        r["data"]["confirmCaseMatch"]["case"]["status"], "RESERVED",
+        "{r}"
+    );
+    id
+}
+
+/// Downstream of the heat: 3 units shipped to a clinic by its code, one case
+/// shipped, one case reserved.
+struct World {
+    lot: String,
+    shipped_case: String,
+    reserved_case: String,
+}
+
+async fn world(app: &TestApp) -> World {
+    let lot = made_lot(app).await;
+    let r = app
+        .data(
+            r#"mutation($lot: ID!) { reserveStock(input: {reference: "MI-DENTALAB", quantity: 3, lotId: $lot}) { reservations { id } userErrors { message } } }"#,
+            json!({ "lot": lot }),
+        )
+        .await;
+    let res = r["reserveStock"]["reservations"][0]["id"].clone();
+    assert!(res.is_string(), "{r}");
+    let r = app
+        .data(
+            r#"mutation($id: ID!) { shipReservation(input: {reservationId: $id}) { reservations { status } userErrors { message } } }"#,
+            json!({ "id": res }),
+        )
+        .await;
+    assert_eq!(
+        r["shipReservation"]["reservations"][0]["status"], "SHIPPED",
+        "{r}"
+    );
+    let shipped_case = case_on(app, "ZS-RC-1", &lot).await;
+    let r = app
+        .run_as(
+            Some(Role::Warehouse),
+            r#"mutation($id: ID!) { shipCase(caseId: $id) { case { status } userErrors { message } } }"#,
+            json!({ "id": shipped_case }),
+        )
+        .await;
+    assert_eq!(r["data"]["shipCase"]["case"]["status"], "SHIPPED", "{r}");
+    let reserved_case = case_on(app, "ZS-RC-2", &lot).await;
+    World {
+        lot,
+        shipped_case,
+        reserved_case,
+    }
+}
+
+fn find<'a>(list: &'a Value, key: &str, value: &str) -> &'a Value {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v[key] == value)
+        .unwrap_or_else(|| panic!("no {key} = {value} in {list}"))
+}
+
+#[tokio::test]
+async fn a_heat_traces_forward_to_every_lot_shipment_reservation_and_case() {
+    let app = TestApp::new().await;
+    let w = world(&app).await;
+    let t = as_quality(&app, TRACE, json!({"scope": {"heatNumber": HEAT}})).await["traceForward"]
+        .clone();
+    let lots = t["lots"].as_array().unwrap();
+    let bar = lots
+        .iter()
+        .find(|l| l["kind"] == "BAR")
+        .expect("the bar lot");
+    assert_eq!(bar["depth"], 0);
+    assert_eq!(bar["lot"]["heatNumber"], HEAT);
+    let made = lots
+        .iter()
+        .find(|l| l["lot"]["id"] == w.lot.as_str())
+        .expect("the made lot");
+    assert_eq!(made["depth"], 1);
+    assert_eq!(made["kind"], "FINISHED");
+    // 116 put away, 3 shipped to the clinic, 1 to a case; 1 reserved.
+    assert_eq!(made["onHand"], 112, "{made}");
+    assert_eq!(made["stock"][0]["reserved"], 1);
+    assert_eq!(t["reservations"].as_array().unwrap().len(), 1);
+    let by_code = find(&t["consignees"], "consignee", "MI-DENTALAB");
+    assert_eq!(by_code["shipped"], 3);
+    assert_eq!(by_code["clinic"]["code"], "MI-DENTALAB");
+    let by_case = find(&t["consignees"], "consignee", "ZH-SMILE");
+    assert_eq!(by_case["shipped"], 1);
+    let case_shipment = find(&t["shipments"], "consignee", "ZH-SMILE");
+    assert_eq!(case_shipment["caseId"], w.shipped_case.as_str());
+    let cases: Vec<&str> = t["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["status"].as_str().unwrap())
+        .collect();
+    assert!(
+        cases.contains(&"SHIPPED") && cases.contains(&"RESERVED"),
+        "{cases:?}"
+    );
+    assert_eq!(t["totals"]["piecesShipped"], 4);
+    assert_eq!(t["totals"]["clinics"], 2);
+    assert_eq!(t["totals"]["piecesReserved"], 1);
+    assert!(t["totals"]["barMmOnHand"].as_i64().unwrap() > 0);
+    // The bar also feeds a job still running: it is listed, not lost.
+    assert!(
+        t["totals"]["openJobs"].as_i64().unwrap() >= 1,
+        "{}",
+        t["openJobs"]
+    );
+}
+
+#[tokio::test]
+async fn a_shipment_and_a_case_trace_back_to_the_machine_job_and_bar_certificate() {
+    let app = TestApp::new().await;
+    let w = world(&app).await;
+    let t = as_quality(&app, TRACE, json!({"scope": {"lotIds": [w.lot]}})).await["traceForward"]
+        .clone();
+    let shipment = find(&t["shipments"], "consignee", "ZH-SMILE")["movement"]["id"].clone();
+    const BACK: &str = r#"query($s: ID, $c: ID) { traceBackward(shipmentId: $s, caseId: $c) {
+      start { lotNumber }
+      lots { depth kind record {
+        lot { lotNumber heatNumber certificateType certificateRef chemistry }
+        job { number operator camProgram inspectionResult machine { code } tools { uses tool { code } } }
+        components { quantity lot { heatNumber } } } } } }"#;
+    for vars in [json!({ "s": shipment }), json!({ "c": w.shipped_case })] {
+        let b = as_quality(&app, BACK, vars).await["traceBackward"].clone();
+        let lots = b["lots"].as_array().unwrap();
+        assert_eq!(lots[0]["depth"], 0);
+        let job = &lots[0]["record"]["job"];
+        assert_eq!(job["machine"]["code"], "SWISS-1", "{b}");
+        assert_eq!(job["operator"], "M. Keller");
+        assert_eq!(job["inspectionResult"], "PASS");
+        assert_eq!(
+            lots[0]["record"]["components"][0]["lot"]["heatNumber"],
+            HEAT
+        );
+        let bar = lots
+            .iter()
+            .find(|l| l["kind"] == "BAR")
+            .expect("bar upstream");
+        assert_eq!(bar["depth"], 1);
+        assert_eq!(bar["record"]["lot"]["certificateType"], "EN 10204 3.1");
+        assert!(bar["record"]["job"].is_null(), "bar is bought in");
+    }
+    // A case with nothing made or shipped yet has nothing to trace.
+    let open = app
+        .data(r#"{ clinicalCases(statuses: [OPEN]) { id } }"#, json!({}))
+        .await["clinicalCases"][0]["id"]
+        .clone();
+    let r = app
+        .run_as(
+            Some(Role::Quality),
+            "query($c: ID) { traceBackward(caseId: $c) { start { lotNumber } } }",
+            json!({ "c": open }),
+        )
+        .await;
+    assert_eq!(
+        r["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{r}"
+    );
+    assert!(
+        r["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no lot yet")
+    );
+}
+
+#[tokio::test]
+async fn a_recall_by_heat_runs_from_draft_to_closure_with_a_reconciliation() {
+    let app = TestApp::new().await;
+    let w = world(&app).await;
+    let create = recall_mutation("createRecall", "input", "CreateRecallInput!");
+    let p = as_quality(
+        &app,
+        &create,
+        json!({"v": {"class": "CLASS_II", "reason": "mill certificate shows grade 5, not ELI",
+                     "scope": {"heatNumber": HEAT}}}),
+    )
+    .await["createRecall"]
+        .clone();
+    assert!(user_errors(&p).is_empty(), "{p}");
+    let rc = p["recall"].clone();
+    assert_eq!(rc["status"], "DRAFT");
+    assert!(rc["number"].as_str().unwrap().starts_with("RC-20"));
+    let id = rc["id"].clone();
+    // The preview changes nothing.
+    let preview = as_quality(
+        &app,
+        "query($id: ID) { recall(id: $id) { impact { totals { lots piecesShipped consignees } } } }",
+        json!({ "id": id }),
+    )
+    .await;
+    assert_eq!(preview["recall"]["impact"]["totals"]["piecesShipped"], 4);
+    let movements = app.count("stock_movement").await;
+
+    let activate = format!(
+        "mutation($id: ID!) {{ activateRecall(recallId: $id) {{ lots lotsRecalled reservationsReleased consignees
+           casesReopened {{ id status statusReason }} recall {{ {RECALL_FIELDS} }} userErrors {{ code field message }} }} }}"
+    );
+    let a = as_quality(&app, &activate, json!({ "id": id })).await["activateRecall"].clone();
+    assert!(user_errors(&a).is_empty(), "{a}");
+    assert_eq!(a["recall"]["status"], "ACTIVE");
+    assert_eq!(a["reservationsReleased"], 1);
+    assert_eq!(a["consignees"], 2);
+    assert_eq!(a["casesReopened"][0]["id"], w.reserved_case.as_str());
+    assert_eq!(a["casesReopened"][0]["status"], "OPEN");
+    assert!(
+        a["casesReopened"][0]["statusReason"]
+            .as_str()
+            .unwrap()
+            .contains("match it again")
+    );
+    for l in a["recall"]["affectedLots"].as_array().unwrap() {
+        assert_eq!(l["lot"]["state"], "RECALLED", "{l}");
+    }
+    let made = app
+        .data(
+            "query($id: ID) { lot(id: $id) { state quantities { onHand reserved available } } }",
+            json!({ "id": w.lot }),
+        )
+        .await;
+    assert_eq!(
+        made["lot"],
+        json!({"state": "RECALLED", "quantities": {"onHand": 112, "reserved": 0, "available": 0}})
+    );
+    // One ledger row per lot state change and one for the released reservation.
+    let lots = a["lotsRecalled"].as_i64().unwrap();
+    assert_eq!(app.count("stock_movement").await, movements + lots + 1);
+
+    // Activating twice is a conflict and changes nothing.
+    let again = as_quality(&app, &activate, json!({ "id": id })).await["activateRecall"].clone();
+    assert_eq!(user_errors(&again)[0].0, "CONFLICT", "{again}");
+    assert_eq!(app.count("stock_movement").await, movements + lots + 1);
+
+    let consignees = a["recall"]["consignees"].clone();
+    let dentalab = find(&consignees, "consignee", "MI-DENTALAB")["id"].clone();
+    let smile = find(&consignees, "consignee", "ZH-SMILE")["id"].clone();
+    let ret = recall_mutation("recordRecallReturn", "input", "RecallAccountingInput!");
+    let used = recall_mutation("recordRecallUsage", "input", "RecallAccountingInput!");
+    // More than the clinic received: refused, nothing written.
+    let before = app.count("stock_movement").await;
+    let r = as_quality(
+        &app,
+        &ret,
+        json!({"v": {"recallId": id, "consigneeId": dentalab, "lotId": w.lot, "quantity": 4}}),
+    )
+    .await["recordRecallReturn"]
+        .clone();
+    let e = user_errors(&r);
+    assert_eq!(
+        (e[0].0.as_str(), e[0].1.as_str()),
+        ("BAD_USER_INPUT", "input.quantity"),
+        "{r}"
+    );
+    assert!(e[0].2.contains("MI-DENTALAB has 3 unit(s)"), "{e:?}");
+    assert_eq!(app.count("stock_movement").await, before);
+    // Two back into quarantine, one confirmed implanted.
+    let r = app
+        .run_as(
+            Some(Role::Warehouse),
+            &ret,
+            json!({"v": {"recallId": id, "consigneeId": dentalab, "lotId": w.lot, "quantity": 2, "note": "box 17"}}),
+        )
+        .await;
+    assert!(
+        user_errors(&r["data"]["recordRecallReturn"]).is_empty(),
+        "{r}"
+    );
+    assert_eq!(app.count("stock_movement").await, before + 1);
+    let r = as_quality(
+        &app,
+        &used,
+        json!({"v": {"recallId": id, "consigneeId": dentalab, "lotId": w.lot, "quantity": 1}}),
+    )
+    .await["recordRecallUsage"]
+        .clone();
+    let line = find(&r["recall"]["consignees"], "consignee", "MI-DENTALAB");
+    assert_eq!(
+        (
+            &line["shipped"],
+            &line["returned"],
+            &line["used"],
+            &line["outstanding"]
+        ),
+        (&json!(3), &json!(2), &json!(1), &json!(0)),
+        "{line}"
+    );
+    // Nothing left to account for at that clinic.
+    let r = as_quality(
+        &app,
+        &used,
+        json!({"v": {"recallId": id, "consigneeId": dentalab, "lotId": w.lot, "quantity": 1}}),
+    )
+    .await["recordRecallUsage"]
+        .clone();
+    assert_eq!(user_errors(&r)[0].1, "input.quantity", "{r}");
+    let quarantine = app
+        .data(
+            "query($id: ID) { lot(id: $id) { stock { onHand location { locationType } } } }",
+            json!({ "id": w.lot }),
+        )
+        .await;
+    assert!(
+        quarantine["lot"]["stock"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["location"]["locationType"] == "QUARANTINE" && s["onHand"] == 2),
+        "{quarantine}"
+    );
+
+    // Closing: first every consignee must be notified …
+    let close = recall_mutation("closeRecall", "input", "CloseRecallInput!");
+    let r = as_quality(&app, &close, json!({"v": {"recallId": id}})).await["closeRecall"].clone();
+    let e = user_errors(&r);
+    assert!(e[0].2.contains("not notified yet"), "{e:?}");
+    let notify = recall_mutation(
+        "recordRecallNotification",
+        "input",
+        "RecallNotificationInput!",
+    );
+    for c in [&dentalab, &smile] {
+        let r = app
+            .run_as(
+                Some(Role::Sales),
+                &notify,
+                json!({"v": {"recallId": id, "consigneeId": c, "via": "EMAIL", "note": "FSN-2026-03 sent"}}),
+            )
+            .await;
+        assert!(
+            user_errors(&r["data"]["recordRecallNotification"]).is_empty(),
+            "{r}"
+        );
+    }
+    // … then outstanding units (ZH-SMILE's one) need a justification.
+    let r = as_quality(&app, &close, json!({"v": {"recallId": id}})).await["closeRecall"].clone();
+    let e = user_errors(&r);
+    assert_eq!(e[0].1, "input.justification", "{r}");
+    assert!(e[0].2.contains("ZH-SMILE 1"), "{e:?}");
+    let r = as_quality(
+        &app,
+        &close,
+        json!({"v": {"recallId": id, "justification": "clinic confirms the unit was implanted on 2026-11-02; patient followed up"}}),
+    )
+    .await["closeRecall"]
+        .clone();
+    assert_eq!(r["recall"]["status"], "CLOSED", "{r}");
+    let note = r["recall"]["closureNote"].as_str().unwrap();
+    assert!(
+        note.contains("shipped 4 − returned 2 − used 1 = outstanding 1"),
+        "{note}"
+    );
+    let actions: Vec<&str> = r["recall"]["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "CREATED",
+            "ACTIVATED",
+            "RETURNED",
+            "CONFIRMED_USED",
+            "NOTIFIED",
+            "NOTIFIED",
+            "CLOSED"
+        ]
+    );
+
+    // The report, as a regulator gets it.
+    let csv = as_quality(
+        &app,
+        "query($id: ID) { recall(id: $id) { reportCsv } }",
+        json!({ "id": id }),
+    )
+    .await["recall"]["reportCsv"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut rd = csv::Reader::from_reader(csv.as_bytes());
+    let rows: Vec<csv::StringRecord> = rd.records().map(Result::unwrap).collect();
+    let kind = |k: &str| rows.iter().filter(|r| &r[0] == k).count();
+    assert_eq!(kind("recall"), 1);
+    assert!(kind("lot") >= 2);
+    assert!(kind("stock_action") >= 2, "state changes and the return");
+    assert_eq!(kind("consignee"), 2);
+    assert_eq!(kind("event"), 7);
+    let h = rd.headers().unwrap().clone();
+    let col = |name: &str| h.iter().position(|c| c == name).unwrap();
+    let dl = rows
+        .iter()
+        .find(|r| &r[0] == "consignee" && &r[col("consignee")] == "MI-DENTALAB")
+        .unwrap();
+    assert_eq!(
+        (
+            &dl[col("shipped")],
+            &dl[col("returned")],
+            &dl[col("used")],
+            &dl[col("outstanding")]
+        ),
+        ("3", "2", "1", "0")
+    );
+    assert!(
+        abutment_erp::inventory::service::verify(&app.db)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn a_scope_that_matches_nothing_creates_no_recall() {
+    let app = TestApp::new().await;
+    let create = recall_mutation("createRecall", "input", "CreateRecallInput!");
+    let recalls = app.count("recall").await;
+    for (scope, field, text) in [
+        (
+            json!({"heatNumber": "H-NOPE"}),
+            "scope.heatNumber",
+            "matches no lot",
+        ),
+        (json!({}), "scope", "exactly one"),
+        (
+            json!({"heatNumber": HEAT, "toolId": "VG9vbDox"}),
+            "scope",
+            "exactly one",
+        ),
+    ] {
+        let r = as_quality(
+            &app,
+            &create,
+            json!({"v": {"class": "CLASS_III", "reason": "label misprint", "scope": scope}}),
+        )
+        .await["createRecall"]
+            .clone();
+        let e = user_errors(&r);
+        assert_eq!(e[0].1, field, "{r}");
+        assert!(e[0].2.contains(text), "{e:?}");
+    }
+    let r = as_quality(
+        &app,
+        &create,
+        json!({"v": {"class": "CLASS_III", "reason": "  ", "scope": {"heatNumber": HEAT}}}),
+    )
+    .await["createRecall"]
+        .clone();
+    assert_eq!(user_errors(&r)[0].1, "input.reason", "{r}");
+    // A machine window that ends before it starts.
+    let m = app.data("{ machines { id } }", json!({})).await["machines"][0]["id"].clone();
+    let now = Utc::now();
+    let r = as_quality(
+        &app,
+        &create,
+        json!({"v": {"class": "CLASS_II", "reason": "spindle runout", "scope": {"machineId": m,
+               "from": now.to_rfc3339(), "to": (now - Duration::days(1)).to_rfc3339()}}}),
+    )
+    .await["createRecall"]
+        .clone();
+    assert_eq!(user_errors(&r)[0].1, "scope.to", "{r}");
+    assert_eq!(app.count("recall").await, recalls);
+    assert_eq!(app.count("recall_event").await, 0);
+}
+
+#[tokio::test]
+async fn machine_and_tool_scopes_reach_the_lots_their_jobs_made() {
+    let app = TestApp::new().await;
+    let lot = made_lot(&app).await;
+    let d = app
+        .data(
+            r#"{ productionJobs(filter: {statuses: [DONE]}) { edges { node { finishedLot { id } startedAt finishedAt
+                 machine { id } tools { tool { id } } } } } }"#,
+            json!({}),
+        )
+        .await;
+    let job = d["productionJobs"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["node"])
+        .find(|n| n["finishedLot"]["id"] == lot.as_str())
+        .unwrap()
+        .clone();
+    let started: chrono::DateTime<Utc> = job["startedAt"].as_str().unwrap().parse().unwrap();
+    let window = json!({"machineId": job["machine"]["id"],
+        "from": (started - Duration::hours(1)).to_rfc3339(), "to": (started + Duration::hours(1)).to_rfc3339()});
+    let tool = json!({"toolId": job["tools"][0]["tool"]["id"]});
+    for scope in [window, tool] {
+        let t = as_quality(&app, TRACE, json!({ "scope": scope })).await["traceForward"].clone();
+        assert!(
+            t["rootLotIds"].as_array().unwrap().contains(&json!(lot)),
+            "{scope}: {t}"
+        );
+    }
+    // A window in which the machine made nothing.
+    let r = app
+        .run_as(
+            Some(Role::Quality),
+            TRACE,
+            json!({"scope": {"machineId": job["machine"]["id"],
+                   "from": (Utc::now() + Duration::days(300)).to_rfc3339(),
+                   "to": (Utc::now() + Duration::days(301)).to_rfc3339()}}),
+        )
+        .await;
+    assert_eq!(
+        r["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{r}"
+    );
+}
+
+#[tokio::test]
+async fn a_mock_recall_reports_what_it_found_and_changes_nothing() {
+    let app = TestApp::new().await;
+    world(&app).await;
+    let before = counts(&app).await;
+    let m = as_quality(
+        &app,
+        "query($s: RecallScopeInput!) { mockRecall(scope: $s) { scope elapsedMs lots piecesOnHand piecesShipped consignees clinics cases trace { lots { lot { state } } } } }",
+        json!({"s": {"heatNumber": HEAT}}),
+    )
+    .await["mockRecall"]
+        .clone();
+    assert_eq!(m["scope"], format!("heat number {HEAT}"));
+    assert!(m["elapsedMs"].as_f64().unwrap() >= 0.0);
+    assert_eq!(m["piecesShipped"], 4);
+    assert_eq!(m["clinics"], 2);
+    assert!(m["lots"].as_i64().unwrap() >= 2);
+    assert!(
+        m["trace"]["lots"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|l| l["lot"]["state"] != "RECALLED")
+    );
+    assert_eq!(counts(&app).await, before);
+}
+
+#[tokio::test]
+async fn concurrent_activations_and_returns_never_double_count() {
+    let app = Arc::new(TestApp::new().await);
+    let w = world(&app).await;
+    let create = recall_mutation("createRecall", "input", "CreateRecallInput!");
+    let id = as_quality(
+        &app,
+        &create,
+        json!({"v": {"class": "CLASS_I", "reason": "connection out of tolerance", "scope": {"lotIds": [w.lot]}}}),
+    )
+    .await["createRecall"]["recall"]["id"]
+        .clone();
+    let activate = "mutation($id: ID!) { activateRecall(recallId: $id) { recall { status } userErrors { code } } }";
+    let mut tasks = Vec::new();
+    for _ in 0..4 {
+        let (app, id) = (app.clone(), id.clone());
+        tasks.push(tokio::spawn(async move {
+            app.run_as(Some(Role::Quality), activate, json!({ "id": id }))
+                .await
+        }));
+    }
+    let mut ok = 0;
+    for t in tasks {
+        let r = t.await.unwrap();
+        assert!(r.get("errors").is_none(), "{r}");
+        match user_errors(&r["data"]["activateRecall"]).first() {
+            None => ok += 1,
+            Some(e) => assert_eq!(e.0, "CONFLICT", "{r}"),
+        }
+    }
+    assert_eq!(ok, 1, "exactly one activation");
+    assert_eq!(app.count("recall_consignee").await, 2);
+    let c = app
+        .data(
+            "query($id: ID) { recall(id: $id) { consignees { id consignee } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    let dentalab = find(&c["recall"]["consignees"], "consignee", "MI-DENTALAB")["id"].clone();
+    // Six clients each return 1 of the 3 units the clinic received.
+    let ret = recall_mutation("recordRecallReturn", "input", "RecallAccountingInput!");
+    let mut tasks = Vec::new();
+    for _ in 0..6 {
+        let (app, id, c, lot, ret) = (
+            app.clone(),
+            id.clone(),
+            dentalab.clone(),
+            w.lot.clone(),
+            ret.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            app.run_as(
+                Some(Role::Warehouse),
+                &ret,
+                json!({"v": {"recallId": id, "consigneeId": c, "lotId": lot, "quantity": 1}}),
+            )
+            .await
+        }));
+    }
+    let mut accepted = 0;
+    for t in tasks {
+        let r = t.await.unwrap();
+        assert!(r.get("errors").is_none(), "{r}");
+        if user_errors(&r["data"]["recordRecallReturn"]).is_empty() {
+            accepted += 1;
+        }
+    }
+    assert_eq!(accepted, 3, "only what was shipped comes back");
+    assert_eq!(app.count("recall_action").await, 3);
+    assert!(
+        abutment_erp::inventory::service::verify(&app.db)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+async fn counts(app: &TestApp) -> (i64, i64, i64) {
+    (
+        app.count("stock_movement").await,
+        app.count("recall").await,
+        app.count("audit_log").await,
+    )
+}
+
+const WIDE: &str = r#"query($scope: RecallScopeInput!) { traceForward(scope: $scope) {
+  lots { depth onHand lot { lotNumber sku { articleNumber } } stock { onHand location { code } } }
+  shipments { quantity clinic { name } lot { lotNumber } }
+  consignees { clinic { name } lots { quantity lot { lotNumber } } }
+  cases { number clinic { name } } reservations { quantity }
+} }"#;
+
+#[tokio::test]
+async fn a_trace_costs_the_same_statements_for_one_lot_or_forty() {
+    let app = TestApp::new().await;
+    // One lot with shipments, a reservation and cases; then 39 more with it.
+    let w = world(&app).await;
+    let d = app.data(r#"{ stock { lot { id } } }"#, json!({})).await;
+    let mut ids: Vec<Value> = vec![json!(w.lot)];
+    for l in d["stock"].as_array().unwrap() {
+        if !ids.contains(&l["lot"]["id"]) {
+            ids.push(l["lot"]["id"].clone());
+        }
+    }
+    assert!(ids.len() >= 40, "{} lots seeded", ids.len());
+    let mut cost = Vec::new();
+    for n in [1, 40] {
+        let before = app.statements();
+        let t = as_quality(&app, WIDE, json!({"scope": {"lotIds": ids[..n]}})).await;
+        assert_eq!(t["traceForward"]["lots"].as_array().unwrap().len(), n);
+        cost.push(app.statements() - before);
+    }
+    assert_eq!(cost[0], cost[1], "statements grew with the number of lots");
+}
