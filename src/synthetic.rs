@@ -395,6 +395,329 @@ pub async fn generate_stock(
     })
 }
 
+/// Size of a synthetic lot genealogy: bar heats → machined lots → finished
+/// lots → shipped units, with merges inside each heat.
+#[derive(Debug, Clone, Copy)]
+pub struct GenealogySpec {
+    /// Heat numbers.
+    pub heats: usize,
+    /// Bar lots per heat.
+    pub bars_per_heat: usize,
+    /// Machined lots per bar; every second one also takes bar from the next bar of its heat.
+    pub machined_per_bar: usize,
+    /// Finished lots per machined lot; each also takes from another machined lot of its heat.
+    pub finished_per_machined: usize,
+    /// Shipped units (serialised lots of one) per finished lot.
+    pub units_per_finished: usize,
+    /// Clinics the units are shipped to.
+    pub clinics: usize,
+    /// RNG seed.
+    pub seed: u64,
+}
+
+impl GenealogySpec {
+    /// The benchmark's size: 260 heats × 50 bars → 26,000 machined →
+    /// 104,000 finished → 2,496,000 units: 2.64 M lots, 2.74 M edges,
+    /// about 10,150 lots downstream of each heat.
+    pub fn benchmark() -> Self {
+        Self {
+            heats: 260,
+            bars_per_heat: 50,
+            machined_per_bar: 2,
+            finished_per_machined: 4,
+            units_per_finished: 24,
+            clinics: 500,
+            seed: 11,
+        }
+    }
+}
+
+/// Ids of a generated genealogy.
+#[derive(Debug, Clone, Default)]
+pub struct Genealogy {
+    /// Heat numbers.
+    pub heats: Vec<String>,
+    /// Bar lot ids.
+    pub bars: Vec<i64>,
+    /// Machined lot ids.
+    pub machined: Vec<i64>,
+    /// Finished lot ids.
+    pub finished: Vec<i64>,
+    /// Unit lot ids.
+    pub units: Vec<i64>,
+    /// Genealogy edges written.
+    pub edges: usize,
+}
+
+/// Generates a four-layer genealogy into a migrated database: bar lots
+/// (with heat numbers), machined lots, finished lots with stock on a shelf,
+/// and units each produced and shipped to a clinic (by its code) through a
+/// consistent ledger, so `verify` finds no difference.
+pub async fn generate_genealogy(
+    db: &impl ConnectionTrait,
+    spec: GenealogySpec,
+) -> Result<Genealogy, DbErr> {
+    use entity::{
+        clinic,
+        enums::{ItemKind, LocationLevel, LocationType, LotState, MovementReason, StockUnit},
+        item, location, lot, lot_genealogy, stock_balance, stock_movement,
+    };
+    let mut rng = StdRng::seed_from_u64(spec.seed);
+    let now = Utc::now();
+    let today = now.date_naive();
+    let loc = location::ActiveModel {
+        code: Set("GEN/STOCK".into()),
+        name: Set("GEN/STOCK".into()),
+        level: Set(LocationLevel::Bin),
+        location_type: Set(LocationType::Stock),
+        parent_id: Set(None),
+        created_at: Set(now),
+        ..Default::default()
+    };
+    let bin = sea_orm::ActiveModelTrait::insert(loc, db).await?.id;
+    insert_batched::<clinic::Entity, _>(
+        db,
+        (0..spec.clinics)
+            .map(|i| clinic::ActiveModel {
+                code: Set(format!("GEN-CL-{i:04}")),
+                name: Set(format!("Synthetic clinic {i}")),
+                address: Set(format!("{i} Main Street")),
+                city: Set("Zurich".into()),
+                country: Set("CH".into()),
+                contact_name: Set("Dr. Synthetic".into()),
+                email: Set(format!("clinic{i}@example.org")),
+                phone: Set(None),
+                created_at: Set(now),
+                ..Default::default()
+            })
+            .collect(),
+    )
+    .await?;
+    let mut item_ids = Vec::new();
+    for (code, kind, unit) in [
+        ("GEN-BAR", ItemKind::Bar, StockUnit::Mm),
+        ("GEN-MACHINED", ItemKind::Blank, StockUnit::Pcs),
+        ("GEN-FINISHED", ItemKind::Finished, StockUnit::Pcs),
+        ("GEN-UNIT", ItemKind::Finished, StockUnit::Pcs),
+    ] {
+        let m = item::ActiveModel {
+            kind: Set(kind),
+            code: Set(code.into()),
+            name: Set(code.into()),
+            unit: Set(unit),
+            sku_id: Set(None),
+            platform_id: Set(None),
+            reorder_point: Set(None),
+            created_at: Set(now),
+            ..Default::default()
+        };
+        item_ids.push(sea_orm::ActiveModelTrait::insert(m, db).await?.id);
+    }
+    let new_lot = |item_id: i64, number: String, heat: Option<String>| lot::ActiveModel {
+        item_id: Set(item_id),
+        lot_number: Set(number),
+        state: Set(LotState::Released),
+        state_reason: Set(None),
+        production_date: Set(Some(today)),
+        expiry_date: Set(None),
+        heat_number: Set(heat),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    // Lots of one layer, inserted in order; returns their ids in that order.
+    async fn layer(
+        db: &impl ConnectionTrait,
+        item_id: i64,
+        rows: Vec<lot::ActiveModel>,
+    ) -> Result<Vec<i64>, DbErr> {
+        for chunk in rows.chunks(20_000) {
+            insert_batched::<lot::Entity, _>(db, chunk.to_vec()).await?;
+        }
+        lot::Entity::find()
+            .select_only()
+            .column(lot::Column::Id)
+            .filter(sea_orm::ColumnTrait::eq(&lot::Column::ItemId, item_id))
+            .order_by_asc(lot::Column::Id)
+            .into_tuple::<i64>()
+            .all(db)
+            .await
+    }
+    use sea_orm::QueryFilter;
+    let heats: Vec<String> = (0..spec.heats).map(|h| format!("GH-{h:05}")).collect();
+    let mut bar_rows = Vec::with_capacity(spec.heats * spec.bars_per_heat);
+    for (h, heat) in heats.iter().enumerate() {
+        for b in 0..spec.bars_per_heat {
+            let mut l = new_lot(item_ids[0], format!("GB-{h:05}-{b:03}"), Some(heat.clone()));
+            l.certificate_type = Set(Some("EN 10204 3.1".into()));
+            l.grade = Set(Some("Grade 23".into()));
+            bar_rows.push(l);
+        }
+    }
+    let bars = layer(db, item_ids[0], bar_rows).await?;
+    let per_heat_m = spec.bars_per_heat * spec.machined_per_bar;
+    let machined = layer(
+        db,
+        item_ids[1],
+        (0..bars.len() * spec.machined_per_bar)
+            .map(|i| new_lot(item_ids[1], format!("GM-{i:07}"), None))
+            .collect(),
+    )
+    .await?;
+    let finished = layer(
+        db,
+        item_ids[2],
+        (0..machined.len() * spec.finished_per_machined)
+            .map(|i| new_lot(item_ids[2], format!("GF-{i:07}"), None))
+            .collect(),
+    )
+    .await?;
+    let mut edges = Vec::with_capacity(20_000);
+    let mut edge_count = 0usize;
+    let edge = |parent: i64, child: i64, quantity: i64| lot_genealogy::ActiveModel {
+        parent_lot_id: Set(parent),
+        child_lot_id: Set(child),
+        quantity: Set(quantity),
+        job_id: Set(None),
+        created_at: Set(now),
+        ..Default::default()
+    };
+    // Machined lots: from their bar, every second one also from the heat's next bar.
+    for (i, m) in machined.iter().enumerate() {
+        let b = i / spec.machined_per_bar;
+        edges.push(edge(bars[b], *m, 400));
+        if i % 2 == 1 {
+            let heat = b / spec.bars_per_heat;
+            let next = heat * spec.bars_per_heat + (b + 1) % spec.bars_per_heat;
+            edges.push(edge(bars[next], *m, 100));
+        }
+        if edges.len() >= 20_000 {
+            edge_count += edges.len();
+            insert_batched::<lot_genealogy::Entity, _>(db, std::mem::take(&mut edges)).await?;
+        }
+    }
+    // Finished lots: from their machined lot and a random other one of the same heat.
+    for (i, f) in finished.iter().enumerate() {
+        let m = i / spec.finished_per_machined;
+        edges.push(edge(machined[m], *f, 20));
+        let heat = m / per_heat_m;
+        let other = heat * per_heat_m + rng.random_range(0..per_heat_m);
+        if other != m {
+            edges.push(edge(machined[other], *f, 4));
+        }
+        if edges.len() >= 20_000 {
+            edge_count += edges.len();
+            insert_batched::<lot_genealogy::Entity, _>(db, std::mem::take(&mut edges)).await?;
+        }
+    }
+    // Finished stock on a shelf, received through the ledger.
+    let mv = |lot_id: i64,
+              from: Option<i64>,
+              to: Option<i64>,
+              reason: MovementReason,
+              q: i64,
+              r: String| {
+        stock_movement::ActiveModel {
+            at: Set(now),
+            lot_id: Set(lot_id),
+            from_location_id: Set(from),
+            to_location_id: Set(to),
+            quantity: Set(q),
+            reason: Set(reason),
+            reference: Set(r),
+            actor_user_id: Set(None),
+            actor_name: Set("system".into()),
+            idempotency_key: Set(None),
+            note: Set(None),
+            ..Default::default()
+        }
+    };
+    let mut balances = Vec::with_capacity(20_000);
+    let mut moves = Vec::with_capacity(20_000);
+    for f in &finished {
+        let q = rng.random_range(1..8_i64);
+        balances.push(stock_balance::ActiveModel {
+            lot_id: Set(*f),
+            location_id: Set(bin),
+            on_hand: Set(q),
+            reserved: Set(0),
+        });
+        moves.push(mv(
+            *f,
+            None,
+            Some(bin),
+            MovementReason::ProductionOutput,
+            q,
+            "synthetic".into(),
+        ));
+        if balances.len() >= 20_000 {
+            insert_batched::<stock_balance::Entity, _>(db, std::mem::take(&mut balances)).await?;
+            insert_batched::<stock_movement::Entity, _>(db, std::mem::take(&mut moves)).await?;
+        }
+    }
+    insert_batched::<stock_balance::Entity, _>(db, std::mem::take(&mut balances)).await?;
+    insert_batched::<stock_movement::Entity, _>(db, std::mem::take(&mut moves)).await?;
+    // Units: a lot of one each, made from its finished lot, produced and shipped.
+    let mut units = Vec::with_capacity(finished.len() * spec.units_per_finished);
+    let mut rows = Vec::with_capacity(20_000);
+    let mut n = 0usize;
+    let total = finished.len() * spec.units_per_finished;
+    while n < total {
+        rows.push(new_lot(item_ids[3], format!("GU-{n:08}"), None));
+        n += 1;
+        if rows.len() == 200_000 || n == total {
+            let first = units.len();
+            for chunk in rows.chunks(20_000) {
+                insert_batched::<lot::Entity, _>(db, chunk.to_vec()).await?;
+            }
+            rows.clear();
+            let after = units.last().copied().unwrap_or(0);
+            let ids: Vec<i64> = lot::Entity::find()
+                .select_only()
+                .column(lot::Column::Id)
+                .filter(sea_orm::ColumnTrait::eq(&lot::Column::ItemId, item_ids[3]))
+                .filter(sea_orm::ColumnTrait::gt(&lot::Column::Id, after))
+                .order_by_asc(lot::Column::Id)
+                .into_tuple::<i64>()
+                .all(db)
+                .await?;
+            units.extend(ids);
+            for (k, u) in units[first..].iter().enumerate() {
+                let f = finished[(first + k) / spec.units_per_finished];
+                edges.push(edge(f, *u, 1));
+                let clinic = format!("GEN-CL-{:04}", rng.random_range(0..spec.clinics.max(1)));
+                moves.push(mv(
+                    *u,
+                    None,
+                    Some(bin),
+                    MovementReason::ProductionOutput,
+                    1,
+                    "synthetic".into(),
+                ));
+                moves.push(mv(*u, Some(bin), None, MovementReason::Shipment, 1, clinic));
+                if edges.len() >= 20_000 {
+                    edge_count += edges.len();
+                    insert_batched::<lot_genealogy::Entity, _>(db, std::mem::take(&mut edges))
+                        .await?;
+                    insert_batched::<stock_movement::Entity, _>(db, std::mem::take(&mut moves))
+                        .await?;
+                }
+            }
+        }
+    }
+    edge_count += edges.len();
+    insert_batched::<lot_genealogy::Entity, _>(db, edges).await?;
+    insert_batched::<stock_movement::Entity, _>(db, moves).await?;
+    Ok(Genealogy {
+        heats,
+        bars,
+        machined,
+        finished,
+        units,
+        edges: edge_count,
+    })
+}
+
 /// A database for a benchmark: a new SQLite file under the system's temporary
 /// directory (or `BENCH_SQLITE_DIR`), or, when `BENCH_DATABASE_URL` names a
 /// PostgreSQL server, a fresh database `name` there. [`BenchDb::finish`]
@@ -471,7 +794,7 @@ pub fn env_usize(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
-/// Prints the count and p50/p90/p99 of a bench's timings.
+/// Prints the count and p50/p90/p95/p99 of a bench's timings.
 pub fn report(label: &str, mut t: Vec<std::time::Duration>) {
     if t.is_empty() {
         println!("{label}: n=0");
@@ -480,10 +803,11 @@ pub fn report(label: &str, mut t: Vec<std::time::Duration>) {
     t.sort();
     let p = |q: f64| t[((t.len() as f64 - 1.0) * q).round() as usize];
     println!(
-        "{label}: n={} p50 {:.3?} p90 {:.3?} p99 {:.3?}",
+        "{label}: n={} p50 {:.3?} p90 {:.3?} p95 {:.3?} p99 {:.3?}",
         t.len(),
         p(0.5),
         p(0.9),
+        p(0.95),
         p(0.99)
     );
 }

@@ -1,0 +1,155 @@
+//! Benchmark: traceability on a large genealogy, through the service layer,
+//! each beside the same recursive query run directly in SQL (the floor).
+//!
+//! The generator (`synthetic::generate_genealogy`) writes four layers with
+//! merges: 260 heats × 50 bars → 26,000 machined lots (every second one also
+//! from a second bar) → 104,000 finished lots (each from two machined lots of
+//! its heat) → 2,496,000 shipped units (a lot of one each, produced and
+//! shipped to one of 500 clinics through the ledger): 2.64 M lots, 2.74 M
+//! edges, about 10,150 lots downstream of a heat.
+//!
+//! ```text
+//! cargo bench --bench trace                 # SQLite (a temporary file)
+//! BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres cargo bench --bench trace
+//! BENCH_HEATS=26 cargo bench --bench trace  # a tenth of the data
+//! ```
+//!
+//! Measures (targets from the issue): forward trace from one bar (p95 ≤ 10
+//! ms), backward trace from one unit (p95 ≤ 5 ms), full recall preview by
+//! heat number (~10,000 lots; p95 ≤ 150 ms). "service" is
+//! `quality::trace::forward` / `backward`: the recursive walk plus stock,
+//! reservations, shipments with their clinics, returns, cases and open jobs
+//! of every lot reached; "SQL floor" is the walk alone.
+//!
+//! Measured on the project's 2-core machine: see the README's benchmark
+//! table (filled in from this bench's output).
+
+use std::time::Instant;
+
+use abutment_erp::{
+    db,
+    quality::trace::{self, Direction, Scope},
+    synthetic,
+};
+use rand::{Rng, SeedableRng, rngs::StdRng};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
+    TransactionTrait,
+};
+
+use synthetic::{env_usize as env, report};
+
+fn main() -> anyhow::Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(run())
+}
+
+/// The roots statement of a set of lot ids, as the service builds it.
+fn roots(conn: &impl ConnectionTrait, ids: Vec<i64>) -> sea_orm::Statement {
+    entity::lot::Entity::find()
+        .select_only()
+        .column(entity::lot::Column::Id)
+        .filter(entity::lot::Column::Id.is_in(ids))
+        .build(conn.get_database_backend())
+}
+
+fn heat_roots(conn: &impl ConnectionTrait, heat: &str) -> sea_orm::Statement {
+    entity::lot::Entity::find()
+        .select_only()
+        .column(entity::lot::Column::Id)
+        .filter(entity::lot::Column::HeatNumber.eq(heat))
+        .build(conn.get_database_backend())
+}
+
+async fn run() -> anyhow::Result<()> {
+    let bench_db = synthetic::BenchDb::create("abutment_bench_trace").await?;
+    let conn = db::connect_url(&bench_db.url, 10).await?;
+    db::migrate(&conn).await?;
+    let t = Instant::now();
+    let spec = synthetic::GenealogySpec {
+        heats: env("BENCH_HEATS", 260),
+        ..synthetic::GenealogySpec::benchmark()
+    };
+    let txn = conn.begin().await?;
+    let g = synthetic::generate_genealogy(&txn, spec).await?;
+    txn.commit().await?;
+    conn.execute_unprepared("ANALYZE").await?;
+    let lots = g.bars.len() + g.machined.len() + g.finished.len() + g.units.len();
+    println!(
+        "store={} generated {lots} lots ({} bars, {} machined, {} finished, {} units), {} edges in {:.1?}",
+        db::backend_name(&conn),
+        g.bars.len(),
+        g.machined.len(),
+        g.finished.len(),
+        g.units.len(),
+        g.edges,
+        t.elapsed()
+    );
+    let iterations = env("BENCH_ITERATIONS", 300);
+    let mut rng = StdRng::seed_from_u64(3);
+
+    // 1. Forward from one bar.
+    let (mut svc, mut floor, mut size) = (Vec::new(), Vec::new(), 0usize);
+    for _ in 0..iterations {
+        let bar = g.bars[rng.random_range(0..g.bars.len())];
+        let s = Instant::now();
+        let tr = trace::forward(&conn, &Scope::Lots(vec![bar])).await?;
+        svc.push(s.elapsed());
+        size += tr.lots.len();
+        let s = Instant::now();
+        let w = trace::walk(&conn, roots(&conn, vec![bar]), Direction::Forward).await?;
+        floor.push(s.elapsed());
+        std::hint::black_box(w);
+    }
+    println!(
+        "forward from one bar: {:.0} lots on average",
+        size as f64 / iterations as f64
+    );
+    report("forward from one bar (service)", svc);
+    report("forward from one bar (SQL floor)", floor);
+
+    // 2. Backward from one unit.
+    let (mut svc, mut floor) = (Vec::new(), Vec::new());
+    for _ in 0..iterations {
+        let unit = g.units[rng.random_range(0..g.units.len())];
+        let s = Instant::now();
+        let tr = trace::backward(&conn, unit).await?;
+        svc.push(s.elapsed());
+        std::hint::black_box(tr);
+        let s = Instant::now();
+        let w = trace::walk(&conn, roots(&conn, vec![unit]), Direction::Backward).await?;
+        floor.push(s.elapsed());
+        std::hint::black_box(w);
+    }
+    report("backward from one unit (service)", svc);
+    report("backward from one unit (SQL floor)", floor);
+
+    // 3. Recall preview by heat number.
+    let (mut svc, mut floor, mut size, mut clinics) = (Vec::new(), Vec::new(), 0usize, 0i64);
+    let n = (iterations / 3).max(10);
+    for _ in 0..n {
+        let heat = &g.heats[rng.random_range(0..g.heats.len())];
+        let s = Instant::now();
+        let tr = trace::forward(&conn, &Scope::Heat(heat.clone())).await?;
+        svc.push(s.elapsed());
+        size += tr.lots.len();
+        clinics += tr.totals.clinics;
+        let s = Instant::now();
+        let w = trace::walk(&conn, heat_roots(&conn, heat), Direction::Forward).await?;
+        floor.push(s.elapsed());
+        std::hint::black_box(w);
+    }
+    println!(
+        "recall preview by heat: {:.0} lots and {:.0} clinics on average",
+        size as f64 / n as f64,
+        clinics as f64 / n as f64
+    );
+    report("recall preview by heat (service)", svc);
+    report("recall preview by heat (SQL floor)", floor);
+
+    drop(conn);
+    bench_db.finish().await?;
+    Ok(())
+}
