@@ -79,11 +79,53 @@ pub enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Recalls: the report of one, and mock recalls for audits.
+    #[command(subcommand)]
+    Recall(RecallCommand),
     /// Write the GraphQL schema (SDL) to a file.
     ExportSchema {
         /// Output path.
         #[arg(long, default_value = "schema.graphql")]
         out: PathBuf,
+    },
+}
+
+/// Recall commands.
+#[derive(Debug, Subcommand)]
+pub enum RecallCommand {
+    /// Write a recall's report (scope, affected lots, stock actions,
+    /// per-consignee reconciliation, trail) as CSV.
+    Report {
+        /// The recall's number, e.g. RC-2026-0001.
+        number: String,
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Trace a scope as a recall would, changing nothing, and report how
+    /// long it took and what it found. Give exactly one scope.
+    Mock {
+        /// Every lot of this heat number.
+        #[arg(long)]
+        heat: Option<String>,
+        /// Lots by number (repeat for several).
+        #[arg(long = "lot")]
+        lots: Vec<String>,
+        /// A blank lot by number.
+        #[arg(long)]
+        blank_lot: Option<String>,
+        /// Lots made on this machine (code), with --from and --to.
+        #[arg(long)]
+        machine: Option<String>,
+        /// Start of the machine window (RFC 3339).
+        #[arg(long)]
+        from: Option<chrono::DateTime<chrono::Utc>>,
+        /// End of the machine window (RFC 3339).
+        #[arg(long)]
+        to: Option<chrono::DateTime<chrono::Utc>>,
+        /// Lots made by jobs that used this tool (code).
+        #[arg(long)]
+        tool: Option<String>,
     },
 }
 

@@ -7,7 +7,7 @@ use clap::Parser;
 use abutment_erp::{
     access,
     catalog::import::{self, ImportError},
-    config::{Cli, Command, ServeArgs, TokenCommand, UserCommand},
+    config::{Cli, Command, RecallCommand, ServeArgs, TokenCommand, UserCommand},
     db, graphql, seed, telemetry,
 };
 
@@ -174,6 +174,11 @@ async fn main() -> anyhow::Result<()> {
             }
             anyhow::bail!("{} difference(s) between ledger and balances", diffs.len())
         }
+        Command::Recall(cmd) => {
+            let conn = db::connect(&cli.db).await?;
+            db::migrate(&conn).await?;
+            recall_command(&conn, cmd).await
+        }
         Command::ExportSchema { out } => {
             std::fs::write(&out, graphql::sdl())
                 .with_context(|| format!("writing {}", out.display()))?;
@@ -181,6 +186,81 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+async fn recall_command(
+    conn: &sea_orm::DatabaseConnection,
+    cmd: RecallCommand,
+) -> anyhow::Result<()> {
+    use abutment_erp::quality::recall;
+    let err = |e: abutment_erp::error::AppError| anyhow::anyhow!("{e}");
+    match cmd {
+        RecallCommand::Report { number, out } => {
+            let rc = recall::by_number(conn, &number).await.map_err(err)?;
+            let csv = recall::report_csv(conn, &rc).await.map_err(err)?;
+            match out {
+                Some(path) => {
+                    std::fs::write(&path, csv)
+                        .with_context(|| format!("writing {}", path.display()))?;
+                    eprintln!("wrote the report of {} to {}", rc.number, path.display());
+                }
+                None => print!("{csv}"),
+            }
+        }
+        RecallCommand::Mock {
+            heat,
+            lots,
+            blank_lot,
+            machine,
+            from,
+            to,
+            tool,
+        } => {
+            let named = recall::NamedScope {
+                heat,
+                lots,
+                blank_lot,
+                machine,
+                from,
+                to,
+                tool,
+            };
+            let scope = recall::resolve_scope(conn, &named).await.map_err(err)?;
+            let (t, took) = recall::mock(conn, &scope).await.map_err(err)?;
+            let n = &t.totals;
+            println!("mock recall of {} (nothing changed)", scope.describe());
+            println!(
+                "traced in {:.1} ms: {} lot(s) ({} finished); on hand {} piece(s) and {} mm of bar, {} reserved; \
+                 {} shipped to {} consignee(s) ({} known clinics), {} returned; {} case(s); {} open job(s)",
+                took.as_secs_f64() * 1000.0,
+                n.lots,
+                n.finished_lots,
+                n.pieces_on_hand,
+                n.bar_mm_on_hand,
+                n.pieces_reserved,
+                n.pieces_shipped,
+                n.consignees,
+                n.clinics,
+                n.pieces_returned,
+                n.cases,
+                n.open_jobs
+            );
+            for e in &t.exposure {
+                println!(
+                    "  consignee {:<14} {:<32} shipped {:>5} returned {:>4} last {}",
+                    e.consignee.key,
+                    e.clinic
+                        .as_ref()
+                        .map(|c| c.name.as_str())
+                        .unwrap_or("(no clinic on record)"),
+                    e.shipped,
+                    e.returned,
+                    e.last_shipped.format("%Y-%m-%d")
+                );
+            }
+        }
+    }
+    Ok(())
 }
 
 async fn serve(cfg: &abutment_erp::config::DbConfig, args: ServeArgs) -> anyhow::Result<()> {

@@ -1,4 +1,4 @@
-//! The binary's import subcommand on a test database.
+//! The binary's import and recall subcommands on a test database.
 
 use std::process::Command;
 
@@ -111,4 +111,53 @@ async fn cli_adds_a_user_and_creates_a_token_that_authenticates_then_revokes_it(
     assert!(caller.principal().is_none(), "revoked");
     let (ok, _, err) = run(&app, &["user", "add", "dave", "--role", "janitor"]);
     assert!(!ok && err.contains("janitor"), "{err}");
+}
+
+#[tokio::test]
+async fn cli_mock_recall_reports_the_trace_and_the_report_is_written_as_csv() {
+    let app = TestApp::new().await;
+    let movements = app.count("stock_movement").await;
+    let (ok, stdout, stderr) = run(&app, &["recall", "mock", "--heat", "H-7721-A"]);
+    assert!(ok, "{stderr}");
+    assert!(
+        stdout.contains("mock recall of heat number H-7721-A (nothing changed)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("traced in"), "{stdout}");
+    assert_eq!(app.count("stock_movement").await, movements);
+    let (ok, _, stderr) = run(&app, &["recall", "mock", "--heat", "H-NOPE"]);
+    assert!(!ok);
+    assert!(stderr.contains("matches no lot"), "{stderr}");
+    let (ok, _, stderr) = run(
+        &app,
+        &["recall", "mock", "--heat", "H-7721-A", "--tool", "X"],
+    );
+    assert!(!ok);
+    assert!(stderr.contains("exactly one"), "{stderr}");
+
+    let r = app
+        .run_as(
+            Some(abutment_erp::access::Role::Quality),
+            r#"mutation { createRecall(input: {class: CLASS_III, reason: "label misprint", scope: {heatNumber: "H-7721-A"}}) { recall { number } userErrors { message } } }"#,
+            serde_json::json!({}),
+        )
+        .await;
+    let number = r["data"]["createRecall"]["recall"]["number"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{r}"))
+        .to_owned();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report.csv");
+    let (ok, _, stderr) = run(
+        &app,
+        &["recall", "report", &number, "--out", out.to_str().unwrap()],
+    );
+    assert!(ok, "{stderr}");
+    let csv = std::fs::read_to_string(&out).unwrap();
+    assert!(csv.starts_with("record,recall,lot,"), "{csv}");
+    assert!(csv.contains(&format!("recall,{number},")), "{csv}");
+    assert!(csv.contains("BAR-H-7721-A"), "{csv}");
+    let (ok, _, stderr) = run(&app, &["recall", "report", "RC-1999-0001"]);
+    assert!(!ok);
+    assert!(stderr.contains("RC-1999-0001"), "{stderr}");
 }
