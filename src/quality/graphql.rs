@@ -18,7 +18,7 @@ use crate::{
     cases::graphql::{Clinic, ClinicalCase},
     error::{AppError, AppResult, UserError},
     graphql::{db, ids, loaders::load, write::begin, write::finish},
-    inventory::graphql::{Location, Lot, Reservation, StockMovement},
+    inventory::graphql::{Location, Lot, Reservation},
     manufacturing::graphql::{DeviceHistoryRecord, Machine, ProductionJob, Tool},
 };
 
@@ -42,16 +42,30 @@ pub struct TracedLotObj(TracedLot);
 #[Object(name = "TracedLot")]
 impl TracedLotObj {
     /// The lot (state, dates, certificate data, UDI).
-    async fn lot(&self) -> Lot {
-        Lot(self.0.lot.clone())
+    async fn lot(&self, ctx: &Context<'_>) -> async_graphql::Result<Lot> {
+        Ok(Lot(
+            load::<entity::lot::Entity>(ctx, self.0.lot.id, "lot").await?
+        ))
+    }
+    /// The lot's number.
+    async fn lot_number(&self) -> &str {
+        &self.0.lot.lot_number
+    }
+    /// The lot's stored state.
+    async fn state(&self) -> entity::enums::LotState {
+        self.0.lot.state
+    }
+    /// Heat number, for bar.
+    async fn heat_number(&self) -> Option<&str> {
+        self.0.lot.heat_number.as_deref()
     }
     /// Genealogy steps from the nearest lot the scope named (0 = one of them).
     async fn depth(&self) -> i32 {
-        self.0.depth
+        self.0.lot.depth
     }
     /// Bar, blank or finished.
     async fn kind(&self) -> ItemKind {
-        self.0.item.kind
+        self.0.lot.kind
     }
     /// Units on hand now, all locations and states (mm for bar).
     async fn on_hand(&self) -> i64 {
@@ -77,9 +91,13 @@ pub struct TraceDispatch(Dispatch);
 /// A SHIPMENT or RETURN ledger row of a traced lot, with who received (or sent back) the units.
 #[Object]
 impl TraceDispatch {
-    /// The ledger row (lot, quantity, date, reference, actor).
-    async fn movement(&self) -> StockMovement {
-        StockMovement(self.0.movement.clone())
+    /// Global id of the ledger row (a shipment's id is what `traceBackward(shipmentId:)` takes).
+    async fn movement_id(&self) -> ID {
+        ids::encode("StockMovement", self.0.movement.id)
+    }
+    /// The ledger row's reference (a case number, a clinic's code, an order, a recall).
+    async fn reference(&self) -> &str {
+        &self.0.movement.reference
     }
     /// The lot.
     async fn lot(&self, ctx: &Context<'_>) -> async_graphql::Result<Lot> {

@@ -233,15 +233,12 @@ pub async fn impact(db: &impl ConnectionTrait, r: &recall::Model) -> AppResult<F
             trace::forward(db, &Scope::of_recall(r)?).await
         }
         RecallStatus::Active | RecallStatus::Closed => {
-            let frozen = lots(db, r.id).await?;
-            let ids: Vec<i64> = frozen.iter().map(|l| l.lot_id).collect();
-            let depth: HashMap<i64, i32> = frozen.iter().map(|l| (l.lot_id, l.depth)).collect();
-            let roots = frozen
+            let frozen: Vec<(i64, i32)> = lots(db, r.id)
+                .await?
                 .iter()
-                .filter(|l| l.depth == 0)
-                .map(|l| l.lot_id)
+                .map(|l| (l.lot_id, l.depth))
                 .collect();
-            trace::forward_of(db, roots, &ids, &depth).await
+            trace::forward_of(db, trace::briefs(db, &frozen).await?).await
         }
     }
 }
@@ -309,7 +306,7 @@ pub async fn activate(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> AppR
         frozen.push(recall_lot::ActiveModel {
             recall_id: Set(rc.id),
             lot_id: Set(tl.lot.id),
-            depth: Set(tl.depth),
+            depth: Set(tl.lot.depth),
             previous_state: Set(tl.lot.state),
             on_hand: Set(tl.on_hand()),
             reserved: Set(reserved.get(&tl.lot.id).copied().unwrap_or_default()),
@@ -528,11 +525,15 @@ async fn tallies(
     rc: &recall::Model,
     lot_ids: Option<&[i64]>,
 ) -> AppResult<HashMap<(String, i64), Tally>> {
-    let ids: Vec<i64> = match lot_ids {
-        Some(ids) => ids.to_vec(),
-        None => lots(db, rc.id).await?.iter().map(|l| l.lot_id).collect(),
+    let ids: Vec<(i64, i32)> = match lot_ids {
+        Some(ids) => ids.iter().map(|id| (*id, 0)).collect(),
+        None => lots(db, rc.id)
+            .await?
+            .iter()
+            .map(|l| (l.lot_id, l.depth))
+            .collect(),
     };
-    let t = trace::forward_of(db, vec![], &ids, &HashMap::new()).await?;
+    let t = trace::forward_of(db, trace::briefs(db, &ids).await?).await?;
     let mut out: HashMap<(String, i64), Tally> = HashMap::new();
     for d in &t.shipments {
         out.entry((d.consignee.key.clone(), d.movement.lot_id))
@@ -869,14 +870,21 @@ pub async fn report_csv(db: &impl ConnectionTrait, rc: &recall::Model) -> AppRes
         .into_iter()
         .map(|l| (l.lot_id, l))
         .collect();
-    let skus: HashMap<i64, String> = entity::abutment_sku::Entity::find()
+    // Article number per item, for the lots of finished parts.
+    let item_skus: HashMap<i64, i64> = entity::item::Entity::find()
         .filter(
-            entity::abutment_sku::Column::Id.is_in(
-                t.lots
-                    .iter()
-                    .filter_map(|l| l.item.sku_id)
-                    .collect::<HashSet<_>>(),
-            ),
+            entity::item::Column::Id
+                .is_in(t.lots.iter().map(|l| l.lot.item_id).collect::<HashSet<_>>()),
+        )
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|i| Some((i.id, i.sku_id?)))
+        .collect();
+    let articles: HashMap<i64, String> = entity::abutment_sku::Entity::find()
+        .filter(
+            entity::abutment_sku::Column::Id
+                .is_in(item_skus.values().copied().collect::<HashSet<_>>()),
         )
         .all(db)
         .await?
@@ -949,12 +957,12 @@ pub async fn report_csv(db: &impl ConnectionTrait, rc: &recall::Model) -> AppRes
             ("record", "lot".into()),
             ("recall", rc.number.clone()),
             ("lot", l.lot.lot_number.clone()),
-            ("item", format!("{:?}", l.item.kind).to_uppercase()),
+            ("item", format!("{:?}", l.lot.kind).to_uppercase()),
             (
                 "sku",
-                l.item
-                    .sku_id
-                    .and_then(|s| skus.get(&s).cloned())
+                item_skus
+                    .get(&l.lot.item_id)
+                    .and_then(|s| articles.get(s).cloned())
                     .unwrap_or_default(),
             ),
             ("heat_number", l.lot.heat_number.clone().unwrap_or_default()),
@@ -967,7 +975,7 @@ pub async fn report_csv(db: &impl ConnectionTrait, rc: &recall::Model) -> AppRes
                         "depth {}; was {:?} with {} on hand and {} reserved at activation",
                         f.depth, f.previous_state, f.on_hand, f.reserved
                     ),
-                    None => format!("depth {}", l.depth),
+                    None => format!("depth {}", l.lot.depth),
                 },
             ),
         ]))

@@ -206,6 +206,115 @@ pub async fn walk(
         .map_err(AppError::from)
 }
 
+/// What a trace needs of a lot; the full row loads on demand.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LotBrief {
+    pub id: i64,
+    pub item_id: i64,
+    pub kind: ItemKind,
+    pub lot_number: String,
+    pub state: entity::enums::LotState,
+    pub heat_number: Option<String>,
+    /// Genealogy steps from the nearest root (0 = a root).
+    pub depth: i32,
+}
+
+/// The walk of [`walk`] with each lot's brief, in the same statement.
+async fn walk_lots(
+    db: &impl ConnectionTrait,
+    roots: Statement,
+    direction: Direction,
+) -> AppResult<Vec<LotBrief>> {
+    let (from, to) = match direction {
+        Direction::Forward => ("parent_lot_id", "child_lot_id"),
+        Direction::Backward => ("child_lot_id", "parent_lot_id"),
+    };
+    let sql = format!(
+        "WITH RECURSIVE roots(lot_id) AS ({roots}), \
+         walk(lot_id, depth) AS ( \
+           SELECT lot_id, 0 FROM roots \
+           UNION \
+           SELECT g.{to}, w.depth + 1 FROM lot_genealogy g \
+             JOIN walk w ON g.{from} = w.lot_id WHERE w.depth < {MAX_DEPTH} \
+         ), \
+         reached(lot_id, depth) AS ( \
+           SELECT lot_id, MIN(depth) FROM walk WHERE lot_id IS NOT NULL GROUP BY lot_id \
+         ) \
+         SELECT l.id, l.item_id, i.kind, l.lot_number, l.state, l.heat_number, \
+                CAST(r.depth AS BIGINT) AS depth \
+         FROM reached r JOIN lot l ON l.id = r.lot_id JOIN item i ON i.id = l.item_id \
+         ORDER BY 7, 1",
+        roots = roots.sql
+    );
+    let stmt = Statement::from_sql_and_values(
+        db.get_database_backend(),
+        sql,
+        roots.values.map(|v| v.0).unwrap_or_default(),
+    );
+    let rows = db.query_all_raw(stmt).await?;
+    rows.iter()
+        .map(|r| {
+            let depth: i64 = r.try_get("", "depth")?;
+            Ok(LotBrief {
+                id: r.try_get("", "id")?,
+                item_id: r.try_get("", "item_id")?,
+                kind: r.try_get("", "kind")?,
+                lot_number: r.try_get("", "lot_number")?,
+                state: r.try_get("", "state")?,
+                heat_number: r.try_get("", "heat_number")?,
+                depth: depth as i32,
+            })
+        })
+        .collect::<Result<_, sea_orm::DbErr>>()
+        .map_err(AppError::from)
+}
+
+/// The briefs of known lots (a recall's frozen set), with their depths.
+pub async fn briefs(db: &impl ConnectionTrait, lots: &[(i64, i32)]) -> AppResult<Vec<LotBrief>> {
+    let ids: Vec<i64> = lots.iter().map(|(id, _)| *id).collect();
+    let depth: HashMap<i64, i32> = lots.iter().copied().collect();
+    type Row = (i64, i64, String, entity::enums::LotState, Option<String>);
+    let rows: Vec<Row> = chunked(&ids, |c| {
+        lot::Entity::find()
+            .select_only()
+            .column(lot::Column::Id)
+            .column(lot::Column::ItemId)
+            .column(lot::Column::LotNumber)
+            .column(lot::Column::State)
+            .column(lot::Column::HeatNumber)
+            .filter(lot::Column::Id.is_in(c))
+            .into_tuple::<Row>()
+            .all(db)
+    })
+    .await?;
+    let kinds: HashMap<i64, ItemKind> = item::Entity::find()
+        .select_only()
+        .column(item::Column::Id)
+        .column(item::Column::Kind)
+        .filter(item::Column::Id.is_in(rows.iter().map(|r| r.1).collect::<HashSet<_>>()))
+        .into_tuple::<(i64, ItemKind)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    let mut out: Vec<LotBrief> = rows
+        .into_iter()
+        .filter_map(|(id, item_id, lot_number, state, heat_number)| {
+            Some(LotBrief {
+                id,
+                item_id,
+                kind: *kinds.get(&item_id)?,
+                lot_number,
+                state,
+                heat_number,
+                depth: depth.get(&id).copied().unwrap_or_default(),
+            })
+        })
+        .collect();
+    out.sort_by_key(|l| (l.depth, l.id));
+    Ok(out)
+}
+
 /// Runs `load` over `ids` in chunks and concatenates the rows.
 async fn chunked<T, F, Fut>(ids: &[i64], mut load: F) -> AppResult<Vec<T>>
 where
@@ -230,10 +339,7 @@ pub struct LotStock {
 /// A lot a trace reached.
 #[derive(Debug, Clone)]
 pub struct TracedLot {
-    pub lot: lot::Model,
-    pub item: item::Model,
-    /// Genealogy steps from the nearest root (0 = a root).
-    pub depth: i32,
+    pub lot: LotBrief,
     /// Where its stock lies now (non-zero balances).
     pub stock: Vec<LotStock>,
 }
@@ -253,10 +359,21 @@ pub struct Consignee {
     pub clinic_id: Option<i64>,
 }
 
+/// What a trace needs of a SHIPMENT or RETURN ledger row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Movement {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub lot_id: i64,
+    pub quantity: i64,
+    pub reason: MovementReason,
+    pub reference: String,
+}
+
 /// A shipment (or return) of a traced lot and who it went to (came from).
 #[derive(Debug, Clone)]
 pub struct Dispatch {
-    pub movement: stock_movement::Model,
+    pub movement: Movement,
     pub consignee: Consignee,
     /// The case it was shipped for, when the reference is a case number.
     pub case_id: Option<i64>,
@@ -318,21 +435,14 @@ pub struct ForwardTrace {
 pub async fn forward(db: &impl ConnectionTrait, scope: &Scope) -> AppResult<ForwardTrace> {
     scope.validate()?;
     let backend = db.get_database_backend();
-    let reached = walk(db, scope.roots(backend), Direction::Forward).await?;
+    let reached = walk_lots(db, scope.roots(backend), Direction::Forward).await?;
     if reached.is_empty() {
         return Err(AppError::bad_input(
             scope_field(scope),
             format!("{} matches no lot: nothing to trace", scope.describe()),
         ));
     }
-    let roots = reached
-        .iter()
-        .filter(|(_, d)| *d == 0)
-        .map(|(id, _)| *id)
-        .collect();
-    let depth: HashMap<i64, i32> = reached.iter().copied().collect();
-    let ids: Vec<i64> = reached.iter().map(|(id, _)| *id).collect();
-    forward_of(db, roots, &ids, &depth).await
+    forward_of(db, reached).await
 }
 
 /// The field of the input a scope came from, for errors.
@@ -350,21 +460,13 @@ pub fn scope_field(scope: &Scope) -> &'static str {
 /// recall's frozen lots).
 pub async fn forward_of(
     db: &impl ConnectionTrait,
-    roots: Vec<i64>,
-    ids: &[i64],
-    depth: &HashMap<i64, i32>,
+    reached: Vec<LotBrief>,
 ) -> AppResult<ForwardTrace> {
-    let lots = chunked(ids, |c| {
-        lot::Entity::find().filter(lot::Column::Id.is_in(c)).all(db)
-    })
-    .await?;
-    let item_ids: HashSet<i64> = lots.iter().map(|l| l.item_id).collect();
-    let items: HashMap<i64, item::Model> = item::Entity::find()
-        .filter(item::Column::Id.is_in(item_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|i| (i.id, i))
+    let ids: &[i64] = &reached.iter().map(|l| l.id).collect::<Vec<_>>();
+    let roots = reached
+        .iter()
+        .filter(|l| l.depth == 0)
+        .map(|l| l.id)
         .collect();
     let locations: HashMap<i64, location::Model> = location::Entity::find()
         .all(db)
@@ -389,19 +491,14 @@ pub async fn forward_of(
             });
         }
     }
-    let mut traced: Vec<TracedLot> = lots
+    let mut traced: Vec<TracedLot> = reached
         .into_iter()
-        .filter_map(|l| {
-            let item = items.get(&l.item_id)?.clone();
-            Some(TracedLot {
-                depth: depth.get(&l.id).copied().unwrap_or_default(),
-                stock: stock.remove(&l.id).unwrap_or_default(),
-                item,
-                lot: l,
-            })
+        .map(|l| TracedLot {
+            stock: stock.remove(&l.id).unwrap_or_default(),
+            lot: l,
         })
         .collect();
-    traced.sort_by_key(|t| (t.depth, t.lot.id));
+    traced.sort_by_key(|t| (t.lot.depth, t.lot.id));
 
     let reservations = chunked(ids, |c| {
         reservation::Entity::find()
@@ -412,16 +509,28 @@ pub async fn forward_of(
     })
     .await?;
     let moves = chunked(ids, |c| {
+        use stock_movement::Column as M;
         stock_movement::Entity::find()
-            .filter(stock_movement::Column::LotId.is_in(c))
-            .filter(
-                stock_movement::Column::Reason
-                    .is_in([MovementReason::Shipment, MovementReason::Return]),
-            )
-            .order_by_asc(stock_movement::Column::Id)
+            .select_only()
+            .columns([M::Id, M::At, M::LotId, M::Quantity, M::Reason, M::Reference])
+            .filter(M::LotId.is_in(c))
+            .filter(M::Reason.is_in([MovementReason::Shipment, MovementReason::Return]))
+            .order_by_asc(M::Id)
+            .into_tuple::<(i64, DateTime<Utc>, i64, i64, MovementReason, String)>()
             .all(db)
     })
     .await?;
+    let moves: Vec<Movement> = moves
+        .into_iter()
+        .map(|(id, at, lot_id, quantity, reason, reference)| Movement {
+            id,
+            at,
+            lot_id,
+            quantity,
+            reason,
+            reference,
+        })
+        .collect();
     let resolved = resolve_consignees(db, &moves).await?;
     let (mut shipments, mut returns) = (Vec::new(), Vec::new());
     for m in moves {
@@ -512,16 +621,16 @@ pub async fn forward_of(
         lots: traced.len() as i64,
         finished_lots: traced
             .iter()
-            .filter(|t| t.item.kind == ItemKind::Finished)
+            .filter(|t| t.lot.kind == ItemKind::Finished)
             .count() as i64,
         pieces_on_hand: traced
             .iter()
-            .filter(|t| t.item.kind != ItemKind::Bar)
+            .filter(|t| t.lot.kind != ItemKind::Bar)
             .map(TracedLot::on_hand)
             .sum(),
         bar_mm_on_hand: traced
             .iter()
-            .filter(|t| t.item.kind == ItemKind::Bar)
+            .filter(|t| t.lot.kind == ItemKind::Bar)
             .map(TracedLot::on_hand)
             .sum(),
         pieces_reserved: reservations.iter().map(|r| r.quantity).sum(),
@@ -558,7 +667,7 @@ fn by_reference(reference: &str) -> Consignee {
 /// (→ its clinic) or a clinic's code, else it stands for itself.
 async fn resolve_consignees(
     db: &impl ConnectionTrait,
-    moves: &[stock_movement::Model],
+    moves: &[Movement],
 ) -> AppResult<HashMap<i64, (Consignee, Option<i64>)>> {
     let refs: Vec<String> = moves
         .iter()

@@ -22,7 +22,7 @@ const TRACE: &str = r#"query($scope: RecallScopeInput!) { traceForward(scope: $s
   rootLotIds
   lots { depth kind onHand lot { id lotNumber state heatNumber } stock { onHand reserved location { code } } }
   reservations { id quantity reference }
-  shipments { quantity consignee clinic { code } caseId movement { id reference } lot { lotNumber } }
+  shipments { quantity consignee clinic { code } caseId movementId reference lot { lotNumber } }
   consignees { consignee shipped returned clinic { code name } lots { quantity lot { lotNumber } } }
   cases { number status }
   openJobs { number status }
@@ -204,7 +204,7 @@ async fn a_shipment_and_a_case_trace_back_to_the_machine_job_and_bar_certificate
     let w = world(&app).await;
     let t = as_quality(&app, TRACE, json!({"scope": {"lotIds": [w.lot]}})).await["traceForward"]
         .clone();
-    let shipment = find(&t["shipments"], "consignee", "ZH-SMILE")["movement"]["id"].clone();
+    let shipment = find(&t["shipments"], "consignee", "ZH-SMILE")["movementId"].clone();
     const BACK: &str = r#"query($s: ID, $c: ID) { traceBackward(shipmentId: $s, caseId: $c) {
       start { lotNumber }
       lots { depth kind record {
