@@ -127,6 +127,15 @@ impl Scope {
                 .select_only()
                 .column(lot::Column::Id)
                 .filter(lot::Column::Id.eq(*id))
+                .filter(
+                    lot::Column::ItemId.in_subquery(
+                        item::Entity::find()
+                            .select_only()
+                            .column(item::Column::Id)
+                            .filter(item::Column::Kind.eq(ItemKind::Blank))
+                            .into_query(),
+                    ),
+                )
                 .build(backend),
             Scope::MachineWindow {
                 machine_id,

@@ -583,6 +583,38 @@ async fn machine_and_tool_scopes_reach_the_lots_their_jobs_made() {
             "{scope}: {t}"
         );
     }
+    // A blank lot: the seeded custom part milled from it is downstream.
+    let d = app
+        .data(
+            r#"{ stock(filter: {}) { lot { id lotNumber item { kind } } } }"#,
+            json!({}),
+        )
+        .await;
+    let blank = d["stock"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["lot"]["item"]["kind"] == "BLANK")
+        .map(|l| l["lot"]["id"].clone())
+        .expect("a seeded blank lot");
+    let t = as_quality(&app, TRACE, json!({"scope": {"blankLotId": blank}})).await["traceForward"]
+        .clone();
+    assert_eq!(t["lots"][0]["kind"], "BLANK", "{t}");
+    // A finished lot is no blank lot.
+    let r = app
+        .run_as(
+            Some(Role::Quality),
+            TRACE,
+            json!({"scope": {"blankLotId": lot}}),
+        )
+        .await;
+    assert!(
+        r["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("matches no lot"),
+        "{r}"
+    );
     // A window in which the machine made nothing.
     let r = app
         .run_as(
