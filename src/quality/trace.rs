@@ -540,7 +540,7 @@ pub async fn forward_of(
             reference,
         })
         .collect();
-    let resolved = resolve_consignees(db, &moves).await?;
+    let (resolved, clinics) = resolve_consignees(db, &moves).await?;
     let (mut shipments, mut returns) = (Vec::new(), Vec::new());
     for m in moves {
         let (consignee, case_id) = resolved
@@ -613,19 +613,23 @@ pub async fn forward_of(
     })
     .await?;
     let issued_jobs: HashSet<i64> = issued.iter().map(|m| m.job_id).collect();
-    let open_jobs = production_job::Entity::find()
-        .filter(production_job::Column::Id.is_in(issued_jobs))
-        .filter(production_job::Column::Status.is_in([
-            JobStatus::Planned,
-            JobStatus::Scheduled,
-            JobStatus::InProgress,
-            JobStatus::Inspection,
-        ]))
-        .order_by_asc(production_job::Column::Id)
-        .all(db)
-        .await?;
+    let open_jobs = if issued_jobs.is_empty() {
+        Vec::new()
+    } else {
+        production_job::Entity::find()
+            .filter(production_job::Column::Id.is_in(issued_jobs))
+            .filter(production_job::Column::Status.is_in([
+                JobStatus::Planned,
+                JobStatus::Scheduled,
+                JobStatus::InProgress,
+                JobStatus::Inspection,
+            ]))
+            .order_by_asc(production_job::Column::Id)
+            .all(db)
+            .await?
+    };
 
-    let exposure = exposure(db, &shipments, &returns).await?;
+    let exposure = exposure(&shipments, &returns, &clinics);
     let totals = Totals {
         lots: traced.len() as i64,
         finished_lots: traced
@@ -677,7 +681,10 @@ fn by_reference(reference: &str) -> Consignee {
 async fn resolve_consignees(
     db: &impl ConnectionTrait,
     moves: &[Movement],
-) -> AppResult<HashMap<i64, (Consignee, Option<i64>)>> {
+) -> AppResult<(
+    HashMap<i64, (Consignee, Option<i64>)>,
+    HashMap<i64, clinic::Model>,
+)> {
     let refs: Vec<String> = moves
         .iter()
         .map(|m| m.reference.clone())
@@ -685,7 +692,7 @@ async fn resolve_consignees(
         .into_iter()
         .collect();
     let mut cases: HashMap<String, (i64, i64)> = HashMap::new();
-    let mut clinics: HashMap<String, i64> = HashMap::new();
+    let mut clinics: HashMap<i64, clinic::Model> = HashMap::new();
     for c in refs.chunks(CHUNK) {
         for (id, number, clinic_id) in clinical_case::Entity::find()
             .select_only()
@@ -699,18 +706,15 @@ async fn resolve_consignees(
         {
             cases.insert(number, (id, clinic_id));
         }
-        for (id, code) in clinic::Entity::find()
-            .select_only()
-            .column(clinic::Column::Id)
-            .column(clinic::Column::Code)
+        for cl in clinic::Entity::find()
             .filter(clinic::Column::Code.is_in(c.iter().cloned()))
-            .into_tuple::<(i64, String)>()
             .all(db)
             .await?
         {
-            clinics.insert(code, id);
+            clinics.insert(cl.id, cl);
         }
     }
+    let by_code: HashMap<String, i64> = clinics.values().map(|c| (c.code.clone(), c.id)).collect();
     let return_ids: Vec<i64> = moves
         .iter()
         .filter(|m| m.reason == MovementReason::Return)
@@ -726,36 +730,40 @@ async fn resolve_consignees(
     .filter_map(|a| Some((a.movement_id?, a.consignee_id)))
     .collect();
     let recall_consignees: HashMap<i64, entity::recall_consignee::Model> =
-        entity::recall_consignee::Entity::find()
-            .filter(
-                entity::recall_consignee::Column::Id
-                    .is_in(recall_returns.values().copied().collect::<HashSet<_>>()),
-            )
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|c| (c.id, c))
-            .collect();
-    let clinic_ids: HashSet<i64> = cases
+        if recall_returns.is_empty() {
+            HashMap::new()
+        } else {
+            entity::recall_consignee::Entity::find()
+                .filter(
+                    entity::recall_consignee::Column::Id
+                        .is_in(recall_returns.values().copied().collect::<HashSet<_>>()),
+                )
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|c| (c.id, c))
+                .collect()
+        };
+    // Clinics known only through a case or a recall consignee.
+    let missing: HashSet<i64> = cases
         .values()
         .map(|(_, c)| *c)
-        .chain(clinics.values().copied())
         .chain(recall_consignees.values().filter_map(|c| c.clinic_id))
+        .filter(|id| !clinics.contains_key(id))
         .collect();
-    let codes: HashMap<i64, String> = clinic::Entity::find()
-        .select_only()
-        .column(clinic::Column::Id)
-        .column(clinic::Column::Code)
-        .filter(clinic::Column::Id.is_in(clinic_ids))
-        .into_tuple::<(i64, String)>()
-        .all(db)
-        .await?
-        .into_iter()
-        .collect();
+    if !missing.is_empty() {
+        for cl in clinic::Entity::find()
+            .filter(clinic::Column::Id.is_in(missing))
+            .all(db)
+            .await?
+        {
+            clinics.insert(cl.id, cl);
+        }
+    }
     let of_clinic = |id: i64| Consignee {
-        key: codes
+        key: clinics
             .get(&id)
-            .cloned()
+            .map(|c| c.code.clone())
             .unwrap_or_else(|| format!("clinic#{id}")),
         clinic_id: Some(id),
     };
@@ -775,22 +783,22 @@ async fn resolve_consignees(
             (consignee, None)
         } else if let Some((case_id, clinic_id)) = cases.get(&m.reference) {
             (of_clinic(*clinic_id), Some(*case_id))
-        } else if let Some(clinic_id) = clinics.get(&m.reference) {
+        } else if let Some(clinic_id) = by_code.get(&m.reference) {
             (of_clinic(*clinic_id), None)
         } else {
             (by_reference(&m.reference), None)
         };
         out.insert(m.id, r);
     }
-    Ok(out)
+    Ok((out, clinics))
 }
 
 /// Shipped and returned units per consignee, most shipped first.
-async fn exposure(
-    db: &impl ConnectionTrait,
+fn exposure(
     shipments: &[Dispatch],
     returns: &[Dispatch],
-) -> AppResult<Vec<Exposure>> {
+    clinics: &HashMap<i64, clinic::Model>,
+) -> Vec<Exposure> {
     let mut by: BTreeMap<Consignee, Exposure> = BTreeMap::new();
     for d in shipments {
         let at = d.movement.at;
@@ -813,14 +821,6 @@ async fn exposure(
             e.returned += d.movement.quantity;
         }
     }
-    let clinic_ids: HashSet<i64> = by.keys().filter_map(|c| c.clinic_id).collect();
-    let clinics: HashMap<i64, clinic::Model> = clinic::Entity::find()
-        .filter(clinic::Column::Id.is_in(clinic_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c))
-        .collect();
     let mut out: Vec<Exposure> = by
         .into_values()
         .map(|mut e| {
@@ -836,7 +836,7 @@ async fn exposure(
             .cmp(&a.shipped)
             .then_with(|| a.consignee.key.cmp(&b.consignee.key))
     });
-    Ok(out)
+    out
 }
 
 /// A lot upstream of where a backward trace started.
