@@ -477,19 +477,52 @@ pub async fn forward_of(
         .filter(|l| l.depth == 0)
         .map(|l| l.id)
         .collect();
-    let locations: HashMap<i64, location::Model> = location::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|l| (l.id, l))
-        .collect();
-    let balances = chunked(ids, |c| {
-        stock_balance::Entity::find()
-            .filter(stock_balance::Column::LotId.is_in(c))
-            .filter(stock_balance::Column::OnHand.gt(0))
-            .all(db)
-    })
-    .await?;
+    // Independent reads, run side by side (on a pool they take separate
+    // connections; in a transaction they queue on its one).
+    let (locations, balances, reservations, moves, made_by, shipped_cases, issued) = futures_util::try_join!(
+        async { Ok::<_, AppError>(location::Entity::find().all(db).await?) },
+        chunked(ids, |c| {
+            stock_balance::Entity::find()
+                .filter(stock_balance::Column::LotId.is_in(c))
+                .filter(stock_balance::Column::OnHand.gt(0))
+                .all(db)
+        }),
+        chunked(ids, |c| {
+            reservation::Entity::find()
+                .filter(reservation::Column::LotId.is_in(c))
+                .filter(reservation::Column::Status.eq(ReservationStatus::Open))
+                .order_by_asc(reservation::Column::Id)
+                .all(db)
+        }),
+        chunked(ids, |c| {
+            use stock_movement::Column as M;
+            stock_movement::Entity::find()
+                .select_only()
+                .columns([M::Id, M::At, M::LotId, M::Quantity, M::Reason, M::Reference])
+                .filter(M::LotId.is_in(c))
+                .filter(M::Reason.is_in([MovementReason::Shipment, MovementReason::Return]))
+                .order_by_asc(M::Id)
+                .into_tuple::<(i64, DateTime<Utc>, i64, i64, MovementReason, String)>()
+                .all(db)
+        }),
+        chunked(ids, |c| {
+            production_job::Entity::find()
+                .filter(production_job::Column::FinishedLotId.is_in(c))
+                .all(db)
+        }),
+        chunked(ids, |c| {
+            clinical_case::Entity::find()
+                .filter(clinical_case::Column::ShippedLotId.is_in(c))
+                .all(db)
+        }),
+        chunked(ids, |c| {
+            job_material::Entity::find()
+                .filter(job_material::Column::LotId.is_in(c))
+                .all(db)
+        }),
+    )?;
+    let locations: HashMap<i64, location::Model> =
+        locations.into_iter().map(|l| (l.id, l)).collect();
     let mut stock: HashMap<i64, Vec<LotStock>> = HashMap::new();
     for b in balances {
         if let Some(loc) = locations.get(&b.location_id) {
@@ -509,26 +542,6 @@ pub async fn forward_of(
         .collect();
     traced.sort_by_key(|t| (t.lot.depth, t.lot.id));
 
-    let reservations = chunked(ids, |c| {
-        reservation::Entity::find()
-            .filter(reservation::Column::LotId.is_in(c))
-            .filter(reservation::Column::Status.eq(ReservationStatus::Open))
-            .order_by_asc(reservation::Column::Id)
-            .all(db)
-    })
-    .await?;
-    let moves = chunked(ids, |c| {
-        use stock_movement::Column as M;
-        stock_movement::Entity::find()
-            .select_only()
-            .columns([M::Id, M::At, M::LotId, M::Quantity, M::Reason, M::Reference])
-            .filter(M::LotId.is_in(c))
-            .filter(M::Reason.is_in([MovementReason::Shipment, MovementReason::Return]))
-            .order_by_asc(M::Id)
-            .into_tuple::<(i64, DateTime<Utc>, i64, i64, MovementReason, String)>()
-            .all(db)
-    })
-    .await?;
     let moves: Vec<Movement> = moves
         .into_iter()
         .map(|(id, at, lot_id, quantity, reason, reference)| Movement {
@@ -560,19 +573,8 @@ pub async fn forward_of(
     }
 
     // Cases: shipped one of the lots, hold a reservation on one, or had one made.
-    let made_by: Vec<production_job::Model> = chunked(ids, |c| {
-        production_job::Entity::find()
-            .filter(production_job::Column::FinishedLotId.is_in(c))
-            .all(db)
-    })
-    .await?;
     let mut case_ids: HashSet<i64> = shipments.iter().filter_map(|d| d.case_id).collect();
-    let mut cases = chunked(ids, |c| {
-        clinical_case::Entity::find()
-            .filter(clinical_case::Column::ShippedLotId.is_in(c))
-            .all(db)
-    })
-    .await?;
+    let mut cases = shipped_cases;
     let reservation_ids: Vec<i64> = reservations.iter().map(|r| r.id).collect();
     cases.extend(
         chunked(&reservation_ids, |c| {
@@ -606,12 +608,6 @@ pub async fn forward_of(
     cases.dedup_by_key(|c| c.id);
 
     // Jobs still running on the material: their output is not a lot yet.
-    let issued = chunked(ids, |c| {
-        job_material::Entity::find()
-            .filter(job_material::Column::LotId.is_in(c))
-            .all(db)
-    })
-    .await?;
     let issued_jobs: HashSet<i64> = issued.iter().map(|m| m.job_id).collect();
     let open_jobs = if issued_jobs.is_empty() {
         Vec::new()
