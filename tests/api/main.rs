@@ -11,5 +11,6 @@ mod import;
 mod inventory;
 mod manufacturing;
 mod n_plus_one;
+mod ops;
 mod schema;
 mod support;
