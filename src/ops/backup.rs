@@ -49,6 +49,9 @@ pub fn lock_for_serving(cfg: &DbConfig) -> anyhow::Result<Option<ServerLock>> {
     let Some(path) = sqlite_path(cfg) else {
         return Ok(None);
     };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
     let lp = lock_path(&path);
     let f = File::create(&lp).with_context(|| format!("creating lock file {}", lp.display()))?;
     f.lock_shared()

@@ -42,6 +42,12 @@ struct Server {
 impl Server {
     /// Starts `serve` on the database and waits until `/health` answers.
     async fn start(url: &str, env: &[(&str, &str)]) -> Server {
+        Self::start_with(Some(url), &["--no-demo-users"], env).await
+    }
+
+    /// Starts `serve` with these arguments; `url: None` is the embedded
+    /// database in the data directory.
+    async fn start_with(url: Option<&str>, args: &[&str], env: &[(&str, &str)]) -> Server {
         let log = tempfile::NamedTempFile::new().expect("log file");
         // stdout (logs) and stderr into one file, both appending.
         let out = || {
@@ -57,13 +63,17 @@ impl Server {
             .port();
         let addr = format!("127.0.0.1:{port}");
         let mut cmd = Command::new(BIN);
-        cmd.args(["serve", "--bind", &addr, "--no-demo-users"])
-            .env("DATABASE_URL", url)
+        cmd.args(["serve", "--bind", &addr])
+            .args(args)
+            .env_remove("DATABASE_URL")
             .env("RUST_LOG", "warn")
             .env("ABUTMENT_RATE_LIMIT_PER_SECOND", "100000")
             .env("ABUTMENT_RATE_LIMIT_BURST", "100000")
             .stdout(out())
             .stderr(out());
+        if let Some(url) = url {
+            cmd.env("DATABASE_URL", url);
+        }
         for (k, v) in env {
             cmd.env(k, v);
         }
@@ -254,6 +264,22 @@ async fn scalar(db: &impl ConnectionTrait, sql: &str) -> i64 {
 async fn assert_ledger_reconciles(url: &str) {
     let (ok, out, err) = cli(url, &["verify"]);
     assert!(ok, "verify found differences: {out}{err}");
+}
+
+#[tokio::test]
+async fn the_first_start_on_a_new_data_directory_creates_the_database_and_prints_demo_tokens() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("new").join("data");
+    let mut server =
+        Server::start_with(None, &[], &[("ABUTMENT_DATA_DIR", data.to_str().unwrap())]).await;
+    assert!(data.join("abutment-erp.db").is_file());
+    server.sigterm();
+    assert!(server.wait_exit().await);
+    assert!(
+        server.log_text().contains("DEMO TOKENS"),
+        "{}",
+        server.log_text()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
