@@ -48,6 +48,20 @@ impl Server {
     /// Starts `serve` with these arguments; `url: None` is the embedded
     /// database in the data directory.
     async fn start_with(url: Option<&str>, args: &[&str], env: &[(&str, &str)]) -> Server {
+        // A port found free may be taken by another test before the server
+        // binds it: then try another one.
+        for attempt in 0.. {
+            let mut s = Self::spawn(url, args, env);
+            match s.wait_ready().await {
+                Ok(()) => return s,
+                Err(log) if log.contains("binding") && attempt < 5 => continue,
+                Err(log) => panic!("server did not start: {log}"),
+            }
+        }
+        unreachable!()
+    }
+
+    fn spawn(url: Option<&str>, args: &[&str], env: &[(&str, &str)]) -> Server {
         let log = tempfile::NamedTempFile::new().expect("log file");
         // stdout (logs) and stderr into one file, both appending.
         let out = || {
@@ -78,30 +92,30 @@ impl Server {
             cmd.env(k, v);
         }
         let child = cmd.spawn().expect("start abutment-erp serve");
-        let mut s = Server {
+        Server {
             child,
             base: format!("http://{addr}"),
             addr,
             log,
-        };
-        s.wait_ready().await;
-        s
+        }
     }
 
-    async fn wait_ready(&mut self) {
+    /// Waits until `/health` answers; the log when the server exits or
+    /// never answers.
+    async fn wait_ready(&mut self) -> Result<(), String> {
         let client = reqwest::Client::new();
         for _ in 0..600 {
             if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("server exited early ({status}): {}", self.log_text());
+                return Err(format!("exited early ({status}): {}", self.log_text()));
             }
             if let Ok(r) = client.get(format!("{}/health", self.base)).send().await
                 && r.status().is_success()
             {
-                return;
+                return Ok(());
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        panic!("server did not become ready: {}", self.log_text());
+        Err(format!("not ready after 60 s: {}", self.log_text()))
     }
 
     fn log_text(&self) -> String {
