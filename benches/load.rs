@@ -14,7 +14,9 @@
 //! (`mixed`, default, or `compat`: compatibility lookups only),
 //! `LOAD_CONNECTIONS` (concurrent clients, default 64), `LOAD_SECONDS`
 //! (default 20), `LOAD_REQUESTS` (stop after this many, default 200,000),
-//! `LOAD_SERVER_PID` (print that process's peak and current RSS at the end).
+//! `LOAD_SERVER_PID` (print that process's peak and current RSS at the end,
+//! and the CPU time it used per request: on a machine shared with other
+//! work, that says more than requests per second).
 //!
 //! Every response is checked: a status other than 200, a body that is not
 //! JSON, or a body with GraphQL `errors` is a failure. `userErrors` of a
@@ -356,6 +358,17 @@ fn rss(pid: &str) -> Option<String> {
     ))
 }
 
+/// CPU seconds (user + system) a process has used so far.
+fn cpu_seconds(pid: &str) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name (which is in parentheses): state is
+    // field 3, utime 14 and stime 15, in clock ticks (100 per second on Linux).
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
+}
+
 fn main() -> anyhow::Result<()> {
     // One client thread: the server gets the rest of the machine.
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -405,6 +418,8 @@ async fn run() -> anyhow::Result<()> {
         "mix={} connections={connections} seconds={seconds} max requests={max_requests} url={base}",
         if compat_only { "compat" } else { "mixed" }
     );
+    let server_pid = std::env::var("LOAD_SERVER_PID").ok();
+    let cpu_before = server_pid.as_deref().and_then(cpu_seconds);
     let budget = Arc::new(AtomicU64::new(max_requests));
     let start = Instant::now();
     let deadline = start + Duration::from_secs(seconds);
@@ -476,10 +491,19 @@ async fn run() -> anyhow::Result<()> {
     for f in &total.first_failures {
         println!("failure: {}", f.chars().take(300).collect::<String>());
     }
-    if let Ok(pid) = std::env::var("LOAD_SERVER_PID") {
-        match rss(&pid) {
+    if let Some(pid) = &server_pid {
+        match rss(pid) {
             Some(r) => println!("{r}"),
             None => println!("server RSS: /proc/{pid}/status not readable"),
+        }
+        if let (Some(a), Some(b)) = (cpu_before, cpu_seconds(pid)) {
+            println!(
+                "server CPU: {:.1} s in {elapsed:.1} s ({:.0} % of one core), {:.2} ms per request; at that cost 2 idle cores would serve about {:.0} req/s",
+                b - a,
+                100.0 * (b - a) / elapsed,
+                1000.0 * (b - a) / all.max(1) as f64,
+                2.0 * all as f64 / (b - a).max(1e-9)
+            );
         }
     }
     if failed_all > 0 {
