@@ -4,8 +4,10 @@
 //! requests and their latency by operation (the root field, see
 //! [`Operation`]), and GraphQL errors by `extensions.code`. Read at scrape
 //! time: the database pool's size and idle connections, and stock movements
-//! by reason, from the ledger with one `GROUP BY` (cached for
-//! [`LEDGER_CACHE`], so scrapes cost the store at most that often). The
+//! by reason, from the ledger with one `GROUP BY`, reused for
+//! [`LEDGER_CACHE`] or 20 times as long as the query took, whichever is
+//! longer — so the scan costs at most 5 % of one core however large the
+//! ledger grows (5,000,000 rows: about 1.2 s on SQLite, reused 24 s). The
 //! ledger figures are the store's totals, the same on every replica; the
 //! rest are each process's own and add up across replicas.
 //!
@@ -28,7 +30,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 
 use crate::access::permissions::{OpKind, allowed_roles};
 
-/// How long the ledger's counts are reused before the next `GROUP BY`.
+/// The shortest time the ledger's counts are reused before the next `GROUP BY`.
 pub const LEDGER_CACHE: Duration = Duration::from_secs(15);
 
 /// Upper bounds of the latency buckets, in seconds.
@@ -123,6 +125,8 @@ struct Counters {
 #[derive(Default)]
 struct LedgerCache {
     at: Option<Instant>,
+    /// How long the last count is reused.
+    keep: Duration,
     by_reason: Vec<(String, i64)>,
 }
 
@@ -194,9 +198,10 @@ impl Metrics {
 
     async fn movements_by_reason(&self, db: &DatabaseConnection) -> Option<Vec<(String, i64)>> {
         let mut cache = self.ledger.lock().await;
-        if cache.at.is_some_and(|at| at.elapsed() < LEDGER_CACHE) {
+        if cache.at.is_some_and(|at| at.elapsed() < cache.keep) {
             return Some(cache.by_reason.clone());
         }
+        let started = Instant::now();
         let rows = db
             .query_all_raw(Statement::from_string(
                 db.get_database_backend(),
@@ -215,6 +220,7 @@ impl Metrics {
                     })
                     .collect();
                 cache.at = Some(Instant::now());
+                cache.keep = LEDGER_CACHE.max(started.elapsed() * 20);
                 Some(cache.by_reason.clone())
             }
             Err(e) => {
