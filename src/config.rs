@@ -36,6 +36,15 @@ pub struct DbConfig {
         global = true
     )]
     pub db_max_connections: u32,
+    /// Log a warning for every SQL statement slower than this many
+    /// milliseconds (with the request id of the request that ran it); 0: off.
+    #[arg(
+        long,
+        env = "ABUTMENT_SLOW_QUERY_MS",
+        default_value_t = 200,
+        global = true
+    )]
+    pub slow_query_ms: u64,
 }
 
 /// Log output format.
@@ -82,6 +91,18 @@ pub enum Command {
     /// Recalls: the report of one, and mock recalls for audits.
     #[command(subcommand)]
     Recall(RecallCommand),
+    /// Copy the embedded SQLite database, consistently, to a new file while
+    /// the server may be running (`VACUUM INTO`); PostgreSQL: use pg_dump.
+    Backup {
+        /// The backup file to write; it must not exist.
+        file: PathBuf,
+    },
+    /// Replace the embedded SQLite database with a backup, after checking
+    /// it; refused while a server uses the database. The old file is kept.
+    Restore {
+        /// The backup file to restore.
+        file: PathBuf,
+    },
     /// Write the GraphQL schema (SDL) to a file.
     ExportSchema {
         /// Output path.
@@ -211,6 +232,10 @@ pub struct ApiLimits {
     /// Allowed CORS origins (comma separated); empty: same-origin only.
     #[arg(long, env = "ABUTMENT_CORS_ORIGINS", value_delimiter = ',')]
     pub cors_origins: Vec<String>,
+    /// Bearer token `GET /metrics` requires; unset: `/metrics` is open
+    /// (it shows counts and timings, no business data).
+    #[arg(long, env = "ABUTMENT_METRICS_TOKEN")]
+    pub metrics_token: Option<String>,
 }
 
 impl Default for ApiLimits {
@@ -229,6 +254,7 @@ impl Default for ApiLimits {
             introspection: true,
             graphiql: true,
             cors_origins: Vec::new(),
+            metrics_token: None,
         }
     }
 }

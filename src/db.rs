@@ -29,31 +29,57 @@ pub fn database_url(cfg: &DbConfig) -> anyhow::Result<String> {
     Ok(format!("sqlite://{}?mode=rwc", path.display()))
 }
 
-/// Connects with the project's settings for either store.
+/// Default threshold of the slow-statement warning.
+pub const DEFAULT_SLOW_QUERY: Duration = Duration::from_millis(200);
+
+/// Connects with the project's settings for either store (slow statements
+/// warned about above [`DEFAULT_SLOW_QUERY`]).
 pub async fn connect_url(url: &str, max_connections: u32) -> Result<DatabaseConnection, DbErr> {
+    connect_url_with(url, max_connections, Some(DEFAULT_SLOW_QUERY)).await
+}
+
+/// Connects with the project's settings; every statement slower than
+/// `slow` is logged as a warning by sqlx (target `sqlx::query`, inside the
+/// span of the request that ran it, so it carries the request id). Other
+/// statements are not logged.
+pub async fn connect_url_with(
+    url: &str,
+    max_connections: u32,
+    slow: Option<Duration>,
+) -> Result<DatabaseConnection, DbErr> {
     let mut opts = ConnectOptions::new(url.to_owned());
     opts.max_connections(max_connections.max(1))
         .min_connections(1)
-        .acquire_timeout(Duration::from_secs(30))
-        .sqlx_logging(false)
-        .map_sqlx_sqlite_opts(|o| {
-            o.journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
-                .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(30))
-                .create_if_missing(true)
-                // Read through a memory map and keep a 32 MiB page cache per
-                // connection: lookups then cost no system calls.
-                .pragma("mmap_size", "268435456")
-                .pragma("cache_size", "-32768")
-        });
+        .acquire_timeout(Duration::from_secs(30));
+    match slow {
+        Some(threshold) if !threshold.is_zero() => {
+            opts.sqlx_logging(true)
+                .sqlx_logging_level(log::LevelFilter::Off)
+                .sqlx_slow_statements_logging_settings(log::LevelFilter::Warn, threshold);
+        }
+        _ => {
+            opts.sqlx_logging(false);
+        }
+    }
+    opts.map_sqlx_sqlite_opts(|o| {
+        o.journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(30))
+            .create_if_missing(true)
+            // Read through a memory map and keep a 32 MiB page cache per
+            // connection: lookups then cost no system calls.
+            .pragma("mmap_size", "268435456")
+            .pragma("cache_size", "-32768")
+    });
     Database::connect(opts).await
 }
 
 /// Connects as configured.
 pub async fn connect(cfg: &DbConfig) -> anyhow::Result<DatabaseConnection> {
     let url = database_url(cfg)?;
-    connect_url(&url, cfg.db_max_connections)
+    let slow = Duration::from_millis(cfg.slow_query_ms);
+    connect_url_with(&url, cfg.db_max_connections, Some(slow))
         .await
         .with_context(|| format!("connecting to {}", redact(&url)))
 }

@@ -1,19 +1,31 @@
-//! The HTTP surface: POST /graphql (and GraphiQL on GET), /health, with
-//! tracing, CORS, body-size, timeout and per-token rate-limit layers.
+//! The HTTP surface: POST /graphql (and GraphiQL on GET), /health,
+//! /metrics, CSV exports, with tracing, CORS, body-size, timeout and
+//! per-token rate-limit layers.
+//!
+//! The outermost layer gives every request its id: one `request` span with
+//! the id covers everything the request logs — the handler, the database
+//! (sqlx's slow-statement warnings), the trace layer, a streamed body — and
+//! the id is sent back in `x-request-id`.
 
-use std::time::Duration;
+use std::{
+    pin::Pin,
+    task::{Context, Poll},
+    time::{Duration, Instant},
+};
 
 use async_graphql::http::GraphiQLSource;
 use std::{num::NonZeroU32, sync::Arc};
 
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::{
-    Json, Router,
-    extract::State,
+    Extension, Json, Router,
+    extract::{Request, State},
     http::{HeaderMap, HeaderValue, Method, StatusCode, header::AUTHORIZATION},
+    middleware::{self, Next},
     response::{Html, IntoResponse, Response},
     routing::get,
 };
+use futures_util::Stream;
 use governor::Quota;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde_json::json;
@@ -25,7 +37,12 @@ use tower_http::{
 };
 use tracing::Instrument;
 
-use crate::{AppSchema, access::RequestId, config::ApiLimits};
+use crate::{
+    AppSchema,
+    access::RequestId,
+    config::ApiLimits,
+    ops::metrics::{Metrics, Operation},
+};
 
 type Limiter = governor::DefaultKeyedRateLimiter<String>;
 
@@ -35,9 +52,12 @@ struct AppState {
     db: DatabaseConnection,
     graphiql: bool,
     limiter: Arc<Limiter>,
+    metrics: Arc<Metrics>,
+    metrics_token: Option<Arc<str>>,
+    max_query_bytes: usize,
 }
 
-/// The router: `/graphql` and `/health`.
+/// The router: `/graphql`, `/health`, `/metrics` and the CSV exports.
 pub fn app(schema: AppSchema, db: DatabaseConnection, limits: &ApiLimits) -> Router {
     let rate = NonZeroU32::new(limits.rate_limit_per_second.max(1)).unwrap_or(NonZeroU32::MIN);
     let burst = NonZeroU32::new(limits.rate_limit_burst.max(1)).unwrap_or(NonZeroU32::MIN);
@@ -48,7 +68,15 @@ pub fn app(schema: AppSchema, db: DatabaseConnection, limits: &ApiLimits) -> Rou
         limiter: Arc::new(governor::RateLimiter::keyed(
             Quota::per_second(rate).allow_burst(burst),
         )),
+        metrics: Arc::new(Metrics::default()),
+        metrics_token: limits
+            .metrics_token
+            .as_deref()
+            .filter(|t| !t.is_empty())
+            .map(Arc::from),
+        max_query_bytes: limits.max_query_bytes,
     };
+    let metrics = state.metrics.clone();
     let origins: Vec<HeaderValue> = limits
         .cors_origins
         .iter()
@@ -66,6 +94,7 @@ pub fn app(schema: AppSchema, db: DatabaseConnection, limits: &ApiLimits) -> Rou
         .route("/health", get(health))
         .route("/export/stock.csv", get(export_stock))
         .route("/export/ledger.csv", get(export_ledger))
+        .route("/metrics", get(metrics_endpoint))
         .layer(RequestBodyLimitLayer::new(limits.max_body_bytes))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
@@ -73,53 +102,156 @@ pub fn app(schema: AppSchema, db: DatabaseConnection, limits: &ApiLimits) -> Rou
         ))
         .layer(cors)
         .layer(TraceLayer::new_for_http())
+        .layer(middleware::from_fn_with_state(metrics, observe))
         .with_state(state)
 }
 
-/// One GraphQL request: a request id, the caller from the `Authorization`
-/// header, the per-token rate limit, then execution. Authorisation itself is
-/// the schema's guard, so the same rules hold in tests and over HTTP.
-async fn graphql(State(s): State<AppState>, headers: HeaderMap, req: GraphQLRequest) -> Response {
+/// The outermost layer: the request id, the request's span, the HTTP count.
+async fn observe(State(metrics): State<Arc<Metrics>>, mut req: Request, next: Next) -> Response {
     let request_id = RequestId::new();
-    let span = tracing::info_span!("graphql", request_id = %request_id.0);
-    async move {
-        let auth = match headers.get(AUTHORIZATION).map(|v| v.to_str()) {
-            None => None,
-            Some(Ok(v)) => Some(v.to_owned()),
-            Some(Err(_)) => Some(String::new()),
-        };
-        let key = match auth.as_deref() {
-            Some(a) if a.starts_with("Bearer ") => format!("token:{}", crate::access::service::hash_token(a)),
-            _ => "anonymous".to_owned(),
-        };
-        if s.limiter.check_key(&key).is_err() {
+    let route = Metrics::route(req.uri().path());
+    let span = tracing::info_span!(
+        target: crate::telemetry::REQUEST_TARGET,
+        "request",
+        request_id = %request_id.0,
+        method = %req.method(),
+        route
+    );
+    req.extensions_mut().insert(request_id.clone());
+    let mut resp = next.run(req).instrument(span.clone()).await;
+    metrics.http(route, resp.status().as_u16());
+    if let Ok(v) = HeaderValue::from_str(&request_id.0) {
+        resp.headers_mut().insert("x-request-id", v);
+    }
+    // A streamed body is produced after the handler returns: keep it in the span.
+    use axum::body::HttpBody;
+    if resp.body().size_hint().exact().is_some() {
+        return resp;
+    }
+    let (parts, body) = resp.into_parts();
+    let body = axum::body::Body::from_stream(InSpan {
+        inner: body.into_data_stream(),
+        span,
+    });
+    Response::from_parts(parts, body)
+}
+
+/// A stream polled inside a span.
+struct InSpan<S> {
+    inner: S,
+    span: tracing::Span,
+}
+
+impl<S: Stream + Unpin> Stream for InSpan<S> {
+    type Item = S::Item;
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
+        let this = &mut *self;
+        let _entered = this.span.enter();
+        Pin::new(&mut this.inner).poll_next(cx)
+    }
+}
+
+/// One GraphQL request: the caller from the `Authorization` header, the
+/// per-token rate limit, then execution. Authorisation itself is the
+/// schema's guard, so the same rules hold in tests and over HTTP. Runs in the
+/// request's span (see [`observe`]).
+async fn graphql(
+    State(s): State<AppState>,
+    request_id: Option<Extension<RequestId>>,
+    headers: HeaderMap,
+    req: GraphQLRequest,
+) -> Response {
+    let request_id = request_id.map(|Extension(r)| r).unwrap_or_default();
+    let auth = match headers.get(AUTHORIZATION).map(|v| v.to_str()) {
+        None => None,
+        Some(Ok(v)) => Some(v.to_owned()),
+        Some(Err(_)) => Some(String::new()),
+    };
+    let key = match auth.as_deref() {
+        Some(a) if a.starts_with("Bearer ") => {
+            format!("token:{}", crate::access::service::hash_token(a))
+        }
+        _ => "anonymous".to_owned(),
+    };
+    if s.limiter.check_key(&key).is_err() {
+        s.metrics.error("RATE_LIMITED");
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            Json(json!({"errors": [{"message": "rate limit exceeded; slow down and retry", "extensions": {"code": "RATE_LIMITED"}}]})),
+        )
+            .into_response();
+    }
+    let caller = match crate::access::service::authenticate(&s.db, auth.as_deref()).await {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!(error = %e, "authentication failed on our side");
+            s.metrics.error("INTERNAL");
             return (
-                StatusCode::TOO_MANY_REQUESTS,
-                Json(json!({"errors": [{"message": "rate limit exceeded; slow down and retry", "extensions": {"code": "RATE_LIMITED"}}]})),
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Json(json!({"errors": [{"message": "internal error", "extensions": {"code": "INTERNAL", "requestId": request_id.0}}]})),
             )
                 .into_response();
         }
-        let caller = match crate::access::service::authenticate(&s.db, auth.as_deref()).await {
-            Ok(c) => c,
-            Err(e) => {
-                tracing::error!(error = %e, "authentication failed on our side");
-                return (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    Json(json!({"errors": [{"message": "internal error", "extensions": {"code": "INTERNAL", "requestId": request_id.0}}]})),
-                )
-                    .into_response();
-            }
-        };
-        let request = req.into_inner().data(caller).data(request_id.clone());
-        let resp = crate::graphql::execute(&s.schema, &s.db, request).await;
-        let mut out = GraphQLResponse::from(resp).into_response();
-        if let Ok(v) = HeaderValue::from_str(&request_id.0) {
-            out.headers_mut().insert("x-request-id", v);
+    };
+    let mut request = req.into_inner();
+    // Parsed here once (the schema reuses it) to label the metrics; a
+    // document over the size limit is left for the guard to refuse unparsed.
+    let op = if request.query.len() <= s.max_query_bytes {
+        let name = request.operation_name.clone();
+        match request.parsed_query() {
+            Ok(doc) => Operation::of(doc, name.as_deref()),
+            Err(_) => Operation::invalid(),
         }
-        out
+    } else {
+        Operation::invalid()
+    };
+    let request = request.data(caller).data(request_id);
+    let started = Instant::now();
+    let resp = crate::graphql::execute(&s.schema, &s.db, request).await;
+    s.metrics.graphql(
+        op,
+        started.elapsed(),
+        resp.errors.iter().map(|e| {
+            e.extensions
+                .as_ref()
+                .and_then(|x| x.get("code"))
+                .and_then(|v| match v {
+                    async_graphql::Value::String(c) => Some(c.as_str()),
+                    _ => None,
+                })
+        }),
+    );
+    GraphQLResponse::from(resp).into_response()
+}
+
+/// Prometheus metrics; with `--metrics-token` set, only for that bearer token.
+async fn metrics_endpoint(State(s): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(expected) = &s.metrics_token {
+        let given = headers
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        let ok = given.is_some_and(|g| {
+            // Compare digests, so the time taken says nothing about the token.
+            use sha2::{Digest, Sha256};
+            Sha256::digest(g.as_bytes()) == Sha256::digest(expected.as_bytes())
+        });
+        if !ok {
+            return (
+                StatusCode::UNAUTHORIZED,
+                "metrics: send `Authorization: Bearer <metrics token>`\n",
+            )
+                .into_response();
+        }
     }
-    .instrument(span)
-    .await
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        s.metrics.render(&s.db).await,
+    )
+        .into_response()
 }
 
 async fn graphiql(State(s): State<AppState>) -> Response {

@@ -14,6 +14,7 @@ pub mod graphql;
 pub mod http;
 pub mod inventory;
 pub mod manufacturing;
+pub mod ops;
 pub mod quality;
 pub mod seed;
 pub mod synthetic;

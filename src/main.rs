@@ -179,6 +179,24 @@ async fn main() -> anyhow::Result<()> {
             db::migrate(&conn).await?;
             recall_command(&conn, cmd).await
         }
+        Command::Backup { file } => {
+            let conn = db::connect(&cli.db).await?;
+            let bytes = abutment_erp::ops::backup::backup(&conn, &cli.db, &file).await?;
+            conn.close().await?;
+            println!(
+                "backed up to {} ({bytes} bytes; integrity checked)",
+                file.display()
+            );
+            Ok(())
+        }
+        Command::Restore { file } => {
+            let kept = abutment_erp::ops::backup::restore(&cli.db, &file).await?;
+            println!("restored {}", file.display());
+            if let Some(k) = kept {
+                println!("the previous database is kept as {}", k.display());
+            }
+            Ok(())
+        }
         Command::ExportSchema { out } => {
             std::fs::write(&out, graphql::sdl())
                 .with_context(|| format!("writing {}", out.display()))?;
@@ -264,6 +282,8 @@ async fn recall_command(
 }
 
 async fn serve(cfg: &abutment_erp::config::DbConfig, args: ServeArgs) -> anyhow::Result<()> {
+    // Held until the process ends: `restore` refuses while it is held.
+    let _lock = abutment_erp::ops::backup::lock_for_serving(cfg)?;
     let conn = db::connect(cfg).await?;
     let fresh = db::migrate(&conn).await?;
     if fresh && !args.no_seed {

@@ -11,6 +11,7 @@ mod import;
 mod inventory;
 mod manufacturing;
 mod n_plus_one;
+mod ops;
 mod quality;
 mod schema;
 mod support;
