@@ -176,13 +176,15 @@ pub enum Direction {
     Backward,
 }
 
-/// Every lot reachable from the roots (roots included), with the fewest
-/// genealogy steps from a root: one recursive query.
-pub async fn walk(
-    db: &impl ConnectionTrait,
+/// The recursive walk from `roots` as a statement: CTE `reached(lot_id,
+/// depth)` holds every lot reachable (roots included) with the fewest
+/// genealogy steps from a root, and `select` reads from it.
+fn walk_statement(
+    backend: sea_orm::DbBackend,
     roots: Statement,
     direction: Direction,
-) -> AppResult<Vec<(i64, i32)>> {
+    select: &str,
+) -> Statement {
     let (from, to) = match direction {
         Direction::Forward => ("parent_lot_id", "child_lot_id"),
         Direction::Backward => ("child_lot_id", "parent_lot_id"),
@@ -194,15 +196,27 @@ pub async fn walk(
            UNION \
            SELECT g.{to}, w.depth + 1 FROM lot_genealogy g \
              JOIN walk w ON g.{from} = w.lot_id WHERE w.depth < {MAX_DEPTH} \
-         ) \
-         SELECT lot_id, CAST(MIN(depth) AS BIGINT) AS depth FROM walk \
-         WHERE lot_id IS NOT NULL GROUP BY lot_id ORDER BY 2, 1",
+         ), \
+         reached(lot_id, depth) AS ( \
+           SELECT lot_id, MIN(depth) FROM walk WHERE lot_id IS NOT NULL GROUP BY lot_id \
+         ) {select}",
         roots = roots.sql
     );
-    let stmt = Statement::from_sql_and_values(
+    Statement::from_sql_and_values(backend, sql, roots.values.map(|v| v.0).unwrap_or_default())
+}
+
+/// Every lot reachable from the roots (roots included), with the fewest
+/// genealogy steps from a root: one recursive query.
+pub async fn walk(
+    db: &impl ConnectionTrait,
+    roots: Statement,
+    direction: Direction,
+) -> AppResult<Vec<(i64, i32)>> {
+    let stmt = walk_statement(
         db.get_database_backend(),
-        sql,
-        roots.values.map(|v| v.0).unwrap_or_default(),
+        roots,
+        direction,
+        "SELECT lot_id, CAST(depth AS BIGINT) AS depth FROM reached ORDER BY 2, 1",
     );
     let rows = db.query_all_raw(stmt).await?;
     rows.iter()
@@ -234,31 +248,14 @@ async fn walk_lots(
     roots: Statement,
     direction: Direction,
 ) -> AppResult<Vec<LotBrief>> {
-    let (from, to) = match direction {
-        Direction::Forward => ("parent_lot_id", "child_lot_id"),
-        Direction::Backward => ("child_lot_id", "parent_lot_id"),
-    };
-    let sql = format!(
-        "WITH RECURSIVE roots(lot_id) AS ({roots}), \
-         walk(lot_id, depth) AS ( \
-           SELECT lot_id, 0 FROM roots \
-           UNION \
-           SELECT g.{to}, w.depth + 1 FROM lot_genealogy g \
-             JOIN walk w ON g.{from} = w.lot_id WHERE w.depth < {MAX_DEPTH} \
-         ), \
-         reached(lot_id, depth) AS ( \
-           SELECT lot_id, MIN(depth) FROM walk WHERE lot_id IS NOT NULL GROUP BY lot_id \
-         ) \
-         SELECT l.id, l.item_id, i.kind, l.lot_number, l.state, l.heat_number, \
+    let stmt = walk_statement(
+        db.get_database_backend(),
+        roots,
+        direction,
+        "SELECT l.id, l.item_id, i.kind, l.lot_number, l.state, l.heat_number, \
                 CAST(r.depth AS BIGINT) AS depth \
          FROM reached r JOIN lot l ON l.id = r.lot_id JOIN item i ON i.id = l.item_id \
          ORDER BY 7, 1",
-        roots = roots.sql
-    );
-    let stmt = Statement::from_sql_and_values(
-        db.get_database_backend(),
-        sql,
-        roots.values.map(|v| v.0).unwrap_or_default(),
     );
     let rows = db.query_all_raw(stmt).await?;
     rows.iter()
