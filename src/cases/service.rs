@@ -1090,6 +1090,18 @@ pub async fn return_case(
             c.number, c.status
         )));
     };
+    // The unit may already have come back (or been confirmed implanted)
+    // under a recall: it cannot come back twice.
+    let clinic = clinic::Entity::find_by_id(c.clinic_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("clinic", c.clinic_id.to_string()))?;
+    if crate::quality::recall::units_out(db, &clinic.code, lot_id).await? < 1 {
+        return Err(AppError::Conflict(format!(
+            "case {}'s unit is already returned or confirmed used under a recall",
+            c.number
+        )));
+    }
     let cage = location::Entity::find()
         .filter(location::Column::LocationType.eq(LocationType::Quarantine))
         .order_by_asc(location::Column::Code)

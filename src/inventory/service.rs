@@ -749,11 +749,23 @@ pub async fn change_state(
         .map(|b| b.on_hand)
         .sum();
     let from = l.state;
-    let mut am: lot::ActiveModel = l.into();
-    am.state = Set(to);
-    am.state_reason = Set(Some(reason.trim().to_owned()));
-    am.updated_at = Set(Utc::now());
-    let l = am.update(db).await?;
+    // Conditional on the state read above: a concurrent change (another
+    // recall, a release) makes this one a conflict instead of a lost update.
+    let changed = lot::Entity::update_many()
+        .col_expr(lot::Column::State, Expr::value(to))
+        .col_expr(lot::Column::StateReason, Expr::value(reason.trim()))
+        .col_expr(lot::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(lot::Column::Id.eq(lot_id))
+        .filter(lot::Column::State.eq(from))
+        .exec(db)
+        .await?;
+    if changed.rows_affected != 1 {
+        return Err(AppError::Conflict(format!(
+            "lot {} changed state meanwhile; read it again",
+            l.lot_number
+        )));
+    }
+    let l = lot(db, lot_id).await?;
     ledger::record(
         db,
         actor,
@@ -770,6 +782,20 @@ pub async fn change_state(
     )
     .await?;
     Ok(l)
+}
+
+/// Holds the lot's row (PostgreSQL row lock, until the transaction ends) if
+/// it is still RELEASED, so a state change such as a recall cannot slip
+/// between the check and a reservation or shipment; false when it is no
+/// longer released.
+pub async fn hold_released(db: &impl ConnectionTrait, lot_id: i64) -> AppResult<bool> {
+    let r = lot::Entity::update_many()
+        .col_expr(lot::Column::UpdatedAt, Expr::col(lot::Column::UpdatedAt))
+        .filter(lot::Column::Id.eq(lot_id))
+        .filter(lot::Column::State.eq(LotState::Released))
+        .exec(db)
+        .await?;
+    Ok(r.rows_affected == 1)
 }
 
 /// What to reserve: a given lot, or a SKU picked first-expired-first-out.
@@ -901,6 +927,9 @@ pub async fn reserve(
     let mut left = r.quantity;
     let mut made = Vec::new();
     for c in candidates(db, item_id, lot_id).await? {
+        if !hold_released(db, c.lot_id).await? {
+            continue;
+        }
         // Another writer may take units between the read and the update:
         // re-read and retry this balance until it is settled.
         loop {
@@ -1006,6 +1035,18 @@ pub async fn release_reservation(
     id: i64,
     key: Option<&str>,
 ) -> AppResult<reservation::Model> {
+    release_reservation_because(db, actor, id, key, None).await
+}
+
+/// Gives a reservation's units back, saying why in the ledger row's note
+/// (e.g. the recall that released it).
+pub async fn release_reservation_because(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i64,
+    key: Option<&str>,
+    why: Option<&str>,
+) -> AppResult<reservation::Model> {
     let r = open_reservation(db, id).await?;
     ledger::unreserve(db, r.lot_id, r.location_id, r.quantity, false).await?;
     ledger::record(
@@ -1018,7 +1059,10 @@ pub async fn release_reservation(
             quantity: r.quantity,
             reason: MovementReason::ReservationRelease,
             reference: &r.reference.clone(),
-            note: Some(format!("reservation {id}")),
+            note: Some(match why {
+                Some(w) => format!("reservation {id}: {w}"),
+                None => format!("reservation {id}"),
+            }),
             idempotency_key: key,
         },
     )
@@ -1035,7 +1079,10 @@ pub async fn ship_reservation(
 ) -> AppResult<reservation::Model> {
     let r = open_reservation(db, id).await?;
     let l = lot(db, r.lot_id).await?;
-    let s = effective_state(&l, today());
+    let mut s = effective_state(&l, today());
+    if s == EffectiveState::Released && !hold_released(db, l.id).await? {
+        s = effective_state(&lot(db, l.id).await?, today());
+    }
     if s != EffectiveState::Released {
         return Err(AppError::bad_input(
             "input.reservationId",

@@ -949,7 +949,7 @@ impl QualityMutation {
     ) -> async_graphql::Result<RecallPayload> {
         let (txn, a) = begin(ctx).await?;
         let r = async {
-            let scope = input.scope.scope()?;
+            let scope = input.scope.scope().map_err(in_input)?;
             service::create(
                 &txn,
                 &a,
@@ -960,6 +960,7 @@ impl QualityMutation {
                 },
             )
             .await
+            .map_err(in_input)
         }
         .await;
         Ok(recall_payload(finish(txn, r).await?))
@@ -1104,6 +1105,16 @@ impl QualityMutation {
         }
         .await;
         Ok(recall_payload(finish(txn, r).await?))
+    }
+}
+
+/// A scope error inside `createRecall` names the field under `input`.
+fn in_input(e: AppError) -> AppError {
+    match e {
+        AppError::BadInput { field, message } if field.starts_with("scope") => {
+            AppError::bad_input(format!("input.{field}"), message)
+        }
+        e => e,
     }
 }
 

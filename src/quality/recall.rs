@@ -19,8 +19,8 @@ use entity::{
     recall_lot, tool,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter, QueryOrder, Set, sea_query::Expr,
+    ActiveEnum, ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait,
+    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, Set, sea_query::Expr,
 };
 
 use super::trace::{self, ForwardTrace, Scope};
@@ -121,6 +121,11 @@ pub async fn create(
 ) -> AppResult<recall::Model> {
     let reason = required(&r.reason, "input.reason")?;
     let t = check_scope(db, &r.scope).await?;
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        // Numbers are the year's count + 1: one creator at a time.
+        db.execute_unprepared("SELECT pg_advisory_xact_lock(4242007)")
+            .await?;
+    }
     let now = Utc::now();
     let year = now.year();
     let prefix = format!("RC-{year}-");
@@ -287,27 +292,47 @@ pub struct Activation {
 /// received units are listed. Activating twice is `CONFLICT`.
 pub async fn activate(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> AppResult<Activation> {
     let rc = lock(db, id, RecallStatus::Draft, "activated").await?;
-    let t = trace::forward(db, &Scope::of_recall(&rc)?).await?;
+    let scope = Scope::of_recall(&rc)?;
+    let before = trace::forward(db, &scope).await.map_err(|e| match e {
+        AppError::BadInput { message, .. } => AppError::Conflict(message),
+        e => e,
+    })?;
     let why = format!("recall {}: {}", rc.number, rc.reason);
 
-    let mut reserved: HashMap<i64, i64> = HashMap::new();
-    let released: HashSet<i64> = t.reservations.iter().map(|r| r.id).collect();
-    for r in &t.reservations {
-        inventory::release_reservation(db, actor, r.id, None).await?;
-        *reserved.entry(r.lot_id).or_default() += r.quantity;
-    }
+    // First the lots: each state change holds the lot's row, so no
+    // reservation or shipment of it can start after this point.
     let mut lots_recalled = 0;
-    let mut frozen = Vec::with_capacity(t.lots.len());
-    for tl in &t.lots {
+    for tl in &before.lots {
         if tl.lot.state != LotState::Recalled {
             inventory::change_state(db, actor, tl.lot.id, LotState::Recalled, &why).await?;
             lots_recalled += 1;
         }
+    }
+    // Then what hangs off them, read again now that they are held.
+    let frozen_ids: Vec<(i64, i32)> = before
+        .lots
+        .iter()
+        .map(|l| (l.lot.id, l.lot.depth))
+        .collect();
+    let t = trace::forward_of(db, trace::briefs(db, &frozen_ids).await?).await?;
+    let mut reserved: HashMap<i64, i64> = HashMap::new();
+    let released: HashSet<i64> = t.reservations.iter().map(|r| r.id).collect();
+    for r in &t.reservations {
+        inventory::release_reservation_because(db, actor, r.id, None, Some(&why)).await?;
+        *reserved.entry(r.lot_id).or_default() += r.quantity;
+    }
+    let previous: HashMap<i64, LotState> = before
+        .lots
+        .iter()
+        .map(|l| (l.lot.id, l.lot.state))
+        .collect();
+    let mut frozen = Vec::with_capacity(t.lots.len());
+    for tl in &t.lots {
         frozen.push(recall_lot::ActiveModel {
             recall_id: Set(rc.id),
             lot_id: Set(tl.lot.id),
             depth: Set(tl.lot.depth),
-            previous_state: Set(tl.lot.state),
+            previous_state: Set(previous.get(&tl.lot.id).copied().unwrap_or(tl.lot.state)),
             on_hand: Set(tl.on_hand()),
             reserved: Set(reserved.get(&tl.lot.id).copied().unwrap_or_default()),
         });
@@ -383,7 +408,7 @@ pub async fn activate(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> AppR
         actor,
         "ACTIVATED",
         format!(
-            "{} lot(s) affected, {} set RECALLED; {} piece(s) and {} mm of bar on hand stopped; {} reservation(s) released; {} case(s) re-opened; {} consignee(s) received {} piece(s)",
+            "{} lot(s) affected, {} set RECALLED; {} piece(s) and {} mm of bar on hand stopped; {} reservation(s) released; {} case(s) re-opened; {} consignee(s) received {} piece(s){}",
             t.lots.len(),
             lots_recalled,
             t.totals.pieces_on_hand,
@@ -391,7 +416,19 @@ pub async fn activate(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> AppR
             released.len(),
             reopened.len(),
             t.exposure.len(),
-            t.totals.pieces_shipped
+            t.totals.pieces_shipped,
+            if t.open_jobs.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; jobs still running on affected material (stop or scrap them): {}",
+                    t.open_jobs
+                        .iter()
+                        .map(|j| j.number.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            }
         ),
     )
     .await?;
@@ -545,20 +582,86 @@ async fn tallies(
             .or_default()
             .returned += d.movement.quantity;
     }
-    let keys: HashMap<i64, String> = consignees(db, rc.id)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c.consignee))
-        .collect();
-    for a in recall_action::Entity::find()
-        .filter(recall_action::Column::RecallId.eq(rc.id))
-        .filter(recall_action::Column::Kind.eq(RecallActionKind::Used))
-        .all(db)
-        .await?
-    {
+    // Uses confirmed under any recall count: a unit implanted is gone.
+    let lot_ids: Vec<i64> = ids.iter().map(|(id, _)| *id).collect();
+    let mut used = Vec::new();
+    for c in lot_ids.chunks(10_000) {
+        used.extend(
+            recall_action::Entity::find()
+                .filter(recall_action::Column::LotId.is_in(c.to_vec()))
+                .filter(recall_action::Column::Kind.eq(RecallActionKind::Used))
+                .all(db)
+                .await?,
+        );
+    }
+    let keys: HashMap<i64, String> = if used.is_empty() {
+        HashMap::new()
+    } else {
+        recall_consignee::Entity::find()
+            .filter(
+                recall_consignee::Column::Id
+                    .is_in(used.iter().map(|a| a.consignee_id).collect::<HashSet<_>>()),
+            )
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c.consignee))
+            .collect()
+    };
+    for a in used {
         if let Some(k) = keys.get(&a.consignee_id) {
             out.entry((k.clone(), a.lot_id)).or_default().used += a.quantity;
         }
+    }
+    Ok(out)
+}
+
+/// Holds a lot's row until the transaction ends (PostgreSQL), so returns
+/// and confirmed uses of it, under any recall or a case, are counted one at
+/// a time.
+pub async fn hold_lot(db: &impl ConnectionTrait, lot_id: i64) -> AppResult<()> {
+    lot::Entity::update_many()
+        .col_expr(lot::Column::UpdatedAt, Expr::col(lot::Column::UpdatedAt))
+        .filter(lot::Column::Id.eq(lot_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Units of a lot shipped to a consignee (a clinic's code) that it has
+/// neither returned nor confirmed used, under any recall, from the ledger.
+pub async fn units_out(db: &impl ConnectionTrait, consignee: &str, lot_id: i64) -> AppResult<i64> {
+    hold_lot(db, lot_id).await?;
+    let b = trace::briefs(db, &[(lot_id, 0)]).await?;
+    let t = trace::forward_of(db, b).await?;
+    let mut out: i64 = t
+        .shipments
+        .iter()
+        .filter(|d| d.consignee.key == consignee)
+        .map(|d| d.movement.quantity)
+        .sum::<i64>()
+        - t.returns
+            .iter()
+            .filter(|d| d.consignee.key == consignee)
+            .map(|d| d.movement.quantity)
+            .sum::<i64>();
+    let mine: HashSet<i64> = recall_consignee::Entity::find()
+        .filter(recall_consignee::Column::Consignee.eq(consignee))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    if !mine.is_empty() {
+        out -= recall_action::Entity::find()
+            .filter(recall_action::Column::LotId.eq(lot_id))
+            .filter(recall_action::Column::Kind.eq(RecallActionKind::Used))
+            .filter(recall_action::Column::ConsigneeId.is_in(mine))
+            .all(db)
+            .await?
+            .iter()
+            .map(|a| a.quantity)
+            .sum::<i64>();
     }
     Ok(out)
 }
@@ -583,6 +686,7 @@ async fn open_units(
             ),
         ));
     }
+    hold_lot(db, lot_id).await?;
     let t = tallies(db, rc, Some(&[lot_id])).await?;
     Ok(t.get(&(c.consignee.clone(), lot_id))
         .map(Tally::outstanding)
@@ -791,14 +895,11 @@ pub async fn close(
         .map(|l| l.consignee.consignee.as_str())
         .collect();
     if !unnotified.is_empty() {
-        return Err(AppError::bad_input(
-            "input.recallId",
-            format!(
-                "recall {} cannot close: not notified yet: {}",
-                rc.number,
-                unnotified.join(", ")
-            ),
-        ));
+        return Err(AppError::Conflict(format!(
+            "recall {} cannot close: not notified yet: {}",
+            rc.number,
+            unnotified.join(", ")
+        )));
     }
     let outstanding: Vec<String> = lines
         .iter()
@@ -934,13 +1035,13 @@ pub async fn report_csv(db: &impl ConnectionTrait, rc: &recall::Model) -> AppRes
     w.write_record(row(&[
         ("record", "recall".into()),
         ("recall", rc.number.clone()),
-        ("state", format!("{:?}", rc.status).to_uppercase()),
+        ("state", rc.status.to_value()),
         ("at", rc.activated_at.map(ts).unwrap_or_default()),
         (
             "detail",
             format!(
-                "class {:?}; scope: {}; reason: {}{}",
-                rc.class,
+                "class {}; scope: {}; reason: {}{}",
+                rc.class.to_value(),
                 scope.describe(),
                 rc.reason,
                 rc.closure_note
@@ -957,7 +1058,7 @@ pub async fn report_csv(db: &impl ConnectionTrait, rc: &recall::Model) -> AppRes
             ("record", "lot".into()),
             ("recall", rc.number.clone()),
             ("lot", l.lot.lot_number.clone()),
-            ("item", format!("{:?}", l.lot.kind).to_uppercase()),
+            ("item", l.lot.kind.to_value()),
             (
                 "sku",
                 item_skus
@@ -967,7 +1068,7 @@ pub async fn report_csv(db: &impl ConnectionTrait, rc: &recall::Model) -> AppRes
             ),
             ("heat_number", l.lot.heat_number.clone().unwrap_or_default()),
             ("quantity", l.on_hand().to_string()),
-            ("state", format!("{:?}", l.lot.state).to_uppercase()),
+            ("state", l.lot.state.to_value()),
             (
                 "detail",
                 match f {
@@ -987,7 +1088,9 @@ pub async fn report_csv(db: &impl ConnectionTrait, rc: &recall::Model) -> AppRes
             entity::stock_movement::Column::Reference
                 .eq(rc.number.clone())
                 .or(entity::stock_movement::Column::Reference
-                    .eq(format!("recall {}: {}", rc.number, rc.reason))),
+                    .eq(format!("recall {}: {}", rc.number, rc.reason)))
+                .or(entity::stock_movement::Column::Note
+                    .contains(format!(": recall {}: ", rc.number))),
         )
         .order_by_asc(entity::stock_movement::Column::Id)
         .all(db)
@@ -1004,7 +1107,7 @@ pub async fn report_csv(db: &impl ConnectionTrait, rc: &recall::Model) -> AppRes
                     .unwrap_or_else(|| m.lot_id.to_string()),
             ),
             ("quantity", m.quantity.to_string()),
-            ("state", format!("{:?}", m.reason).to_uppercase()),
+            ("state", m.reason.to_value()),
             ("at", ts(m.at)),
             (
                 "detail",

@@ -508,13 +508,13 @@ async fn a_scope_that_matches_nothing_creates_no_recall() {
     for (scope, field, text) in [
         (
             json!({"heatNumber": "H-NOPE"}),
-            "scope.heatNumber",
+            "input.scope.heatNumber",
             "matches no lot",
         ),
-        (json!({}), "scope", "exactly one"),
+        (json!({}), "input.scope", "exactly one"),
         (
             json!({"heatNumber": HEAT, "toolId": "VG9vbDox"}),
-            "scope",
+            "input.scope",
             "exactly one",
         ),
     ] {
@@ -548,7 +548,7 @@ async fn a_scope_that_matches_nothing_creates_no_recall() {
     )
     .await["createRecall"]
         .clone();
-    assert_eq!(user_errors(&r)[0].1, "scope.to", "{r}");
+    assert_eq!(user_errors(&r)[0].1, "input.scope.to", "{r}");
     assert_eq!(app.count("recall").await, recalls);
     assert_eq!(app.count("recall_event").await, 0);
 }
@@ -782,4 +782,80 @@ async fn a_trace_costs_the_same_statements_for_one_lot_or_forty() {
     }
     assert!(sizes[1] >= sizes[0] + 30, "{sizes:?}");
     assert_eq!(cost[0], cost[1], "statements grew with the number of lots");
+}
+
+#[tokio::test]
+async fn a_unit_returned_under_a_recall_cannot_come_back_again_as_a_case_return() {
+    let app = TestApp::new().await;
+    let w = world(&app).await;
+    let create = recall_mutation("createRecall", "input", "CreateRecallInput!");
+    let id = as_quality(
+        &app,
+        &create,
+        json!({"v": {"class": "CLASS_II", "reason": "burr on the hex", "scope": {"lotIds": [w.lot]}}}),
+    )
+    .await["createRecall"]["recall"]["id"]
+        .clone();
+    let a = as_quality(
+        &app,
+        &format!("mutation($id: ID!) {{ activateRecall(recallId: $id) {{ recall {{ {RECALL_FIELDS} }} userErrors {{ code }} }} }}"),
+        json!({ "id": id }),
+    )
+    .await["activateRecall"]
+        .clone();
+    let smile = find(&a["recall"]["consignees"], "consignee", "ZH-SMILE")["id"].clone();
+    // The events say what activation did, and the report lists the release.
+    assert!(
+        a["recall"]["events"][1]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("1 reservation(s) released"),
+        "{a}"
+    );
+    let csv = as_quality(
+        &app,
+        "query($id: ID) { recall(id: $id) { reportCsv } }",
+        json!({ "id": id }),
+    )
+    .await["recall"]["reportCsv"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(csv.contains("RESERVATION_RELEASE"), "{csv}");
+    // Nothing of a recalled lot can be reserved any more.
+    let r = app
+        .data(
+            r#"mutation($lot: ID!) { reserveStock(input: {reference: "X-1", quantity: 1, lotId: $lot}) { userErrors { field message } } }"#,
+            json!({ "lot": w.lot }),
+        )
+        .await;
+    assert!(
+        r["reserveStock"]["userErrors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("is Recalled"),
+        "{r}"
+    );
+
+    let ret = recall_mutation("recordRecallReturn", "input", "RecallAccountingInput!");
+    let r = as_quality(
+        &app,
+        &ret,
+        json!({"v": {"recallId": id, "consigneeId": smile, "lotId": w.lot, "quantity": 1}}),
+    )
+    .await["recordRecallReturn"]
+        .clone();
+    assert!(user_errors(&r).is_empty(), "{r}");
+    let movements = app.count("stock_movement").await;
+    let r = app
+        .run_as(
+            Some(Role::Warehouse),
+            r#"mutation($id: ID!) { returnCase(caseId: $id, reason: "loose screw") { case { status } userErrors { code message } } }"#,
+            json!({ "id": w.shipped_case }),
+        )
+        .await;
+    let e = user_errors(&r["data"]["returnCase"]);
+    assert_eq!(e[0].0, "CONFLICT", "{r}");
+    assert!(e[0].2.contains("already returned"), "{e:?}");
+    assert_eq!(app.count("stock_movement").await, movements);
 }
