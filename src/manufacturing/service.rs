@@ -1363,6 +1363,7 @@ pub async fn complete_job(
     {
         *consumed.entry(m.lot_id).or_default() += m.quantity;
     }
+    let parents: Vec<i64> = consumed.keys().copied().collect();
     for (parent, qty) in consumed {
         lot_genealogy::ActiveModel {
             parent_lot_id: Set(parent),
@@ -1375,6 +1376,8 @@ pub async fn complete_job(
         .insert(db)
         .await?;
     }
+    // Made from recalled material: the new lot joins the recall.
+    let l = crate::quality::recall::inherit_recalls(db, actor, l, &parents).await?;
     // Tools: record what was cut and advance the counters.
     for jt in job_tool::Entity::find()
         .filter(job_tool::Column::JobId.eq(j.id))
@@ -1457,7 +1460,8 @@ pub async fn inspect_job(
         )
         .await?;
     }
-    if result == InspectionResult::Fail {
+    // A recalled lot stays RECALLED: the recall already blocks it.
+    if result == InspectionResult::Fail && inv::lot(db, lot_id).await?.state != LotState::Recalled {
         inv::change_state(
             db,
             actor,

@@ -454,7 +454,7 @@ impl RecallEvent {
     async fn actor(&self) -> &str {
         &self.0.actor
     }
-    /// What: CREATED, ACTIVATED, NOTIFIED, RETURNED, CONFIRMED_USED, CLOSED or CANCELLED.
+    /// What: CREATED, ACTIVATED, LOT_ADDED, NOTIFIED, RETURNED, CONFIRMED_USED, CLOSED or CANCELLED.
     async fn action(&self) -> &str {
         &self.0.action
     }

@@ -1306,3 +1306,77 @@ pub async fn resolve_scope(db: &impl ConnectionTrait, n: &NamedScope) -> AppResu
         .ok_or_else(|| AppError::bad_input("--tool", format!("no tool {code}")))?;
     Ok(Scope::Tool(t.id))
 }
+
+/// A lot made from material that an ACTIVE recall covers joins that
+/// recall: it is frozen with the recall's lots (one step deeper than its
+/// nearest parent) and set RECALLED at once, so a job that was still
+/// running at activation cannot release recalled material as a new lot.
+pub async fn inherit_recalls(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    made: lot::Model,
+    parents: &[i64],
+) -> AppResult<lot::Model> {
+    let frozen = recall_lot::Entity::find()
+        .filter(recall_lot::Column::LotId.is_in(parents.iter().copied()))
+        .all(db)
+        .await?;
+    if frozen.is_empty() {
+        return Ok(made);
+    }
+    let mut depth: BTreeMap<i64, i32> = BTreeMap::new();
+    for f in &frozen {
+        let d = depth.entry(f.recall_id).or_insert(f.depth + 1);
+        *d = std::cmp::min(*d, f.depth + 1);
+    }
+    let active: Vec<recall::Model> = recall::Entity::find()
+        .filter(recall::Column::Id.is_in(depth.keys().copied()))
+        .filter(recall::Column::Status.eq(RecallStatus::Active))
+        .order_by_asc(recall::Column::Id)
+        .all(db)
+        .await?;
+    let Some(first) = active.first() else {
+        return Ok(made);
+    };
+    let on_hand: i64 = entity::stock_balance::Entity::find()
+        .filter(entity::stock_balance::Column::LotId.eq(made.id))
+        .all(db)
+        .await?
+        .iter()
+        .map(|b| b.on_hand)
+        .sum();
+    for rc in &active {
+        recall_lot::ActiveModel {
+            recall_id: Set(rc.id),
+            lot_id: Set(made.id),
+            depth: Set(depth.get(&rc.id).copied().unwrap_or(1)),
+            previous_state: Set(made.state),
+            on_hand: Set(on_hand),
+            reserved: Set(0),
+        }
+        .insert(db)
+        .await?;
+        event(
+            db,
+            rc.id,
+            actor,
+            "LOT_ADDED",
+            format!(
+                "lot {} ({on_hand} made) from affected material joined the recall",
+                made.lot_number
+            ),
+        )
+        .await?;
+    }
+    if made.state == LotState::Recalled {
+        return Ok(made);
+    }
+    inventory::change_state(
+        db,
+        actor,
+        made.id,
+        LotState::Recalled,
+        &format!("recall {}: {}", first.number, first.reason),
+    )
+    .await
+}

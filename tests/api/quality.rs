@@ -859,3 +859,72 @@ async fn a_unit_returned_under_a_recall_cannot_come_back_again_as_a_case_return(
     assert!(e[0].2.contains("already returned"), "{e:?}");
     assert_eq!(app.count("stock_movement").await, movements);
 }
+
+#[tokio::test]
+async fn a_job_running_on_recalled_bar_completes_into_the_recall() {
+    let app = TestApp::new().await;
+    let create = recall_mutation("createRecall", "input", "CreateRecallInput!");
+    let id = as_quality(
+        &app,
+        &create,
+        json!({"v": {"class": "CLASS_II", "reason": "wrong grade on the certificate", "scope": {"heatNumber": HEAT}}}),
+    )
+    .await["createRecall"]["recall"]["id"]
+        .clone();
+    let a = as_quality(
+        &app,
+        "mutation($id: ID!) { activateRecall(recallId: $id) { recall { events { detail } } userErrors { code } } }",
+        json!({ "id": id }),
+    )
+    .await;
+    let detail = a["activateRecall"]["recall"]["events"][1]["detail"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        detail.contains("jobs still running on affected material"),
+        "{detail}"
+    );
+    let d = app
+        .data(
+            r#"{ productionJobs(filter: {statuses: [IN_PROGRESS]}) { edges { node { id materials { lot { heatNumber } } } } } }"#,
+            json!({}),
+        )
+        .await;
+    let job = d["productionJobs"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["node"])
+        .find(|n| n["materials"][0]["lot"]["heatNumber"] == HEAT)
+        .expect("the seeded run on the heat's bar")["id"]
+        .clone();
+    let r = app
+        .run_as(
+            Some(Role::Planner),
+            r#"mutation($id: ID!) { completeProductionJob(id: $id, input: {quantityMade: 5}) {
+                 job { finishedLot { lotNumber state } } userErrors { message } } }"#,
+            json!({ "id": job }),
+        )
+        .await;
+    let lot = &r["data"]["completeProductionJob"]["job"]["finishedLot"];
+    assert_eq!(lot["state"], "RECALLED", "{r}");
+    let rc = as_quality(
+        &app,
+        "query($id: ID) { recall(id: $id) { affectedLots { depth lot { lotNumber } } events { action } } }",
+        json!({ "id": id }),
+    )
+    .await;
+    assert!(
+        rc["recall"]["affectedLots"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["lot"]["lotNumber"] == lot["lotNumber"] && l["depth"] == 1),
+        "{rc}"
+    );
+    assert_eq!(
+        rc["recall"]["events"].as_array().unwrap().last().unwrap()["action"],
+        "LOT_ADDED"
+    );
+}
