@@ -293,7 +293,7 @@ pub struct Activation {
 pub async fn activate(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> AppResult<Activation> {
     let rc = lock(db, id, RecallStatus::Draft, "activated").await?;
     let scope = Scope::of_recall(&rc)?;
-    let before = trace::forward(db, &scope).await.map_err(|e| match e {
+    let before = trace::reach(db, &scope).await.map_err(|e| match e {
         AppError::BadInput { message, .. } => AppError::Conflict(message),
         e => e,
     })?;
@@ -302,18 +302,14 @@ pub async fn activate(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> AppR
     // First the lots: each state change holds the lot's row, so no
     // reservation or shipment of it can start after this point.
     let mut lots_recalled = 0;
-    for tl in &before.lots {
-        if tl.lot.state != LotState::Recalled {
-            inventory::change_state(db, actor, tl.lot.id, LotState::Recalled, &why).await?;
+    for l in &before {
+        if l.state != LotState::Recalled {
+            inventory::change_state(db, actor, l.id, LotState::Recalled, &why).await?;
             lots_recalled += 1;
         }
     }
     // Then what hangs off them, read again now that they are held.
-    let frozen_ids: Vec<(i64, i32)> = before
-        .lots
-        .iter()
-        .map(|l| (l.lot.id, l.lot.depth))
-        .collect();
+    let frozen_ids: Vec<(i64, i32)> = before.iter().map(|l| (l.id, l.depth)).collect();
     let t = trace::forward_of(db, trace::briefs(db, &frozen_ids).await?).await?;
     let mut reserved: HashMap<i64, i64> = HashMap::new();
     let released: HashSet<i64> = t.reservations.iter().map(|r| r.id).collect();
@@ -321,11 +317,7 @@ pub async fn activate(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> AppR
         inventory::release_reservation_because(db, actor, r.id, None, Some(&why)).await?;
         *reserved.entry(r.lot_id).or_default() += r.quantity;
     }
-    let previous: HashMap<i64, LotState> = before
-        .lots
-        .iter()
-        .map(|l| (l.lot.id, l.lot.state))
-        .collect();
+    let previous: HashMap<i64, LotState> = before.iter().map(|l| (l.id, l.state)).collect();
     let mut frozen = Vec::with_capacity(t.lots.len());
     for tl in &t.lots {
         frozen.push(recall_lot::ActiveModel {
@@ -559,18 +551,9 @@ impl Tally {
 /// and returns of its lots) and the confirmed uses.
 async fn tallies(
     db: &impl ConnectionTrait,
-    rc: &recall::Model,
-    lot_ids: Option<&[i64]>,
+    ids: &[(i64, i32)],
 ) -> AppResult<HashMap<(String, i64), Tally>> {
-    let ids: Vec<(i64, i32)> = match lot_ids {
-        Some(ids) => ids.iter().map(|id| (*id, 0)).collect(),
-        None => lots(db, rc.id)
-            .await?
-            .iter()
-            .map(|l| (l.lot_id, l.depth))
-            .collect(),
-    };
-    let t = trace::forward_of(db, trace::briefs(db, &ids).await?).await?;
+    let t = trace::forward_of(db, trace::briefs(db, ids).await?).await?;
     let mut out: HashMap<(String, i64), Tally> = HashMap::new();
     for d in &t.shipments {
         out.entry((d.consignee.key.clone(), d.movement.lot_id))
@@ -632,38 +615,11 @@ pub async fn hold_lot(db: &impl ConnectionTrait, lot_id: i64) -> AppResult<()> {
 /// neither returned nor confirmed used, under any recall, from the ledger.
 pub async fn units_out(db: &impl ConnectionTrait, consignee: &str, lot_id: i64) -> AppResult<i64> {
     hold_lot(db, lot_id).await?;
-    let b = trace::briefs(db, &[(lot_id, 0)]).await?;
-    let t = trace::forward_of(db, b).await?;
-    let mut out: i64 = t
-        .shipments
-        .iter()
-        .filter(|d| d.consignee.key == consignee)
-        .map(|d| d.movement.quantity)
-        .sum::<i64>()
-        - t.returns
-            .iter()
-            .filter(|d| d.consignee.key == consignee)
-            .map(|d| d.movement.quantity)
-            .sum::<i64>();
-    let mine: HashSet<i64> = recall_consignee::Entity::find()
-        .filter(recall_consignee::Column::Consignee.eq(consignee))
-        .all(db)
+    Ok(tallies(db, &[(lot_id, 0)])
         .await?
-        .into_iter()
-        .map(|c| c.id)
-        .collect();
-    if !mine.is_empty() {
-        out -= recall_action::Entity::find()
-            .filter(recall_action::Column::LotId.eq(lot_id))
-            .filter(recall_action::Column::Kind.eq(RecallActionKind::Used))
-            .filter(recall_action::Column::ConsigneeId.is_in(mine))
-            .all(db)
-            .await?
-            .iter()
-            .map(|a| a.quantity)
-            .sum::<i64>();
-    }
-    Ok(out)
+        .get(&(consignee.to_owned(), lot_id))
+        .map(Tally::outstanding)
+        .unwrap_or_default())
 }
 
 /// Units a consignee may still return or confirm of a lot.
@@ -686,11 +642,7 @@ async fn open_units(
             ),
         ));
     }
-    hold_lot(db, lot_id).await?;
-    let t = tallies(db, rc, Some(&[lot_id])).await?;
-    Ok(t.get(&(c.consignee.clone(), lot_id))
-        .map(Tally::outstanding)
-        .unwrap_or_default())
+    units_out(db, &c.consignee, lot_id).await
 }
 
 /// A return or a confirmed use to record.
@@ -846,7 +798,12 @@ pub async fn reconciliation(
     db: &impl ConnectionTrait,
     rc: &recall::Model,
 ) -> AppResult<Vec<ReconciliationLine>> {
-    let tallies = tallies(db, rc, None).await?;
+    let frozen: Vec<(i64, i32)> = lots(db, rc.id)
+        .await?
+        .iter()
+        .map(|l| (l.lot_id, l.depth))
+        .collect();
+    let tallies = tallies(db, &frozen).await?;
     let cons = consignees(db, rc.id).await?;
     let clinics: HashMap<i64, clinic::Model> = clinic::Entity::find()
         .filter(clinic::Column::Id.is_in(cons.iter().filter_map(|c| c.clinic_id)))

@@ -439,6 +439,12 @@ pub struct ForwardTrace {
 /// Traces forward from a scope: every descendant lot at any depth and
 /// where its units are now. A scope matching no lot is `BAD_USER_INPUT`.
 pub async fn forward(db: &impl ConnectionTrait, scope: &Scope) -> AppResult<ForwardTrace> {
+    forward_of(db, reach(db, scope).await?).await
+}
+
+/// The lots a scope reaches (its own and every descendant), without what
+/// hangs off them. A scope matching no lot is `BAD_USER_INPUT`.
+pub async fn reach(db: &impl ConnectionTrait, scope: &Scope) -> AppResult<Vec<LotBrief>> {
     scope.validate()?;
     let backend = db.get_database_backend();
     let reached = walk_lots(db, scope.roots(backend), Direction::Forward).await?;
@@ -448,7 +454,7 @@ pub async fn forward(db: &impl ConnectionTrait, scope: &Scope) -> AppResult<Forw
             format!("{} matches no lot: nothing to trace", scope.describe()),
         ));
     }
-    forward_of(db, reached).await
+    Ok(reached)
 }
 
 /// The field of the input a scope came from, for errors.
