@@ -69,10 +69,13 @@ async fn main() -> anyhow::Result<()> {
                     Ok(())
                 }
                 Err(ImportError::Rows(rows)) => {
-                    for r in &rows {
+                    for r in &rows.listed {
                         eprintln!("{r}");
                     }
-                    anyhow::bail!("{} problem(s); nothing was imported", rows.len())
+                    if let Some(note) = rows.unlisted_note() {
+                        eprintln!("{note}");
+                    }
+                    anyhow::bail!("{} problem(s); nothing was imported", rows.total())
                 }
                 Err(ImportError::Db(e)) => Err(e.into()),
             }

@@ -55,7 +55,8 @@ pub async fn load(
         {
             Ok(r) => reports.push(r),
             Err(ImportError::Rows(rows)) => {
-                let lines: Vec<String> = rows.iter().map(ToString::to_string).collect();
+                let mut lines: Vec<String> = rows.listed.iter().map(ToString::to_string).collect();
+                lines.extend(rows.unlisted_note());
                 anyhow::bail!(
                     "seed file {} is invalid:\n{}",
                     kind.file_name(),

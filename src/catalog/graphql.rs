@@ -637,8 +637,12 @@ pub struct ImportCatalogCsvInput {
 pub struct ImportCatalogCsvPayload {
     /// What was (or in a dry run would be) created, updated or left unchanged; null on errors.
     pub report: Option<ImportReport>,
-    /// Every problem found, each naming line and column; nothing was written when non-empty.
+    /// The problems found, each naming line and column, in line order: at most
+    /// the first 1,000, then one entry without a line counting the rest.
+    /// Nothing was written when non-empty.
     pub user_errors: Vec<UserError>,
+    /// How many problems the file has in all, listed in `userErrors` or not; 0 on success.
+    pub error_count: u64,
 }
 
 /// A SKU to create or update (matched by article number).
@@ -692,10 +696,13 @@ pub fn import_payload(
         Ok(report) => Ok(ImportCatalogCsvPayload {
             report: Some(report),
             user_errors: vec![],
+            error_count: 0,
         }),
-        Err(ImportError::Rows(rows)) => Ok(ImportCatalogCsvPayload {
-            report: None,
-            user_errors: rows
+        Err(ImportError::Rows(rows)) => {
+            let error_count = rows.total();
+            let note = rows.unlisted_note();
+            let mut user_errors: Vec<UserError> = rows
+                .listed
                 .into_iter()
                 .map(|r| UserError {
                     code: ErrorCode::BadUserInput,
@@ -703,8 +710,19 @@ pub fn import_payload(
                     line: Some(r.line),
                     message: r.to_string(),
                 })
-                .collect(),
-        }),
+                .collect();
+            user_errors.extend(note.map(|message| UserError {
+                code: ErrorCode::BadUserInput,
+                field: vec![],
+                line: None,
+                message,
+            }));
+            Ok(ImportCatalogCsvPayload {
+                report: None,
+                user_errors,
+                error_count,
+            })
+        }
         Err(ImportError::Db(e)) => Err(AppError::Db(e).into()),
     }
 }

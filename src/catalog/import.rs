@@ -20,7 +20,7 @@ use sea_orm::{
 };
 
 use super::{
-    name_key,
+    csv_text, name_key,
     service::{SkuInput, SkuValues},
     units,
 };
@@ -112,6 +112,15 @@ impl ImportKind {
             ),
         }
     }
+
+    /// Free-text columns: the only ones whose cells may hold tabs and line
+    /// breaks (quoted). Every other cell is one line of printable text.
+    fn free_text(self) -> &'static [&'static str] {
+        match self {
+            ImportKind::Systems | ImportKind::Compatibility => &["notes"],
+            ImportKind::Platforms | ImportKind::Skus | ImportKind::Stock => &[],
+        }
+    }
 }
 
 /// What an import did (or, in a dry run, would do).
@@ -136,7 +145,9 @@ pub struct ImportReport {
 pub struct RowError {
     /// The file's name.
     pub file: String,
-    /// Line in the file; 1 is the header.
+    /// Physical line in the file where the row starts (1 is the header line),
+    /// counted the same for LF, CRLF and CR line ends and across line breaks
+    /// inside quoted cells.
     pub line: u64,
     /// The column at fault, when one is.
     pub column: Option<String>,
@@ -157,12 +168,130 @@ impl std::fmt::Display for RowError {
     }
 }
 
+/// At most this many problems of one file are listed; the rest are counted.
+pub const MAX_LISTED_ERRORS: usize = 1_000;
+
+/// Every problem of a file: the first [`MAX_LISTED_ERRORS`] in line order,
+/// and how many more there are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowErrors {
+    /// The problems listed, by line (then in the order they were found).
+    pub listed: Vec<RowError>,
+    /// Problems found but not listed.
+    pub unlisted: u64,
+}
+
+impl RowErrors {
+    /// Every problem found, listed or not.
+    pub fn total(&self) -> u64 {
+        self.listed.len() as u64 + self.unlisted
+    }
+
+    /// The sentence that counts the problems left out, when any were.
+    pub fn unlisted_note(&self) -> Option<String> {
+        (self.unlisted > 0).then(|| {
+            format!(
+                "{}{} more problem(s) not listed ({} in all; only the first {MAX_LISTED_ERRORS} are)",
+                self.listed
+                    .first()
+                    .map(|e| format!("{}: ", e.file))
+                    .unwrap_or_default(),
+                self.unlisted,
+                self.total()
+            )
+        })
+    }
+}
+
+/// Collects a file's problems in whatever order the checks find them,
+/// keeping the [`MAX_LISTED_ERRORS`] first by line and counting the rest, so
+/// a file bad on every line costs no more memory than one with 1,000 errors.
+#[derive(Default)]
+pub(crate) struct Problems {
+    kept: std::collections::BinaryHeap<Ranked>,
+    total: u64,
+}
+
+struct Ranked {
+    line: u64,
+    seq: u64,
+    error: RowError,
+}
+
+impl Ranked {
+    fn key(&self) -> (u64, u64) {
+        (self.line, self.seq)
+    }
+}
+
+impl PartialEq for Ranked {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
+    }
+}
+impl Eq for Ranked {}
+impl PartialOrd for Ranked {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Ranked {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.key().cmp(&other.key())
+    }
+}
+
+impl Problems {
+    pub(crate) fn push(&mut self, error: RowError) {
+        let r = Ranked {
+            line: error.line,
+            seq: self.total,
+            error,
+        };
+        self.total += 1;
+        if self.kept.len() < MAX_LISTED_ERRORS {
+            self.kept.push(r);
+        } else if self.kept.peek().is_some_and(|worst| r < *worst) {
+            self.kept.pop();
+            self.kept.push(r);
+        }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.total == 0
+    }
+
+    /// Problems found so far.
+    pub(crate) fn count(&self) -> u64 {
+        self.total
+    }
+
+    pub(crate) fn into_errors(self) -> RowErrors {
+        let listed: Vec<RowError> = self
+            .kept
+            .into_sorted_vec()
+            .into_iter()
+            .map(|r| r.error)
+            .collect();
+        RowErrors {
+            unlisted: self.total - listed.len() as u64,
+            listed,
+        }
+    }
+}
+
+impl Extend<RowError> for Problems {
+    fn extend<I: IntoIterator<Item = RowError>>(&mut self, iter: I) {
+        iter.into_iter().for_each(|e| self.push(e));
+    }
+}
+
 /// Why an import wrote nothing.
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
-    /// The file has bad rows; all are listed.
-    #[error("{} problem(s) in the file; nothing was imported", .0.len())]
-    Rows(Vec<RowError>),
+    /// The file has bad rows; all are counted, the first 1,000 listed.
+    #[error("{} problem(s) in the file; nothing was imported", .0.total())]
+    Rows(RowErrors),
     /// The database failed.
     #[error(transparent)]
     Db(#[from] DbErr),
@@ -206,7 +335,7 @@ pub async fn import_in(
     data: &[u8],
     dry_run: bool,
 ) -> Result<ImportReport, ImportError> {
-    let table = read_table(kind, file, data)?;
+    let (table, problems) = read_table(kind, file, data)?;
     let mut report = ImportReport {
         file: file.to_owned(),
         rows: table.rows.len() as u64,
@@ -214,12 +343,14 @@ pub async fn import_in(
         ..Default::default()
     };
     match kind {
-        ImportKind::Systems => import_systems(db, &table, &mut report).await?,
-        ImportKind::Platforms => import_platforms(db, &table, &mut report).await?,
-        ImportKind::Skus => import_skus(db, &table, &mut report).await?,
-        ImportKind::Compatibility => import_compatibility(db, &table, &mut report).await?,
+        ImportKind::Systems => import_systems(db, &table, problems, &mut report).await?,
+        ImportKind::Platforms => import_platforms(db, &table, problems, &mut report).await?,
+        ImportKind::Skus => import_skus(db, &table, problems, &mut report).await?,
+        ImportKind::Compatibility => {
+            import_compatibility(db, &table, problems, &mut report).await?
+        }
         ImportKind::Stock => {
-            crate::inventory::import::import_stock(db, actor, &table, &mut report).await?
+            crate::inventory::import::import_stock(db, actor, &table, problems, &mut report).await?
         }
     }
     Ok(report)
@@ -229,39 +360,91 @@ pub async fn import_in(
 pub(crate) struct Table {
     pub(crate) file: String,
     columns: HashMap<&'static str, usize>,
+    /// The rows whose text is sound, each with its physical line.
     pub(crate) rows: Vec<(u64, csv::StringRecord)>,
 }
 
-fn read_table(kind: ImportKind, file: &str, data: &[u8]) -> Result<Table, ImportError> {
+/// Reads the header and the rows. Header problems end the reading (the rows
+/// cannot be understood without it); a row whose text is unsound — wrong
+/// number of cells, not UTF-8, a control character, an unclosed quote — is
+/// reported and left out, and reading goes on, so every bad line is found.
+fn read_table(kind: ImportKind, file: &str, data: &[u8]) -> Result<(Table, Problems), ImportError> {
+    let data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
+    let lines = csv_text::LineIndex::new(data);
+    let line_at = |reported: u64| {
+        lines.line_of(csv_text::record_start(
+            data,
+            usize::try_from(reported).unwrap_or(usize::MAX),
+        ))
+    };
+    let open_quote = csv_text::open_quote(data);
     let err = |line: u64, column: Option<&str>, message: String| RowError {
         file: file.to_owned(),
         line,
         column: column.map(str::to_owned),
         message,
     };
+    let unclosed = |q: csv_text::OpenQuote, column: Option<&str>| {
+        let last = data
+            .iter()
+            .rposition(|b| !matches!(b, b'\r' | b'\n'))
+            .unwrap_or(q.offset);
+        let (from, to) = (lines.line_of(q.offset), lines.line_of(last));
+        let swallowed = if to > from {
+            format!(", so lines {from}–{to} would all be read into this one cell")
+        } else {
+            String::new()
+        };
+        err(
+            from,
+            column,
+            format!(
+                "the quote that opens this cell is never closed{swallowed}; add the closing `\"`"
+            ),
+        )
+    };
+    let fail = |e: RowError| {
+        let mut p = Problems::default();
+        p.push(e);
+        ImportError::Rows(p.into_errors())
+    };
     let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(true)
+        .has_headers(false)
         .flexible(true)
         .trim(csv::Trim::All)
         .from_reader(data);
-    let header = rdr
-        .headers()
-        .map_err(|e| ImportError::Rows(vec![err(1, None, format!("unreadable header: {e}"))]))?
-        .clone();
+    let mut header = csv::StringRecord::new();
+    match rdr.read_record(&mut header) {
+        Ok(_) => {}
+        Err(e) => {
+            let line = line_at(e.position().map_or(0, |p| p.byte()));
+            return Err(fail(err(line, None, unreadable(&e))));
+        }
+    }
+    let header_line = line_at(header.position().map_or(0, |p| p.byte()));
+    if let Some(q) = open_quote.filter(|q| (q.offset as u64) < rdr.position().byte()) {
+        return Err(fail(unclosed(q, None)));
+    }
     let (required, optional) = kind.columns();
-    let mut errors = Vec::new();
+    let mut errors = Problems::default();
     let mut columns = HashMap::new();
+    let mut names = Vec::with_capacity(header.len());
     for (i, h) in header.iter().enumerate() {
-        let h = h.trim_start_matches('\u{feff}').to_lowercase();
+        let h = h.to_lowercase();
+        if let Some(m) = csv_text::forbidden_char(&h, false) {
+            errors.push(err(header_line, None, format!("header cell {} {m}", i + 1)));
+            names.push(format!("{}", i + 1));
+            continue;
+        }
         match required.iter().chain(optional).find(|c| **c == h) {
             Some(c) if columns.contains_key(c) => {
-                errors.push(err(1, Some(c), "column appears twice".into()))
+                errors.push(err(header_line, Some(c), "column appears twice".into()))
             }
             Some(c) => {
                 columns.insert(*c, i);
             }
             None => errors.push(err(
-                1,
+                header_line,
                 Some(&h),
                 format!(
                     "unknown column; {} expects {}",
@@ -275,51 +458,91 @@ fn read_table(kind: ImportKind, file: &str, data: &[u8]) -> Result<Table, Import
                 ),
             )),
         }
+        names.push(h);
     }
     for c in required {
         if !columns.contains_key(c) {
             errors.push(err(
-                1,
+                header_line,
                 Some(c),
                 "required column is missing from the header".into(),
             ));
         }
     }
     if !errors.is_empty() {
-        return Err(ImportError::Rows(errors));
+        return Err(ImportError::Rows(errors.into_errors()));
     }
+    let free: Vec<bool> = names
+        .iter()
+        .map(|n| kind.free_text().contains(&n.as_str()))
+        .collect();
+    let name_of = |i: usize| names.get(i).map(String::as_str);
     let mut rows = Vec::new();
-    for rec in rdr.records() {
-        match rec {
-            Ok(r) => {
-                let line = r.position().map(|p| p.line()).unwrap_or(0);
-                if r.iter().all(str::is_empty) {
+    let mut rec = csv::StringRecord::new();
+    loop {
+        let before = rdr.position().byte();
+        let read = rdr.read_record(&mut rec);
+        let line = line_at(before);
+        let (start, end) = (
+            csv_text::record_start(data, usize::try_from(before).unwrap_or(usize::MAX)),
+            rdr.position().byte(),
+        );
+        if let Some(q) = open_quote.filter(|q| q.offset >= start && (q.offset as u64) < end) {
+            // The rest of the file is this one row; nothing after it can be read.
+            errors.push(unclosed(q, name_of(q.field)));
+            break;
+        }
+        match read {
+            Ok(false) => break,
+            Ok(true) => {
+                if rec.iter().all(str::is_empty) {
                     continue;
                 }
-                if r.len() != header.len() {
+                if rec.len() != header.len() {
                     errors.push(err(
                         line,
                         None,
-                        format!("has {} fields, the header has {}", r.len(), header.len()),
+                        format!("has {} fields, the header has {}", rec.len(), header.len()),
                     ));
                     continue;
                 }
-                rows.push((line, r));
+                let before = errors.count();
+                for (i, cell) in rec.iter().enumerate() {
+                    if let Some(m) = csv_text::forbidden_char(cell, free[i]) {
+                        errors.push(err(line, name_of(i), m));
+                    }
+                }
+                if errors.count() > before {
+                    continue;
+                }
+                rows.push((line, rec.clone()));
             }
             Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(0);
-                errors.push(err(line, None, format!("unreadable row: {e}")));
+                let column = match e.kind() {
+                    csv::ErrorKind::Utf8 { err, .. } => name_of(err.field()),
+                    _ => None,
+                };
+                errors.push(err(line, column, unreadable(&e)));
             }
         }
     }
-    if !errors.is_empty() {
-        return Err(ImportError::Rows(errors));
+    Ok((
+        Table {
+            file: file.to_owned(),
+            columns,
+            rows,
+        },
+        errors,
+    ))
+}
+
+/// A record the `csv` crate could not read, said without its own (wrong)
+/// line numbers.
+fn unreadable(e: &csv::Error) -> String {
+    match e.kind() {
+        csv::ErrorKind::Utf8 { .. } => "is not UTF-8 text; save the file as UTF-8".into(),
+        _ => format!("unreadable row: {e}"),
     }
-    Ok(Table {
-        file: file.to_owned(),
-        columns,
-        rows,
-    })
 }
 
 /// Typed access to the cells of one row, collecting every error.
@@ -327,7 +550,7 @@ pub(crate) struct Cells<'a> {
     table: &'a Table,
     line: u64,
     rec: &'a csv::StringRecord,
-    errors: &'a mut Vec<RowError>,
+    errors: &'a mut Problems,
 }
 
 impl Cells<'_> {
@@ -466,43 +689,40 @@ where
 }
 
 /// Runs `f` over each row with typed cell access; returns the rows `f`
-/// produced a record for, or every error of the file.
+/// produced a record for, adding every bad cell's error to `errors`.
 pub(crate) fn parse_rows<T>(
     table: &Table,
+    errors: &mut Problems,
     mut f: impl FnMut(&mut Cells<'_>) -> Option<T>,
-) -> Result<Vec<(u64, T)>, ImportError> {
-    let mut errors = Vec::new();
+) -> Vec<(u64, T)> {
     let mut out = Vec::with_capacity(table.rows.len());
     for (line, rec) in &table.rows {
-        let before = errors.len();
+        let before = errors.count();
         let mut cells = Cells {
             table,
             line: *line,
             rec,
-            errors: &mut errors,
+            errors,
         };
         let v = f(&mut cells);
-        if errors.len() == before
+        if errors.count() == before
             && let Some(v) = v
         {
             out.push((*line, v));
         }
     }
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(ImportError::Rows(errors))
-    }
+    out
 }
 
-/// Reports a second row with the same natural key.
+/// Reports a second row with the same natural key; returns the lines so reported.
 pub(crate) fn check_unique<K: std::hash::Hash + Eq + Clone>(
     table: &Table,
     rows: impl Iterator<Item = (u64, K)>,
     column: &str,
-    errors: &mut Vec<RowError>,
-) {
+    errors: &mut Problems,
+) -> HashSet<u64> {
     let mut seen: HashMap<K, u64> = HashMap::new();
+    let mut duplicates = HashSet::new();
     for (line, key) in rows {
         if let Some(first) = seen.get(&key) {
             errors.push(RowError {
@@ -511,17 +731,20 @@ pub(crate) fn check_unique<K: std::hash::Hash + Eq + Clone>(
                 column: Some(column.to_owned()),
                 message: format!("duplicate of line {first}"),
             });
+            duplicates.insert(line);
         } else {
             seen.insert(key, line);
         }
     }
+    duplicates
 }
 
-pub(crate) fn fail_if_any(errors: Vec<RowError>) -> Result<(), ImportError> {
+/// Ends an import that found any problem, before anything is written.
+pub(crate) fn fail_if_any(errors: Problems) -> Result<(), ImportError> {
     if errors.is_empty() {
         Ok(())
     } else {
-        Err(ImportError::Rows(errors))
+        Err(ImportError::Rows(errors.into_errors()))
     }
 }
 
@@ -535,9 +758,10 @@ struct SystemRow {
 async fn import_systems(
     db: &impl ConnectionTrait,
     table: &Table,
+    mut errors: Problems,
     report: &mut ImportReport,
 ) -> Result<(), ImportError> {
-    let rows = parse_rows(table, |c| {
+    let rows = parse_rows(table, &mut errors, |c| {
         let manufacturer = c.req("manufacturer");
         let system = c.req("system");
         let connection = c.enumeration::<ConnectionType>("connection", None);
@@ -548,8 +772,7 @@ async fn import_systems(
             connection: connection?,
             notes,
         })
-    })?;
-    let mut errors = Vec::new();
+    });
     check_unique(
         table,
         rows.iter()
@@ -659,10 +882,11 @@ struct PlatformRow {
 async fn import_platforms(
     db: &impl ConnectionTrait,
     table: &Table,
+    mut errors: Problems,
     report: &mut ImportReport,
 ) -> Result<(), ImportError> {
     let (lo, hi) = units::limits::diameter();
-    let rows = parse_rows(table, |c| {
+    let rows = parse_rows(table, &mut errors, |c| {
         let manufacturer = c.req("manufacturer");
         let system = c.req("system");
         let platform = c.req("platform");
@@ -679,9 +903,8 @@ async fn import_platforms(
             diameter_um: diameter?,
             index_positions,
         })
-    })?;
+    });
     let systems = system_index(db).await?;
-    let mut errors = Vec::new();
     check_unique(
         table,
         rows.iter().map(|(l, r)| {
@@ -782,11 +1005,11 @@ const BATCH: usize = 500;
 async fn import_skus(
     db: &impl ConnectionTrait,
     table: &Table,
+    mut errors: Problems,
     report: &mut ImportReport,
 ) -> Result<(), ImportError> {
     let mut values: Vec<(u64, SkuValues)> = Vec::with_capacity(table.rows.len());
-    let mut errors = Vec::new();
-    let parsed = parse_rows(table, |c| {
+    let parsed = parse_rows(table, &mut errors, |c| {
         let article_number = c.req("article_number");
         let gtin = c.req("gtin");
         let name = c.req("name");
@@ -836,14 +1059,6 @@ async fn import_skus(
             status: status?,
         })
     });
-    let parsed = match parsed {
-        Ok(p) => p,
-        Err(ImportError::Rows(e)) => {
-            errors.extend(e);
-            Vec::new()
-        }
-        Err(e) => return Err(e),
-    };
     for (line, input) in parsed {
         match input.validate("") {
             Ok(v) => values.push((line, v)),
@@ -941,10 +1156,11 @@ struct CompatRow {
 async fn import_compatibility(
     db: &impl ConnectionTrait,
     table: &Table,
+    mut errors: Problems,
     report: &mut ImportReport,
 ) -> Result<(), ImportError> {
     type Raw = (String, String, String, String, String, Option<String>);
-    let rows: Vec<(u64, Raw)> = parse_rows(table, |c| {
+    let rows: Vec<(u64, Raw)> = parse_rows(table, &mut errors, |c| {
         let a = c.req("article_number");
         let m = c.req("manufacturer");
         let s = c.req("system");
@@ -952,7 +1168,7 @@ async fn import_compatibility(
         let src = c.req("source");
         let notes = c.opt("notes").map(str::to_owned);
         Some((a?, m?, s?, p?, src?.to_uppercase(), notes))
-    })?;
+    });
     let skus: HashMap<String, abutment_sku::Model> = abutment_sku::Entity::find()
         .all(db)
         .await?
@@ -966,9 +1182,8 @@ async fn import_compatibility(
         .into_iter()
         .map(|p| ((p.system_id, p.name_key), p.id))
         .collect();
-    let mut errors = Vec::new();
     let mut resolved = Vec::with_capacity(rows.len());
-    let fail = |errors: &mut Vec<RowError>, line, column: &str, message: String| {
+    let fail = |errors: &mut Problems, line, column: &str, message: String| {
         errors.push(RowError {
             file: table.file.clone(),
             line,
@@ -1100,7 +1315,7 @@ mod tests {
         ) else {
             panic!("expected header errors");
         };
-        let text: Vec<String> = errs.iter().map(ToString::to_string).collect();
+        let text: Vec<String> = errs.listed.iter().map(ToString::to_string).collect();
         assert!(
             text.iter()
                 .any(|t| t.contains("column sistem: unknown column")),

@@ -9,8 +9,8 @@ use sea_orm::ConnectionTrait;
 
 use super::{Actor, service};
 use crate::catalog::import::{
-    Cells, ImportError, ImportReport, RowError, Table, check_unique, fail_if_any, message_of,
-    parse_rows,
+    Cells, ImportError, ImportReport, Problems, RowError, Table, check_unique, fail_if_any,
+    message_of, parse_rows,
 };
 
 fn date(c: &mut Cells<'_>, column: &str, required: bool) -> Option<NaiveDate> {
@@ -46,9 +46,10 @@ pub(crate) async fn import_stock(
     db: &impl ConnectionTrait,
     actor: &Actor,
     table: &Table,
+    mut errors: Problems,
     report: &mut ImportReport,
 ) -> Result<(), ImportError> {
-    let rows = parse_rows(table, |c| {
+    let rows = parse_rows(table, &mut errors, |c| {
         let article_number = c.req("article_number");
         let lot_number = c.req("lot_number");
         let quantity = c.int("quantity", 1, i32::MAX);
@@ -65,18 +66,21 @@ pub(crate) async fn import_stock(
             expiry_date,
             reference,
         })
-    })?;
-    let mut errors = Vec::new();
-    check_unique(
+    });
+    let duplicates = check_unique(
         table,
         rows.iter()
             .map(|(l, r)| (*l, (r.article_number.clone(), r.lot_number.clone()))),
         "lot_number",
         &mut errors,
     );
-    fail_if_any(errors)?;
-    let mut errors = Vec::new();
+    // Each receipt checks the row's references (SKU, location, lot number)
+    // against the database; rows are received even when other lines are bad,
+    // so that every bad line is found, and the caller rolls them back.
     for (line, r) in rows {
+        if duplicates.contains(&line) {
+            continue;
+        }
         match service::receive_finished(db, actor, &r, None).await {
             Ok(_) => report.created += 1,
             Err(crate::error::AppError::Db(e)) => return Err(ImportError::Db(e)),
