@@ -62,15 +62,24 @@ pub enum EffectiveState {
 
 /// The effective state of a lot on `today`.
 pub fn effective_state(l: &lot::Model, today: NaiveDate) -> EffectiveState {
-    if l.expiry_date.is_some_and(|e| e < today)
+    effective_state_of(l.state, l.expiry_date, today)
+}
+
+/// The effective state of a lot in `state` that expires on `expiry`, on `today`.
+pub fn effective_state_of(
+    state: LotState,
+    expiry: Option<NaiveDate>,
+    today: NaiveDate,
+) -> EffectiveState {
+    if expiry.is_some_and(|e| e < today)
         && matches!(
-            l.state,
+            state,
             LotState::Released | LotState::Quarantine | LotState::OnHold
         )
     {
         return EffectiveState::Expired;
     }
-    match l.state {
+    match state {
         LotState::Quarantine => EffectiveState::Quarantine,
         LotState::Released => EffectiveState::Released,
         LotState::OnHold => EffectiveState::OnHold,

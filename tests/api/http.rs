@@ -229,8 +229,45 @@ async fn over_http_a_10_mb_body_is_refused_before_parsing() {
     assert_eq!(status, 413);
 }
 
+/// The rows of a CSV text, each as a map from header to cell.
+fn csv_rows(text: &str) -> Vec<std::collections::HashMap<String, String>> {
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = r.headers().unwrap().iter().map(str::to_owned).collect();
+    r.records()
+        .map(|rec| {
+            header
+                .iter()
+                .cloned()
+                .zip(rec.unwrap().iter().map(str::to_owned))
+                .collect()
+        })
+        .collect()
+}
+
+/// One row of a query as strings, by column name.
+async fn sql_row(app: &TestApp, sql: &str, columns: &[&str]) -> Vec<String> {
+    use sea_orm::ConnectionTrait;
+    let row = app
+        .db
+        .query_one_raw(sea_orm::Statement::from_string(
+            app.db.get_database_backend(),
+            sql,
+        ))
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("no row: {sql}"));
+    columns
+        .iter()
+        .map(|c| {
+            row.try_get::<String>("", c)
+                .or_else(|_| row.try_get::<i64>("", c).map(|n| n.to_string()))
+                .unwrap_or_else(|e| panic!("{c}: {e}"))
+        })
+        .collect()
+}
+
 #[tokio::test]
-async fn stock_and_ledger_export_as_streamed_csv_for_the_allowed_roles() {
+async fn stock_and_ledger_export_as_streamed_readable_csv_for_the_allowed_roles() {
     let app = TestApp::new().await;
     let base = serve(&app, ApiLimits::default()).await;
     let get = |path: &str, token: Option<String>| {
@@ -251,11 +288,50 @@ async fn stock_and_ledger_export_as_streamed_csv_for_the_allowed_roles() {
             .starts_with("text/csv")
     );
     let text = resp.text().await.unwrap();
-    assert!(text.starts_with(
-        "lot_id,lot_number,item_id,state,effective_state,expiry_date,location,on_hand,reserved"
-    ));
+    assert!(
+        text.starts_with(
+            "article_number,item_kind,item_name,lot_number,lot_state,effective_state,expiry_date,\
+             location_code,on_hand,reserved,unit,lot_id,location_id\n"
+        ),
+        "{text}"
+    );
     let balances = app.count("stock_balance WHERE on_hand > 0").await;
-    assert_eq!(text.lines().count() as i64, balances + 1);
+    let stock = csv_rows(&text);
+    assert_eq!(stock.len() as i64, balances);
+    // A line reads without looking anything up: the SKU's article number,
+    // the lot, its state and the location's code.
+    let want = sql_row(
+        &app,
+        "SELECT i.code AS article, l.lot_number AS lot, l.state AS state, c.code AS location, \
+         b.on_hand AS on_hand FROM stock_balance b JOIN lot l ON l.id = b.lot_id \
+         JOIN item i ON i.id = l.item_id JOIN location c ON c.id = b.location_id \
+         WHERE b.on_hand > 0 AND i.kind = 'FINISHED' AND l.state = 'ON_HOLD' ORDER BY b.lot_id LIMIT 1",
+        &["article", "lot", "state", "location", "on_hand"],
+    )
+    .await;
+    let line = stock
+        .iter()
+        .find(|r| r["lot_number"] == want[1] && r["location_code"] == want[3])
+        .unwrap_or_else(|| panic!("{want:?} in {text}"));
+    assert_eq!(line["article_number"], want[0]);
+    assert!(line["article_number"].starts_with("AB-"), "{line:?}");
+    assert_eq!(line["item_kind"], "FINISHED");
+    assert_eq!(
+        line["lot_state"], "ON_HOLD",
+        "the stored name, not Debug text"
+    );
+    assert!(
+        ["ON_HOLD", "EXPIRED"].contains(&line["effective_state"].as_str()),
+        "{line:?}"
+    );
+    assert_eq!(line["on_hand"], want[4]);
+    assert_eq!(line["unit"], "PCS");
+    assert!(
+        stock
+            .iter()
+            .all(|r| !r["article_number"].is_empty() && !r["location_code"].is_empty())
+    );
+
     assert_eq!(
         get("/export/ledger.csv", Some(sales))
             .await
@@ -270,8 +346,161 @@ async fn stock_and_ledger_export_as_streamed_csv_for_the_allowed_roles() {
         .text()
         .await
         .unwrap();
-    assert_eq!(
-        ledger.lines().count() as i64,
-        app.count("stock_movement").await + 1
+    assert!(
+        ledger.starts_with(
+            "id,at,reason,article_number,lot_number,lot_state,from_location_code,to_location_code,\
+             quantity,unit,reference,actor,note,idempotency_key,lot_id,from_location_id,to_location_id\n"
+        ),
+        "{ledger}"
     );
+    let moves = csv_rows(&ledger);
+    assert_eq!(moves.len() as i64, app.count("stock_movement").await);
+    let want = sql_row(
+        &app,
+        "SELECT m.id AS id, i.code AS article, l.lot_number AS lot, f.code AS from_code, \
+         t.code AS to_code, m.reference AS reference, m.actor_name AS actor \
+         FROM stock_movement m JOIN lot l ON l.id = m.lot_id JOIN item i ON i.id = l.item_id \
+         JOIN location f ON f.id = m.from_location_id JOIN location t ON t.id = m.to_location_id \
+         WHERE m.reason = 'TRANSFER' ORDER BY m.id LIMIT 1",
+        &[
+            "id",
+            "article",
+            "lot",
+            "from_code",
+            "to_code",
+            "reference",
+            "actor",
+        ],
+    )
+    .await;
+    let line = moves
+        .iter()
+        .find(|r| r["id"] == want[0])
+        .unwrap_or_else(|| panic!("{want:?}"));
+    assert_eq!(
+        [
+            &line["article_number"],
+            &line["lot_number"],
+            &line["from_location_code"],
+            &line["to_location_code"],
+            &line["reference"],
+            &line["actor"],
+        ],
+        [&want[1], &want[2], &want[3], &want[4], &want[5], &want[6]]
+    );
+    assert_eq!(line["reason"], "TRANSFER");
+    assert!(
+        moves
+            .iter()
+            .filter(|r| r["reason"] == "RECEIPT")
+            .all(|r| r["from_location_code"].is_empty() && !r["to_location_code"].is_empty()),
+        "a receipt comes from nowhere"
+    );
+    assert!(
+        moves
+            .windows(2)
+            .all(|w| { w[0]["id"].parse::<i64>().unwrap() < w[1]["id"].parse::<i64>().unwrap() })
+    );
+}
+
+#[tokio::test]
+async fn the_exports_read_each_page_of_lines_in_one_joined_statement() {
+    use futures_util::StreamExt;
+    let app = TestApp::new().await;
+    let lines = |text: &str| text.lines().count() as i64 - 1;
+    for (name, rows) in [
+        ("stock", app.count("stock_balance WHERE on_hand > 0").await),
+        ("ledger", app.count("stock_movement").await),
+    ] {
+        assert!(
+            rows > 20 && rows < 1_000,
+            "{name}: one page of {rows} lines"
+        );
+        let before = app.statements();
+        let body: Vec<_> = if name == "stock" {
+            abutment_erp::inventory::export::stock_csv(app.db.clone())
+                .collect()
+                .await
+        } else {
+            abutment_erp::inventory::export::ledger_csv(app.db.clone())
+                .collect()
+                .await
+        };
+        let text: String = body
+            .into_iter()
+            .map(|c| String::from_utf8(c.unwrap().to_vec()).unwrap())
+            .collect();
+        assert_eq!(lines(&text), rows, "{name}");
+        assert_eq!(
+            app.statements() - before,
+            1,
+            "{name}: one statement for the page"
+        );
+    }
+    // Over several pages: every line once, in key order, one statement a page.
+    use sea_orm::ConnectionTrait;
+    app.db
+        .execute_unprepared(
+            "INSERT INTO stock_balance (lot_id, location_id, on_hand, reserved) \
+             SELECT l.id, c.id, 1, 0 FROM lot l CROSS JOIN location c WHERE NOT EXISTS \
+             (SELECT 1 FROM stock_balance b WHERE b.lot_id = l.id AND b.location_id = c.id)",
+        )
+        .await
+        .unwrap();
+    while app.count("stock_movement").await < 2_100 {
+        app.db
+            .execute_unprepared(
+                "INSERT INTO stock_movement (at, lot_id, from_location_id, to_location_id, quantity, \
+                 reason, reference, actor_user_id, actor_name) SELECT at, lot_id, from_location_id, \
+                 to_location_id, quantity, reason, 'BULK', actor_user_id, actor_name FROM stock_movement",
+            )
+            .await
+            .unwrap();
+    }
+    for name in ["stock", "ledger"] {
+        let rows = if name == "stock" {
+            app.count("stock_balance WHERE on_hand > 0").await
+        } else {
+            app.count("stock_movement").await
+        };
+        assert!(rows > 2_000, "{name}: {rows}");
+        let before = app.statements();
+        let body: Vec<_> = if name == "stock" {
+            abutment_erp::inventory::export::stock_csv(app.db.clone())
+                .collect()
+                .await
+        } else {
+            abutment_erp::inventory::export::ledger_csv(app.db.clone())
+                .collect()
+                .await
+        };
+        let text: String = body
+            .into_iter()
+            .map(|c| String::from_utf8(c.unwrap().to_vec()).unwrap())
+            .collect();
+        let keys: Vec<(i64, i64)> = csv_rows(&text)
+            .iter()
+            .map(|r| {
+                if name == "stock" {
+                    (
+                        r["lot_id"].parse().unwrap(),
+                        r["location_id"].parse().unwrap(),
+                    )
+                } else {
+                    (r["id"].parse().unwrap(), 0)
+                }
+            })
+            .collect();
+        assert_eq!(keys.len() as i64, rows, "{name}");
+        assert!(
+            keys.windows(2).all(|w| w[0] < w[1]),
+            "{name}: in key order, each once"
+        );
+        let pages = rows as usize / 1_000 + 1;
+        assert_eq!(
+            app.statements() - before,
+            pages,
+            "{name}: a statement a page"
+        );
+    }
 }
