@@ -3,12 +3,19 @@
 
 use anyhow::Context;
 use clap::Parser;
+use serde_json::{Value, json};
 
 use abutment_erp::{
-    access,
-    catalog::import::{self, ImportError},
+    access::{
+        self,
+        audit::{self, CliEntry},
+    },
+    catalog::import::{self, ImportError, ImportKind},
     config::{Cli, Command, RecallCommand, ServeArgs, TokenCommand, UserCommand},
-    db, graphql, seed, telemetry,
+    db,
+    error::AppError,
+    graphql::{self, ids},
+    seed, telemetry,
 };
 
 #[tokio::main]
@@ -29,7 +36,15 @@ async fn main() -> anyhow::Result<()> {
         Command::Seed { dir } => {
             let conn = db::connect(&cli.db).await?;
             db::migrate(&conn).await?;
-            for r in seed::load(&conn, dir.as_deref()).await? {
+            let input =
+                json!({"command": "seed", "dir": dir.as_ref().map(|d| d.display().to_string())});
+            let loaded = seed::load(&conn, dir.as_deref()).await;
+            let entry = match &loaded {
+                Ok(_) => CliEntry::ok("loadSeeds", input, vec![]),
+                Err(e) => CliEntry::error("loadSeeds", input, None, format!("{e:#}")),
+            };
+            record(&conn, entry).await;
+            for r in loaded? {
                 println!(
                     "{}: {} rows, {} created, {} updated, {} unchanged",
                     r.file, r.rows, r.created, r.updated, r.unchanged
@@ -50,8 +65,43 @@ async fn main() -> anyhow::Result<()> {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_else(|| kind.file_name().to_owned());
-            let system = abutment_erp::inventory::Actor::system();
-            match import::import_csv(&conn, &system, kind, &name, &data, dry_run).await {
+            let actor = abutment_erp::inventory::Actor {
+                user_id: None,
+                name: audit::cli_actor_name(),
+            };
+            let operation = match kind {
+                ImportKind::Stock => "importStockCsv",
+                _ => "importCatalogCsv",
+            };
+            let input = json!({
+                "command": "import",
+                "kind": async_graphql::resolver_utils::enum_value(kind).to_string(),
+                "file": file.display().to_string(),
+                "bytes": data.len(),
+                "sha256": sha256_hex(&data),
+                "dryRun": dry_run,
+            });
+            let result = import::import_csv(&conn, &actor, kind, &name, &data, dry_run).await;
+            let entry = match &result {
+                Ok(_) => CliEntry::ok(operation, input, vec![]),
+                Err(ImportError::Rows(rows)) => {
+                    let mut listed: Vec<String> = rows
+                        .listed
+                        .iter()
+                        .take(20)
+                        .map(ToString::to_string)
+                        .collect();
+                    if rows.total() > 20 {
+                        listed.push(format!("… {} problem(s) in all", rows.total()));
+                    }
+                    CliEntry::refused(operation, input, "BAD_USER_INPUT", listed.join("; "))
+                }
+                Err(ImportError::Db(e)) => {
+                    CliEntry::error(operation, input, Some("INTERNAL"), e.to_string())
+                }
+            };
+            record(&conn, entry).await;
+            match result {
                 Ok(r) => {
                     println!(
                         "{}{}: {} rows, {} created, {} updated, {} unchanged",
@@ -86,9 +136,17 @@ async fn main() -> anyhow::Result<()> {
             let err = |e: abutment_erp::error::AppError| anyhow::anyhow!("{e}");
             match cmd {
                 UserCommand::Add { name, roles } => {
-                    let u = access::service::create_user(&conn, &name, &roles)
-                        .await
-                        .map_err(err)?;
+                    let input = json!({
+                        "command": "user add",
+                        "name": name,
+                        "roles": roles.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
+                    });
+                    let created = access::service::create_user(&conn, &name, &roles).await;
+                    let u = audited(&conn, "createUser", input, created, |u| {
+                        vec![gid("User", u.id)]
+                    })
+                    .await
+                    .map_err(err)?;
                     println!(
                         "created user {} (id {}) with roles {}",
                         u.name, u.id, u.roles
@@ -113,16 +171,31 @@ async fn main() -> anyhow::Result<()> {
                     name,
                     expires,
                 } => {
-                    let u = access::service::user_by_name(&conn, &user)
-                        .await
-                        .map_err(err)?;
-                    let exp = expires
-                        .map(|e| {
-                            access::service::parse_expiry(&e)
-                                .map_err(|m| anyhow::anyhow!("--expires: {m}"))
+                    // The secret is printed once and never recorded.
+                    let input = json!({
+                        "command": "token create",
+                        "user": user,
+                        "name": name,
+                        "expires": expires,
+                    });
+                    let made = async {
+                        let u = access::service::user_by_name(&conn, &user).await?;
+                        let exp = expires
+                            .as_deref()
+                            .map(|e| {
+                                access::service::parse_expiry(e)
+                                    .map_err(|m| AppError::bad_input("--expires", m))
+                            })
+                            .transpose()?;
+                        let (t, secret) =
+                            access::service::create_token(&conn, u.id, &name, exp).await?;
+                        Ok((u, t, secret))
+                    }
+                    .await;
+                    let (u, t, secret) =
+                        audited(&conn, "createApiToken", input, made, |(u, t, _)| {
+                            vec![gid("ApiToken", t.id), gid("User", u.id)]
                         })
-                        .transpose()?;
-                    let (t, secret) = access::service::create_token(&conn, u.id, &name, exp)
                         .await
                         .map_err(err)?;
                     eprintln!(
@@ -132,9 +205,13 @@ async fn main() -> anyhow::Result<()> {
                     println!("{secret}");
                 }
                 TokenCommand::Revoke { id } => {
-                    let t = access::service::revoke_token(&conn, id)
-                        .await
-                        .map_err(err)?;
+                    let input = json!({"command": "token revoke", "id": id});
+                    let revoked = access::service::revoke_token(&conn, id).await;
+                    let t = audited(&conn, "revokeApiToken", input, revoked, |t| {
+                        vec![gid("ApiToken", t.id)]
+                    })
+                    .await
+                    .map_err(err)?;
                     println!("revoked token {} ({})", t.id, t.prefix);
                 }
                 TokenCommand::List { user } => {
@@ -180,7 +257,37 @@ async fn main() -> anyhow::Result<()> {
         Command::Recall(cmd) => {
             let conn = db::connect(&cli.db).await?;
             db::migrate(&conn).await?;
-            recall_command(&conn, cmd).await
+            let (operation, input) = match &cmd {
+                RecallCommand::Report { number, out } => (
+                    "recallReport",
+                    json!({"command": "recall report", "number": number,
+                           "out": out.as_ref().map(|p| p.display().to_string())}),
+                ),
+                RecallCommand::Mock {
+                    heat,
+                    lots,
+                    blank_lot,
+                    machine,
+                    from,
+                    to,
+                    tool,
+                } => (
+                    "mockRecall",
+                    json!({"command": "recall mock", "heat": heat, "lots": lots,
+                           "blankLot": blank_lot, "machine": machine, "from": from, "to": to,
+                           "tool": tool}),
+                ),
+            };
+            let done = recall_command(&conn, cmd).await;
+            let entry = match &done {
+                Ok(()) => CliEntry::ok(operation, input, vec![]),
+                Err(e) => match e.downcast_ref::<AppError>() {
+                    Some(app) => CliEntry::failed(operation, input, app),
+                    None => CliEntry::error(operation, input, None, format!("{e:#}")),
+                },
+            };
+            record(&conn, entry).await;
+            done
         }
         Command::Backup { file } => {
             let conn = db::connect(&cli.db).await?;
@@ -193,12 +300,39 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Restore { file } => {
-            let kept = abutment_erp::ops::backup::restore(&cli.db, &file).await?;
-            println!("restored {}", file.display());
-            if let Some(k) = kept {
-                println!("the previous database is kept as {}", k.display());
+            let mut input = json!({"command": "restore", "file": file.display().to_string()});
+            match abutment_erp::ops::backup::restore(&cli.db, &file).await {
+                Ok(kept) => {
+                    // The audit row goes into the restored database, after the
+                    // swap: that is the database which lives on, and its trail
+                    // must say that, when and by whom it was put back (the
+                    // replaced one is only kept aside as a file). Written
+                    // before the swap it would land in the file moved aside or
+                    // alter the backup before it is checked.
+                    input["keptAs"] = json!(kept.as_ref().map(|k| k.display().to_string()));
+                    let conn = db::connect(&cli.db).await?;
+                    record(&conn, CliEntry::ok("restoreDatabase", input, vec![])).await;
+                    conn.close().await?;
+                    println!("restored {}", file.display());
+                    if let Some(k) = kept {
+                        println!("the previous database is kept as {}", k.display());
+                    }
+                    Ok(())
+                }
+                Err(e) => {
+                    // Refused: nothing was replaced, so the attempt is recorded
+                    // in the database as it is (when there is one to write to).
+                    let present =
+                        abutment_erp::ops::backup::sqlite_path(&cli.db).is_none_or(|p| p.is_file());
+                    if present && let Ok(conn) = db::connect(&cli.db).await {
+                        let entry =
+                            CliEntry::error("restoreDatabase", input, None, format!("{e:#}"));
+                        record(&conn, entry).await;
+                        let _ = conn.close().await;
+                    }
+                    Err(e)
+                }
             }
-            Ok(())
         }
         Command::ExportSchema { out } => {
             std::fs::write(&out, graphql::sdl())
@@ -209,12 +343,55 @@ async fn main() -> anyhow::Result<()> {
     }
 }
 
+/// Appends the audit row of one command-line change, by `cli:<OS user>`. As
+/// for a GraphQL mutation, a row that cannot be written is told (here on
+/// stderr too) but does not undo or fail the change.
+async fn record(conn: &sea_orm::DatabaseConnection, entry: CliEntry) {
+    let actor = audit::cli_actor_name();
+    if let Err(e) = audit::record_cli(conn, &actor, &entry).await {
+        tracing::error!(error = %e, operation = %entry.operation, "could not write the audit row");
+        eprintln!(
+            "warning: the audit row of {} could not be written: {e}",
+            entry.operation
+        );
+    }
+}
+
+/// Records a service call's outcome (with the global ids `ids` picks from
+/// its result) and hands the result on.
+async fn audited<T>(
+    conn: &sea_orm::DatabaseConnection,
+    operation: &str,
+    input: Value,
+    result: Result<T, AppError>,
+    ids: impl FnOnce(&T) -> Vec<String>,
+) -> Result<T, AppError> {
+    let entry = match &result {
+        Ok(v) => CliEntry::ok(operation, input, ids(v)),
+        Err(e) => CliEntry::failed(operation, input, e),
+    };
+    record(conn, entry).await;
+    result
+}
+
+fn gid(kind: &str, id: i64) -> String {
+    ids::encode(kind, id).0
+}
+
+fn sha256_hex(data: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(data)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 async fn recall_command(
     conn: &sea_orm::DatabaseConnection,
     cmd: RecallCommand,
 ) -> anyhow::Result<()> {
     use abutment_erp::quality::recall;
-    let err = |e: abutment_erp::error::AppError| anyhow::anyhow!("{e}");
+    let err = anyhow::Error::from;
     match cmd {
         RecallCommand::Report { number, out } => {
             let rc = recall::by_number(conn, &number).await.map_err(err)?;

@@ -124,6 +124,133 @@ pub async fn record(db: &impl ConnectionTrait, e: Entry<'_>) -> Result<(), DbErr
     Ok(())
 }
 
+/// The actor of a change made through the command line: `cli:` and the
+/// operating-system user running it — `$USER`, else `$LOGNAME`, else
+/// `$USERNAME` (Windows), else on Unix the process's user id (`cli:uid-1000`),
+/// else `cli:unknown`. The command line holds the database's credentials
+/// already, so this names who ran it rather than proving it, as a shell
+/// history would.
+pub fn cli_actor_name() -> String {
+    let from_env = ["USER", "LOGNAME", "USERNAME"]
+        .iter()
+        .filter_map(|k| std::env::var(k).ok())
+        .map(|v| v.trim().to_owned())
+        .find(|v| !v.is_empty() && !v.chars().any(char::is_control));
+    let user = from_env
+        .or_else(process_uid)
+        .unwrap_or_else(|| "unknown".into());
+    format!("cli:{user}")
+}
+
+#[cfg(unix)]
+fn process_uid() -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    // The owner of /proc/self is the process's (real) user on Linux.
+    std::fs::metadata("/proc/self")
+        .ok()
+        .map(|m| format!("uid-{}", m.uid()))
+}
+
+#[cfg(not(unix))]
+fn process_uid() -> Option<String> {
+    None
+}
+
+/// One change made through the command line (an import, a user, a token, a
+/// restore …), recorded in the same table and shape as a GraphQL mutation:
+/// operation, input (secrets removed), affected global ids, outcome, error
+/// code and message. The actor has no user row and no roles; its name is
+/// [`cli_actor_name`], the request id `cli-…`.
+#[derive(Debug, Clone)]
+pub struct CliEntry {
+    /// The operation, named as the GraphQL mutation doing the same where
+    /// there is one (`importCatalogCsv`, `createUser` …).
+    pub operation: String,
+    /// The command's arguments as JSON.
+    pub input: Value,
+    /// Global ids of what it made or changed.
+    pub affected_ids: Vec<String>,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// The error code when it did not succeed.
+    pub error_code: Option<String>,
+    /// What went wrong, when something did.
+    pub message: Option<String>,
+}
+
+impl CliEntry {
+    /// A command that did its work.
+    pub fn ok(operation: &str, input: Value, affected_ids: Vec<String>) -> Self {
+        CliEntry {
+            operation: operation.to_owned(),
+            input,
+            affected_ids,
+            outcome: Outcome::Ok,
+            error_code: None,
+            message: None,
+        }
+    }
+
+    /// A command refused for bad input (`code` as in `extensions.code`).
+    pub fn refused(operation: &str, input: Value, code: &str, message: String) -> Self {
+        CliEntry {
+            outcome: Outcome::UserError,
+            error_code: Some(code.to_owned()),
+            message: Some(message),
+            ..Self::ok(operation, input, vec![])
+        }
+    }
+
+    /// A command that failed with a service error: a caller's mistake is a
+    /// user error with its code, anything else an error.
+    pub fn failed(operation: &str, input: Value, e: &crate::error::AppError) -> Self {
+        use crate::error::ErrorCode;
+        let code = e.code();
+        let mut entry = Self::refused(operation, input, code.as_str(), e.to_string());
+        if !matches!(
+            code,
+            ErrorCode::BadUserInput | ErrorCode::NotFound | ErrorCode::Conflict
+        ) {
+            entry.outcome = Outcome::Error;
+        }
+        entry
+    }
+
+    /// A command that failed: a database error (`INTERNAL`), or a reason
+    /// without a code (a file that is no database, a lock held …).
+    pub fn error(operation: &str, input: Value, code: Option<&str>, message: String) -> Self {
+        CliEntry {
+            outcome: Outcome::Error,
+            error_code: code.map(str::to_owned),
+            message: Some(message),
+            ..Self::ok(operation, input, vec![])
+        }
+    }
+}
+
+/// Appends the row of one command-line change, by `actor` (see [`cli_actor_name`]).
+pub async fn record_cli(db: &impl ConnectionTrait, actor: &str, e: &CliEntry) -> Result<(), DbErr> {
+    // Text columns refuse NUL on PostgreSQL; a message may quote a bad value.
+    let clean = |s: &str| s.replace('\0', "\u{fffd}");
+    audit_log::ActiveModel {
+        at: Set(Utc::now()),
+        request_id: Set(format!("cli-{}", super::RequestId::new().0)),
+        actor_user_id: Set(None),
+        actor_name: Set(Some(clean(actor))),
+        roles: Set(String::new()),
+        operation: Set(e.operation.clone()),
+        input: Set(redact(&e.input).to_string()),
+        affected_ids: Set(e.affected_ids.join(",")),
+        outcome: Set(e.outcome.as_str().to_owned()),
+        error_code: Set(e.error_code.clone()),
+        message: Set(e.message.as_deref().map(clean)),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
 /// Filters on the audit trail.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
