@@ -473,3 +473,37 @@ async fn cli_restore_is_audited_in_the_restored_database_and_a_refused_one_where
     assert!(erin.is_empty(), "{erin:#?}");
     restored.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn cli_import_of_a_crlf_file_with_bytes_that_are_not_utf8_reports_every_bad_line_where_it_is()
+{
+    let app = TestApp::empty().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("systems.csv");
+    let mut data = b"manufacturer,system,connection,notes\r\n\
+        Acme,Alpha,INTERNAL_HEX,\"two\r\nlines\"\r\n\
+        Acme,B"
+        .to_vec();
+    data.extend_from_slice(&[0xE9, 0x74, 0x61]); // Latin-1 "éta"
+    data.extend_from_slice(
+        b",INTERNAL_HEX,\r\n\
+          Acme,Gamma,INTERNAL_HEX,\r\n\
+          Acme,Delta,HEXAGON,\r\n",
+    );
+    std::fs::write(&file, data).unwrap();
+    let (ok, _, stderr) = run(&app, &["import", "systems", file.to_str().unwrap()]);
+    assert!(!ok);
+    assert!(
+        stderr.contains("systems.csv line 4, column system: is not UTF-8 text"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("systems.csv line 6, column connection: `HEXAGON` is not one of"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("2 problem(s); nothing was imported"),
+        "{stderr}"
+    );
+    assert_eq!(app.count("implant_system").await, 0);
+}
