@@ -4,8 +4,12 @@
 //! cell is parsed to its type; rows are upserted by their natural key, so
 //! importing the same file again changes nothing; the whole file is one
 //! transaction, all rows or none; `dry_run` checks and reports without
-//! writing; and every bad row is reported (not only the first) with file,
-//! line, column and reason: `skus.csv line 42, column gtin: check digit should be 3`.
+//! writing; and every bad line is reported in one pass (not only the first)
+//! with file, line, column and reason: `skus.csv line 42, column gtin: check
+//! digit should be 3` — at most [`MAX_LISTED_ERRORS`] of them, the rest
+//! counted. Lines are physical lines of the file (see `catalog::csv_text`);
+//! a quote left open, bytes that are not UTF-8 and control characters in a
+//! cell are refused here, once, for every importer.
 
 use std::collections::{HashMap, HashSet};
 
