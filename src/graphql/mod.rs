@@ -5,6 +5,7 @@ pub mod batch;
 pub mod errors;
 pub mod ids;
 pub mod loaders;
+pub mod nesting;
 pub mod node;
 pub mod pagination;
 pub mod scalars;
