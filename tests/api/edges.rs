@@ -285,3 +285,225 @@ fn no_document_or_variables_make_the_request_path_panic() {
         )
         .unwrap();
 }
+
+const RECEIVE: &str = "mutation($i: ReceiveFinishedLotInput!) { receiveFinishedLot(input: $i) { lot { id } userErrors { field message } } }";
+
+fn receipt(overrides: Value) -> Value {
+    let mut i = json!({
+        "articleNumber": "AB-ST-NBA-NP-E-15", "lotNumber": "L-EDGE-1", "quantity": 5,
+        "location": "MAIN/RECV/DOCK-1", "productionDate": "2026-01-15", "reference": "PO-1"
+    });
+    for (k, v) in overrides.as_object().unwrap() {
+        i[k] = v.clone();
+    }
+    json!({ "i": i })
+}
+
+/// The one error of a refused request: (code, field, message).
+fn refusal(v: &Value) -> (String, String, String) {
+    let errors = v["errors"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no errors: {v}"));
+    let e = &errors[0];
+    (
+        e["extensions"]["code"].as_str().unwrap_or("").to_owned(),
+        e["extensions"]["field"].as_str().unwrap_or("").to_owned(),
+        e["message"].as_str().unwrap_or("").to_owned(),
+    )
+}
+
+#[tokio::test]
+async fn a_control_character_in_any_text_is_refused_naming_the_field_and_nothing_is_stored() {
+    let app = TestApp::new().await;
+    let lots = app.count("lot").await;
+    for (field, value) in [
+        ("reference", "PO\u{0}1"),
+        ("lotNumber", "L\u{0}"),
+        ("location", "MAIN/RECV/DOCK-1\u{7}"),
+        ("reference", "PO-1\nPO-2"),
+        ("reference", "PO-\u{9b}1"),
+    ] {
+        let v = app
+            .run_as(
+                Some(Role::Warehouse),
+                RECEIVE,
+                receipt(json!({ field: value })),
+            )
+            .await;
+        let (code, f, msg) = refusal(&v);
+        assert_eq!(code, "BAD_USER_INPUT", "{v}");
+        assert_eq!(f, format!("input.{field}"), "{v}");
+        assert!(msg.contains("control character U+"), "{msg}");
+    }
+    // In a literal argument, and in a list element.
+    let v = app
+        .run_as(Some(Role::Sales), "{ compatibleAbutments(system: \"Nobel\\u0000Active\", platform: \"NP\") { totalCount } }", json!({}))
+        .await;
+    assert_eq!(refusal(&v).1, "system", "{v}");
+    assert_eq!(app.count("lot").await, lots);
+    // A field documented to take several lines takes them.
+    let r = app
+        .data(
+            "mutation($i: CreateMachineInput!) { createMachine(input: $i) { machine { notes } userErrors { message } } }",
+            json!({"i": {"code": "MILL-EDGE", "name": "Edge mill", "kind": "MILL_5_AXIS", "materials": ["TI_6AL_4V_ELI"],
+                          "timeZone": "Europe/Zurich", "notes": "line one\nline two\ttabbed"}}),
+        )
+        .await;
+    assert_eq!(
+        r["createMachine"]["machine"]["notes"], "line one\nline two\ttabbed",
+        "{r}"
+    );
+    let v = app
+        .run(
+            "mutation($i: CreateMachineInput!) { createMachine(input: $i) { machine { id } } }",
+            json!({"i": {"code": "MILL-EDGE-2", "name": "Edge mill", "kind": "MILL_5_AXIS", "materials": ["TI_6AL_4V_ELI"],
+                          "timeZone": "Europe/Zurich", "notes": "nul \u{0} here"}}),
+        )
+        .await;
+    assert_eq!(refusal(&v).1, "input.notes", "{v}");
+    // The scanner's group separator is text a scan may carry.
+    let v = app
+        .run_as(
+            Some(Role::Warehouse),
+            "query($c: String!) { scan(code: $c) { gtin } }",
+            json!({"c": "]d2010952481710133617290531\u{1d}10L24A017"}),
+        )
+        .await;
+    assert_ne!(refusal_or_ok(&v), "BAD_USER_INPUT", "{v}");
+}
+
+fn refusal_or_ok(v: &Value) -> String {
+    v["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or("OK")
+        .to_owned()
+}
+
+#[tokio::test]
+async fn scalar_parse_failures_name_the_argument_path() {
+    let app = TestApp::new().await;
+    let lots = app.count("lot").await;
+    for (overrides, field, text) in [
+        (
+            json!({"productionDate": "2026-02-30"}),
+            "input.productionDate",
+            "is not a date",
+        ),
+        (
+            json!({"productionDate": "30.01.2026"}),
+            "input.productionDate",
+            "YYYY-MM-DD",
+        ),
+        (
+            json!({"quantity": 2147483648u64}),
+            "input.quantity",
+            "32-bit",
+        ),
+        (
+            json!({"quantity": -2147483649i64}),
+            "input.quantity",
+            "32-bit",
+        ),
+    ] {
+        let v = app
+            .run_as(Some(Role::Warehouse), RECEIVE, receipt(overrides))
+            .await;
+        let (code, f, msg) = refusal(&v);
+        assert_eq!(
+            (code.as_str(), f.as_str()),
+            ("BAD_USER_INPUT", field),
+            "{v}"
+        );
+        assert!(msg.contains(text), "{msg}");
+    }
+    // Literal arguments, nested input objects and other scalars.
+    let literal = "mutation { receiveFinishedLot(input: { articleNumber: \"AB-ST-NBA-NP-E-15\", lotNumber: \"L9\", quantity: 2, location: \"MAIN/RECV/DOCK-1\", productionDate: \"2026-02-30\", reference: \"x\" }) { lot { id } } }";
+    let v = app.run_as(Some(Role::Warehouse), literal, json!({})).await;
+    assert_eq!(refusal(&v).1, "input.productionDate", "{v}");
+    let v = app
+        .run_as(
+            Some(Role::Sales),
+            "{ compatibleAbutments(system: \"NobelActive\", platform: \"NP\", filter: { gingivalHeightMin: \"abc\" }) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    let (code, f, msg) = refusal(&v);
+    assert_eq!(
+        (code.as_str(), f.as_str()),
+        ("BAD_USER_INPUT", "filter.gingivalHeightMin"),
+        "{v}"
+    );
+    assert!(msg.contains("not a decimal"), "{msg}");
+    let m = app.data("{ machines { id } }", json!({})).await["machines"][0]["id"].clone();
+    let v = app
+        .run_as(
+            Some(Role::Planner),
+            "mutation($i: AddDowntimeInput!) { addMachineDowntime(input: $i) { userErrors { message } } }",
+            json!({"i": {"machineId": m, "startsAt": "2026-13-01T00:00:00Z", "endsAt": "2026-12-02T00:00:00Z", "kind": "BREAKDOWN", "reason": "service"}}),
+        )
+        .await;
+    let (code, f, msg) = refusal(&v);
+    assert_eq!(
+        (code.as_str(), f.as_str()),
+        ("BAD_USER_INPUT", "input.startsAt"),
+        "{v}"
+    );
+    assert!(msg.contains("RFC 3339"), "{msg}");
+    assert_eq!(app.count("lot").await, lots);
+}
+
+#[tokio::test]
+async fn blank_required_text_and_text_over_its_maximum_are_refused() {
+    let app = TestApp::new().await;
+    let lots = app.count("lot").await;
+    for (overrides, field, text) in [
+        (
+            json!({"reference": "   "}),
+            "input.reference",
+            "empty or blank",
+        ),
+        (
+            json!({"reference": ""}),
+            "input.reference",
+            "empty or blank",
+        ),
+        (json!({"location": " "}), "input.location", "empty or blank"),
+        (
+            json!({"reference": "R".repeat(201)}),
+            "input.reference",
+            "at most 200",
+        ),
+    ] {
+        let v = app
+            .run_as(Some(Role::Warehouse), RECEIVE, receipt(overrides))
+            .await;
+        let (code, f, msg) = refusal(&v);
+        assert_eq!(
+            (code.as_str(), f.as_str()),
+            ("BAD_USER_INPUT", field),
+            "{v}"
+        );
+        assert!(msg.contains(text), "{msg}");
+    }
+    // A documented maximum of its own.
+    let v = app
+        .run_as(
+            Some(Role::Warehouse),
+            "mutation($i: ScrapStockInput!) { scrapStock(input: $i) { userErrors { message } } }",
+            json!({"i": {"lotId": "TG90OjE", "location": "MAIN/STOCK/A-01", "quantity": 1, "reason": "x".repeat(2001)}}),
+        )
+        .await;
+    let (_, f, msg) = refusal(&v);
+    assert_eq!(f, "input.reason", "{v}");
+    assert!(msg.contains("at most 2000"), "{msg}");
+    // Names of tokens and locations, and the fields of a bar receipt.
+    let v = app
+        .run_as(
+            Some(Role::Admin),
+            "mutation($i: CreateApiTokenInput!) { createApiToken(input: $i) { token } }",
+            json!({"i": {"userId": "VXNlcjox", "name": " "}}),
+        )
+        .await;
+    assert_eq!(refusal(&v).0, "BAD_USER_INPUT", "{v}");
+    assert_eq!(app.count("lot").await, lots);
+}
