@@ -507,3 +507,76 @@ async fn blank_required_text_and_text_over_its_maximum_are_refused() {
     assert_eq!(refusal(&v).0, "BAD_USER_INPUT", "{v}");
     assert_eq!(app.count("lot").await, lots);
 }
+
+#[tokio::test]
+async fn each_kind_of_quantity_has_one_range_in_graphql_and_csv() {
+    let app = TestApp::new().await;
+    let lots = app.count("lot").await;
+    let ue = |v: &Value, key: &str| {
+        let e = &v["data"][key]["userErrors"][0];
+        (
+            e["field"]
+                .as_array()
+                .map(|f| {
+                    f.iter()
+                        .map(|s| s.as_str().unwrap())
+                        .collect::<Vec<_>>()
+                        .join(".")
+                })
+                .unwrap_or_default(),
+            e["message"].as_str().unwrap_or("").to_owned(),
+        )
+    };
+    let v = app
+        .run_as(
+            Some(Role::Warehouse),
+            RECEIVE,
+            receipt(json!({"quantity": 10_000_001})),
+        )
+        .await;
+    let (field, msg) = ue(&v, "receiveFinishedLot");
+    assert_eq!(field, "input.quantity", "{v}");
+    assert_eq!(
+        msg,
+        "input.quantity: must be 1–10000000 units, got 10000001"
+    );
+    // The stock CSV says the same of the same value.
+    let csv = "article_number,lot_number,quantity,location,production_date\nAB-ST-NBA-NP-E-15,L-EDGE-9,10000001,MAIN/RECV/DOCK-1,2026-01-15\n";
+    let v = app
+        .run_as(
+            Some(Role::Warehouse),
+            "mutation($csv: String!) { importStockCsv(csv: $csv) { userErrors { line field message } } }",
+            json!({"csv": csv}),
+        )
+        .await;
+    let e = &v["data"]["importStockCsv"]["userErrors"][0];
+    assert_eq!(e["line"], 2, "{v}");
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains("must be 1–10000000 units, got 10000001"),
+        "{v}"
+    );
+    let v = app
+        .run_as(
+            Some(Role::Warehouse),
+            "mutation($i: ReceiveBarLotInput!) { receiveBarLot(input: $i) { userErrors { field message } } }",
+            json!({"i": {"barLengthMm": 3000, "bars": 10001, "certificateRef": "C-1", "certificateType": "3.1",
+                         "diameterMm": "12", "grade": "TI_6AL_4V_ELI", "heatNumber": "H-EDGE", "location": "MAIN/RAW/BAR-1", "reference": "PO-9",
+                         "lotNumber": "B-EDGE", "mill": "Mill", "standard": "ASTM F136"}}),
+        )
+        .await;
+    let (field, msg) = ue(&v, "receiveBarLot");
+    assert_eq!(field, "input.bars", "{v}");
+    assert!(msg.contains("1–10000 bars"), "{msg}");
+    let v = app
+        .run_as(
+            Some(Role::Warehouse),
+            "mutation($a: String!, $p: Int) { setReorderPoint(input: {articleNumber: $a, reorderPoint: $p}) { userErrors { field message } } }",
+            json!({"a": "AB-ST-NBA-NP-E-15", "p": 1_000_001}),
+        )
+        .await;
+    assert_eq!(ue(&v, "setReorderPoint").0, "input.reorderPoint", "{v}");
+    assert_eq!(app.count("lot").await, lots);
+}
