@@ -195,8 +195,12 @@ async fn graphql(
     };
     let mut request = req.into_inner();
     // Parsed here once (the schema reuses it) to label the metrics; a
-    // document over the size limit is left for the guard to refuse unparsed.
-    let op = if request.query.len() <= s.max_query_bytes {
+    // document over the size or nesting limit is left for the guard to
+    // refuse unparsed (the parser recurses: a deep document would overflow).
+    let op = if request.query.len() <= s.max_query_bytes
+        && crate::graphql::nesting::check(&request.query, crate::graphql::nesting::MAX_NESTING)
+            .is_ok()
+    {
         let name = request.operation_name.clone();
         match request.parsed_query() {
             Ok(doc) => Operation::of(doc, name.as_deref()),
@@ -205,9 +209,10 @@ async fn graphql(
     } else {
         Operation::invalid()
     };
-    let request = request.data(caller).data(request_id);
+    let request = request.data(caller).data(request_id.clone());
     let started = Instant::now();
-    let resp = crate::graphql::execute(&s.schema, &s.db, request).await;
+    let mut resp = crate::graphql::execute(&s.schema, &s.db, request).await;
+    crate::graphql::errors::tag_internal(&mut resp.errors, &request_id.0);
     s.metrics.graphql(
         op,
         started.elapsed(),

@@ -16,6 +16,7 @@ pub mod inventory;
 pub mod manufacturing;
 pub mod ops;
 pub mod quality;
+pub mod quantity;
 pub mod seed;
 pub mod synthetic;
 pub mod telemetry;

@@ -75,6 +75,17 @@ fn error(code: &str, message: impl Into<String>) -> ServerError {
     e
 }
 
+/// The refusal for a caller who is not signed in.
+fn unauthenticated(caller: &Caller) -> ServerError {
+    match caller {
+        Caller::Invalid(reason) => error("UNAUTHENTICATED", format!("not authenticated: {reason}")),
+        _ => error(
+            "UNAUTHENTICATED",
+            "authentication required: send `Authorization: Bearer <token>`",
+        ),
+    }
+}
+
 fn walk_aliases(
     doc: &ExecutableDocument,
     set: &SelectionSet,
@@ -275,6 +286,11 @@ impl Extension for GuardExt {
                 ),
             ));
         }
+        if let Err(msg) =
+            crate::graphql::nesting::check(&request.query, crate::graphql::nesting::MAX_NESTING)
+        {
+            return Err(error("GRAPHQL_VALIDATION_FAILED", msg));
+        }
         self.state.lock().await.operation_name = request.operation_name.clone();
         next.run(ctx, request).await
     }
@@ -298,9 +314,17 @@ impl Extension for GuardExt {
             ));
         }
         let op_name = self.state.lock().await.operation_name.clone();
+        let caller = ctx
+            .data_opt::<Caller>()
+            .cloned()
+            .unwrap_or(Caller::Anonymous);
         let Some(op) = pick_operation(&doc, op_name.as_deref()) else {
-            // Validation reports the missing or ambiguous operation.
-            return Ok(doc);
+            // Validation reports the missing or ambiguous operation — to a
+            // signed-in caller only: its messages may suggest field names.
+            return match &caller {
+                Caller::User(_) => Ok(doc),
+                other => Err(unauthenticated(other)),
+            };
         };
         let kind = match op.node.ty {
             OperationType::Query => OpKind::Query,
@@ -322,19 +346,8 @@ impl Extension for GuardExt {
             st.kind = Some(kind);
             st.fields = fields.clone();
         }
-        let caller = ctx
-            .data_opt::<Caller>()
-            .cloned()
-            .unwrap_or(Caller::Anonymous);
         let denial = match &caller {
-            Caller::Anonymous => Some(error(
-                "UNAUTHENTICATED",
-                "authentication required: send `Authorization: Bearer <token>`",
-            )),
-            Caller::Invalid(reason) => Some(error(
-                "UNAUTHENTICATED",
-                format!("not authenticated: {reason}"),
-            )),
+            Caller::Anonymous | Caller::Invalid(_) => Some(unauthenticated(&caller)),
             Caller::User(p) => fields
                 .iter()
                 .filter(|f| f.name != "__typename")

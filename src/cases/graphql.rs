@@ -414,6 +414,7 @@ pub struct CreateClinicInput {
     /// Name.
     pub name: String,
     /// Street address.
+    /// Newlines are allowed; at most 2,000 characters.
     pub address: String,
     /// City.
     pub city: String,
@@ -777,7 +778,8 @@ impl CasesMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Global id of the case.")] case_id: ID,
-        #[graphql(desc = "Why it came back.")] reason: String,
+        #[graphql(desc = "Why it came back. Newlines are allowed; at most 2,000 characters.")]
+        reason: String,
     ) -> async_graphql::Result<CasePayload> {
         let (txn, a) = begin(ctx).await?;
         let r = async {
@@ -808,7 +810,7 @@ impl CasesMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Global id of the case.")] case_id: ID,
-        #[graphql(desc = "Why.")] reason: String,
+        #[graphql(desc = "Why. Newlines are allowed; at most 2,000 characters.")] reason: String,
     ) -> async_graphql::Result<CasePayload> {
         let (txn, a) = begin(ctx).await?;
         let r = async {

@@ -623,7 +623,8 @@ impl CatalogQuery {
 pub struct ImportCatalogCsvInput {
     /// What the CSV holds.
     pub kind: ImportKind,
-    /// The CSV text, header line first.
+    /// The CSV text, header line first. Newlines are allowed; at most
+    /// 2,000,000 characters (the request body limit applies too).
     pub csv: String,
     /// File name used in error messages (default: the kind's usual name, e.g. `skus.csv`).
     pub file_name: Option<String>,

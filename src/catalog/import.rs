@@ -635,6 +635,23 @@ impl Cells<'_> {
         }
     }
 
+    /// A required whole number in one of the ranges of [`crate::quantity`],
+    /// refused with the same message as the API's.
+    pub(crate) fn quantity(&mut self, column: &str, range: crate::quantity::Range) -> Option<i64> {
+        let text = self.req(column)?.to_owned();
+        match text.parse::<i64>() {
+            Ok(n) if (range.min..=range.max).contains(&n) => Some(n),
+            Ok(n) => {
+                self.fail(column, range.message(n));
+                None
+            }
+            Err(_) => {
+                self.fail(column, format!("`{text}` is not a whole number"));
+                None
+            }
+        }
+    }
+
     fn boolean(&mut self, column: &str) -> Option<bool> {
         let text = self.req(column)?;
         match text.to_lowercase().as_str() {

@@ -561,10 +561,13 @@ impl SkuInput {
                 f("shelfLifeMonths"),
                 "is required for a sterile SKU",
             )),
-            (_, Some(m)) if !(1..=120).contains(&m) => errs.push(AppError::bad_input(
-                f("shelfLifeMonths"),
-                format!("must be 1–120 months, got {m}"),
-            )),
+            (_, Some(m)) => {
+                if let Err(e) =
+                    crate::quantity::SHELF_LIFE_MONTHS.check(i64::from(m), &f("shelfLifeMonths"))
+                {
+                    errs.push(e);
+                }
+            }
             _ => {}
         }
         if self.abutment_type == AbutmentType::Angled && angulation_mdeg == 0 {

@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use async_graphql::{
     ErrorExtensionValues, Response, ServerError,
-    extensions::{Extension, ExtensionContext, ExtensionFactory, NextRequest},
+    extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute, NextRequest},
 };
 
 use crate::error::{AppError, ErrorCode};
@@ -34,22 +34,43 @@ struct ErrorPolicyExtension;
 impl Extension for ErrorPolicyExtension {
     async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
         let mut resp = next.run(ctx).await;
-        let rid = ctx
-            .data_opt::<crate::access::RequestId>()
-            .map(|r| r.0.clone());
         for e in &mut resp.errors {
             shape(e);
-            if let Some(rid) = &rid
-                && e.extensions
-                    .as_ref()
-                    .and_then(|x| x.get("code"))
-                    .map(|c| c.to_string())
-                    == Some("\"INTERNAL\"".into())
-            {
-                set(e, "requestId", rid);
-            }
         }
         resp
+    }
+
+    /// Errors of execution are shaped here, where the request's data (its
+    /// id) is in reach; the request hook runs before it is attached.
+    async fn execute(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        operation_name: Option<&str>,
+        next: NextExecute<'_>,
+    ) -> Response {
+        let mut resp = next.run(ctx, operation_name).await;
+        for e in &mut resp.errors {
+            shape(e);
+        }
+        if let Some(rid) = ctx.data_opt::<crate::access::RequestId>() {
+            tag_internal(&mut resp.errors, &rid.0);
+        }
+        resp
+    }
+}
+
+/// Gives every `INTERNAL` error without one the request's id as
+/// `extensions.requestId`, the key to its cause in the server log.
+pub fn tag_internal(errors: &mut [ServerError], request_id: &str) {
+    for e in errors {
+        let ext = e
+            .extensions
+            .get_or_insert_with(ErrorExtensionValues::default);
+        let internal =
+            matches!(ext.get("code"), Some(async_graphql::Value::String(c)) if c == "INTERNAL");
+        if internal && ext.get("requestId").is_none() {
+            ext.set("requestId", request_id);
+        }
     }
 }
 

@@ -4,7 +4,9 @@
 pub mod batch;
 pub mod errors;
 pub mod ids;
+pub mod input_check;
 pub mod loaders;
+pub mod nesting;
 pub mod node;
 pub mod pagination;
 pub mod scalars;
@@ -61,6 +63,7 @@ pub fn schema(db: DatabaseConnection, limits: &ApiLimits) -> AppSchema {
             max_aliases: limits.max_aliases,
             max_query_bytes: limits.max_query_bytes,
         })
+        .extension(input_check::InputCheck)
         .data(limits.clone());
     if !limits.introspection {
         b = b.disable_introspection();

@@ -633,7 +633,10 @@ impl InventoryQuery {
     async fn scan(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The scanned text.")] code: String,
+        #[graphql(
+            desc = "The scanned text, as the scanner types it: the group separator GS (U+001D) between fields is allowed; at most 500 characters."
+        )]
+        code: String,
     ) -> async_graphql::Result<ScanResult> {
         let db = db(ctx)?;
         let s = super::gs1::parse(&code).map_err(|e| AppError::bad_input("code", e.to_string()))?;
@@ -869,8 +872,10 @@ pub struct ReceiveBarLotInput {
     /// Certificate number or document reference.
     pub certificate_ref: String,
     /// Chemistry results, as on the certificate.
+    /// Newlines are allowed; at most 2,000 characters.
     pub chemistry: Option<String>,
     /// Mechanical results, as on the certificate.
+    /// Newlines are allowed; at most 2,000 characters.
     pub mechanical: Option<String>,
     /// Code of a RECEIVING location.
     pub location: String,
@@ -939,6 +944,7 @@ pub struct ScrapStockInput {
     /// How many.
     pub quantity: i64,
     /// Why.
+    /// Newlines are allowed; at most 2,000 characters.
     pub reason: String,
 }
 
@@ -950,6 +956,7 @@ pub struct ChangeLotStateInput {
     /// The new state.
     pub state: LotState,
     /// Why (inspection report, deviation number).
+    /// Newlines are allowed; at most 2,000 characters.
     pub reason: String,
 }
 
@@ -1252,7 +1259,7 @@ impl InventoryMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(
-            desc = "The CSV text, header `article_number,lot_number,quantity,location,production_date[,expiry_date][,reference]`."
+            desc = "The CSV text, header `article_number,lot_number,quantity,location,production_date[,expiry_date][,reference]`. Newlines are allowed; at most 2,000,000 characters (the request body limit applies too)."
         )]
         csv: String,
         #[graphql(desc = "Check and report without writing.", default)] dry_run: bool,

@@ -52,7 +52,7 @@ pub(crate) async fn import_stock(
     let rows = parse_rows(table, &mut errors, |c| {
         let article_number = c.req("article_number");
         let lot_number = c.req("lot_number");
-        let quantity = c.int("quantity", 1, i32::MAX);
+        let quantity = c.quantity("quantity", crate::quantity::STOCK);
         let location = c.req("location");
         let production_date = date(c, "production_date", true);
         let expiry_date = date(c, "expiry_date", false);
@@ -60,7 +60,7 @@ pub(crate) async fn import_stock(
         Some(service::ReceiveFinished {
             article_number: article_number?,
             lot_number: lot_number?,
-            quantity: i64::from(quantity?),
+            quantity: quantity?,
             location: location?,
             production_date: production_date?,
             expiry_date,

@@ -178,13 +178,7 @@ pub async fn sku_by_article(
 }
 
 fn check_qty(q: i64, field: &str) -> AppResult<()> {
-    if q <= 0 {
-        return Err(AppError::bad_input(
-            field,
-            format!("must be above 0, got {q}"),
-        ));
-    }
-    Ok(())
+    crate::quantity::STOCK.check(q, field).map(|_| ())
 }
 
 fn check_lot_number(n: &str) -> AppResult<String> {
@@ -400,7 +394,8 @@ pub async fn receive_bar(
     if r.heat_number.trim().is_empty() {
         return Err(AppError::bad_input("input.heatNumber", "is required"));
     }
-    check_qty(r.bars, "input.bars")?;
+    crate::quantity::BARS.check(r.bars, "input.bars")?;
+    crate::quantity::BAR_LENGTH_MM.check(i64::from(r.bar_length_mm), "input.barLengthMm")?;
     if !(10..=6000).contains(&r.bar_length_mm) {
         return Err(AppError::bad_input(
             "input.barLengthMm",
@@ -614,9 +609,8 @@ pub async fn count(
     key: Option<&str>,
 ) -> AppResult<Option<stock_movement::Model>> {
     lot(db, lot_id).await?;
-    if counted < 0 {
-        return Err(AppError::bad_input("input.counted", "must not be negative"));
-    }
+    crate::quantity::COUNT.check(expected, "input.expected")?;
+    crate::quantity::COUNT.check(counted, "input.counted")?;
     let loc = location_by_code(db, location, "input.location").await?;
     let (on_hand, reserved) = ledger::balance(db, lot_id, loc.id).await?;
     if on_hand != expected {
@@ -1379,11 +1373,8 @@ pub async fn set_reorder_point(
     article: &str,
     point: Option<i64>,
 ) -> AppResult<item::Model> {
-    if point.is_some_and(|p| p < 0) {
-        return Err(AppError::bad_input(
-            "input.reorderPoint",
-            "must not be negative",
-        ));
+    if let Some(p) = point {
+        crate::quantity::REORDER_POINT.check(p, "input.reorderPoint")?;
     }
     let sku = sku_by_article(db, article, "input.articleNumber").await?;
     let item = finished_item(db, &sku).await?;

@@ -988,6 +988,7 @@ pub struct CreateMachineInput {
     #[graphql(default)]
     pub blank_system_ids: Vec<ID>,
     /// Free-text notes.
+    /// Newlines are allowed; at most 2,000 characters.
     pub notes: Option<String>,
 }
 
@@ -1007,6 +1008,7 @@ pub struct UpdateMachineInput {
     /// New list of blank-holder systems.
     pub blank_system_ids: Option<Vec<ID>>,
     /// New notes.
+    /// Newlines are allowed; at most 2,000 characters.
     pub notes: Option<String>,
 }
 
@@ -1042,6 +1044,7 @@ pub struct AddDowntimeInput {
     /// End; after the start.
     pub ends_at: DateTime<Utc>,
     /// Why.
+    /// Newlines are allowed; at most 2,000 characters.
     pub reason: String,
 }
 
@@ -1148,6 +1151,7 @@ pub struct InspectJobInput {
     /// PASS: parts accepted (default all made); the rest are scrapped.
     pub quantity_accepted: Option<i32>,
     /// Findings.
+    /// Newlines are allowed; at most 2,000 characters.
     pub note: Option<String>,
 }
 
@@ -1795,7 +1799,7 @@ impl ManufacturingMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Global id of the job.")] id: ID,
-        #[graphql(desc = "Why.")] reason: String,
+        #[graphql(desc = "Why. Newlines are allowed; at most 2,000 characters.")] reason: String,
     ) -> async_graphql::Result<JobPayload> {
         let (txn, a) = begin(ctx).await?;
         let r = async {
@@ -1917,7 +1921,7 @@ impl ManufacturingMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Global id of the job.")] id: ID,
-        #[graphql(desc = "Why.")] reason: String,
+        #[graphql(desc = "Why. Newlines are allowed; at most 2,000 characters.")] reason: String,
     ) -> async_graphql::Result<JobPayload> {
         let (txn, a) = begin(ctx).await?;
         let r = async {

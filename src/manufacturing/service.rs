@@ -329,12 +329,7 @@ pub async fn create_tool(
     if code.is_empty() {
         return Err(AppError::bad_input("input.code", "is required"));
     }
-    if life_limit <= 0 {
-        return Err(AppError::bad_input(
-            "input.lifeLimit",
-            format!("must be above 0, got {life_limit}"),
-        ));
-    }
+    crate::quantity::TOOL_LIFE.check(i64::from(life_limit), "input.lifeLimit")?;
     if let Some(m) = machine_id {
         machine(db, m).await?;
     }
@@ -634,12 +629,7 @@ pub async fn create_job(
     actor: &Actor,
     j: &NewJob,
 ) -> AppResult<production_job::Model> {
-    if !(1..=100_000).contains(&j.quantity) {
-        return Err(AppError::bad_input(
-            "input.quantity",
-            format!("must be 1–100000, got {}", j.quantity),
-        ));
-    }
+    crate::quantity::JOB_PARTS.check(i64::from(j.quantity), "input.quantity")?;
     if !(1..=10).contains(&j.priority) {
         return Err(AppError::bad_input(
             "input.priority",

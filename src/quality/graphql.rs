@@ -719,6 +719,7 @@ pub struct CreateRecallInput {
     /// FDA class.
     class: RecallClass,
     /// Why: the defect and how it was found.
+    /// Newlines are allowed; at most 2,000 characters.
     reason: String,
     /// What it covers.
     scope: RecallScopeInput,
@@ -736,6 +737,7 @@ pub struct RecallNotificationInput {
     /// When (now when omitted; not in the future).
     at: Option<DateTime<Utc>>,
     /// Note (who was reached, the notice's reference…).
+    /// Newlines are allowed; at most 2,000 characters.
     note: Option<String>,
 }
 
@@ -753,6 +755,7 @@ pub struct RecallAccountingInput {
     /// For a return: the QUARANTINE location code to receive into (the first one when omitted).
     location: Option<String>,
     /// Note.
+    /// Newlines are allowed; at most 2,000 characters.
     note: Option<String>,
 }
 
@@ -762,6 +765,7 @@ pub struct CloseRecallInput {
     /// The recall.
     recall_id: ID,
     /// Required when units are still outstanding: why the recall can close anyway.
+    /// Newlines are allowed; at most 2,000 characters.
     justification: Option<String>,
 }
 
@@ -771,6 +775,7 @@ pub struct CancelRecallInput {
     /// The recall.
     recall_id: ID,
     /// Why.
+    /// Newlines are allowed; at most 2,000 characters.
     reason: String,
 }
 

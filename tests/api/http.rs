@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use crate::support::TestApp;
 
-async fn serve(app: &TestApp, limits: ApiLimits) -> String {
+pub async fn serve(app: &TestApp, limits: ApiLimits) -> String {
     let schema = abutment_erp::schema(app.db.clone(), &limits);
     let router = abutment_erp::app(schema, app.db.clone(), &limits);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -101,7 +101,7 @@ async fn a_body_over_the_limit_is_refused_without_work() {
     assert_eq!(status, 413);
 }
 
-async fn post(base: &str, auth: Option<&str>, body: Value) -> (u16, Value) {
+pub async fn post(base: &str, auth: Option<&str>, body: Value) -> (u16, Value) {
     let mut req = reqwest::Client::new()
         .post(format!("{base}/graphql"))
         .json(&body);

@@ -6,6 +6,7 @@ mod access;
 mod cases;
 mod catalog;
 mod cli;
+mod edges;
 mod http;
 mod import;
 mod inventory;

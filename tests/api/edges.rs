@@ -1,0 +1,582 @@
+//! Trust at the edges: documents that would crash the parser, what an
+//! anonymous caller may learn, and the shape of internal errors.
+
+use abutment_erp::{access::Role, config::ApiLimits};
+use proptest::prelude::*;
+use serde_json::{Value, json};
+
+use crate::{
+    http::{post, serve},
+    support::TestApp,
+};
+
+fn nested(depth: usize, open: &str, close: &str, inner: &str) -> String {
+    format!("{}{inner}{}", open.repeat(depth), close.repeat(depth))
+}
+
+#[tokio::test]
+async fn an_anonymous_deeply_nested_argument_is_refused_and_the_server_lives() {
+    let app = TestApp::new().await;
+    let base = serve(&app, ApiLimits::default()).await;
+    let sales = format!("Bearer {}", app.user(Role::Sales).1);
+    // The 4 kB document of the report, in three argument positions.
+    for doc in [
+        format!(
+            "{{ scan(code: {}) {{ gtin }} }}",
+            nested(2000, "[", "]", "\"x\"")
+        ),
+        format!(
+            "{{ compatibleAbutments(system: \"x\", platform: \"y\", filter: {}) {{ totalCount }} }}",
+            nested(2000, "{a: ", "}", "1")
+        ),
+        format!(
+            "query($v: Int = {}) {{ __typename }}",
+            nested(3000, "[", "]", "1")
+        ),
+        nested(3000, "{ a ", "}", ""),
+    ] {
+        for auth in [None, Some(sales.as_str())] {
+            let (status, v) = post(&base, auth, json!({ "query": doc })).await;
+            assert_eq!(status, 200, "{v}");
+            assert_eq!(
+                v["errors"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED",
+                "{v}"
+            );
+            assert!(
+                v["errors"][0]["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("nests brackets more than"),
+                "{v}"
+            );
+        }
+    }
+    // Still serving.
+    let (_, v) = post(
+        &base,
+        Some(&sales),
+        json!({"query": "{ manufacturers { totalCount } }"}),
+    )
+    .await;
+    assert!(
+        v["data"]["manufacturers"]["totalCount"].as_i64().unwrap() > 0,
+        "{v}"
+    );
+}
+
+#[tokio::test]
+async fn deeply_nested_variables_are_refused_without_a_crash() {
+    let app = TestApp::new().await;
+    let base = serve(&app, ApiLimits::default()).await;
+    let sales = format!("Bearer {}", app.user(Role::Sales).1);
+    let mut deep = json!("x");
+    for _ in 0..100 {
+        deep = json!([deep]);
+    }
+    // serde_json's own limit (128) refuses deeper JSON before any of ours.
+    let body = format!(
+        "{{\"query\":\"query($c: String!) {{ scan(code: $c) {{ gtin }} }}\",\"variables\":{{\"c\":{}}}}}",
+        nested(5000, "[", "]", "1")
+    );
+    let resp = reqwest::Client::new()
+        .post(format!("{base}/graphql"))
+        .header("authorization", &sales)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_client_error(), "{}", resp.status());
+    let (status, v) = post(
+        &base,
+        Some(&sales),
+        json!({"query": "query($c: String!) { scan(code: $c) { gtin } }", "variables": {"c": deep}}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        v["errors"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED",
+        "{v}"
+    );
+    assert!(
+        v["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("\"code\""),
+        "{v}"
+    );
+}
+
+#[tokio::test]
+async fn anonymous_callers_learn_no_field_names_from_any_document_shape() {
+    let app = TestApp::new().await;
+    for (doc, op) in [
+        (
+            "query A { manufacturrs { id } } query B { lotz { id } }",
+            None,
+        ),
+        (
+            "query A { manufacturrs { id } } query B { lotz { id } }",
+            Some("C"),
+        ),
+        ("query A { manufacturrs { id } }", Some("B")),
+        ("{ manufacturrs { id } }", None),
+        ("mutation { receiveFinishedLott { id } }", None),
+        ("{ __schema { types { name } } }", None),
+        ("{ __type(name: \"Lot\") { fields { name } } }", None),
+    ] {
+        let mut req = async_graphql::Request::new(doc);
+        if let Some(op) = op {
+            req = req.operation_name(op);
+        }
+        let req = req.data(abutment_erp::access::Caller::Anonymous);
+        let resp = abutment_erp::graphql::execute(&app.schema, &app.db, req).await;
+        let v = serde_json::to_value(&resp).unwrap();
+        let errors = v["errors"].as_array().unwrap();
+        assert_eq!(errors.len(), 1, "{doc}: {v}");
+        assert_eq!(
+            errors[0]["extensions"]["code"], "UNAUTHENTICATED",
+            "{doc}: {v}"
+        );
+        let text = v.to_string();
+        for leak in [
+            "Did you mean",
+            "manufacturers",
+            "lots",
+            "Unknown",
+            "__schema",
+        ] {
+            assert!(!text.contains(leak), "{doc} leaks `{leak}`: {v}");
+        }
+        assert!(v["data"].is_null(), "{v}");
+    }
+    // Signed in, the same mistake gets its suggestion.
+    let v = app
+        .run_as(
+            Some(Role::Sales),
+            "{ manufacturers { totalCont } }",
+            json!({}),
+        )
+        .await;
+    assert!(v.to_string().contains("Did you mean"), "{v}");
+}
+
+#[tokio::test]
+async fn an_internal_error_carries_the_request_id_of_its_log_lines() {
+    let app = TestApp::new().await;
+    let base = serve(&app, ApiLimits::default()).await;
+    // A store that fails underneath the service.
+    sea_orm::ConnectionTrait::execute_unprepared(
+        &app.db,
+        "ALTER TABLE clinic RENAME COLUMN code TO code_gone",
+    )
+    .await
+    .unwrap();
+    let resp = reqwest::Client::new()
+        .post(format!("{base}/graphql"))
+        .bearer_auth(&app.user(Role::Sales).1)
+        .json(&json!({"query": "{ clinics { code } }"}))
+        .send()
+        .await
+        .unwrap();
+    let header = resp
+        .headers()
+        .get("x-request-id")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let v: Value = resp.json().await.unwrap();
+    let e = &v["errors"][0];
+    assert_eq!(e["extensions"]["code"], "INTERNAL", "{v}");
+    assert_eq!(e["message"], "internal error", "{v}");
+    assert_eq!(e["extensions"]["requestId"], header.as_str(), "{v}");
+    // Through the schema with a request id in its data, too.
+    let req = async_graphql::Request::new("{ clinics { code } }")
+        .data(abutment_erp::access::Caller::User(
+            app.user(Role::Sales).0.clone(),
+        ))
+        .data(abutment_erp::access::RequestId("r-1".into()));
+    let v = serde_json::to_value(abutment_erp::graphql::execute(&app.schema, &app.db, req).await)
+        .unwrap();
+    assert_eq!(v["errors"][0]["extensions"]["requestId"], "r-1", "{v}");
+}
+
+/// Tokens that documents are made of: brackets, names of real fields and
+/// arguments, literals, variables, directives, fragments, junk.
+fn token() -> impl Strategy<Value = String> {
+    prop_oneof![
+        4 => prop::sample::select(vec![
+            "{", "}", "[", "]", "(", ")", ":", ",", "...", "@skip(if: true)", "$v", "=",
+            "query", "mutation", "fragment F on Query", "on", "scan", "code", "gtin",
+            "compatibleAbutments", "system", "platform", "first", "filter", "types",
+            "edges", "node", "lot", "lots", "__typename", "__schema", "__type", "Int!",
+            "String", "[String!]!", "receiveFinishedLot", "input", "quantity", "null",
+            "true", "-0", "1e999", "2147483648", "\"\"\"", "#", "\n", "\u{0}", "\\",
+        ]).prop_map(str::to_owned),
+        1 => "\"[^\"\\\\]{0,12}\"",
+        1 => "[a-zA-Z_][a-zA-Z0-9_]{0,8}",
+        1 => any::<char>().prop_map(|c| c.to_string()),
+    ]
+}
+
+fn document() -> impl Strategy<Value = String> {
+    prop_oneof![
+        3 => prop::collection::vec(token(), 0..80).prop_map(|t| t.join(" ")),
+        1 => (0usize..4000, prop::sample::select(vec![("[", "]"), ("{a:", "}"), ("{ a ", "}"), ("(", ")")]))
+            .prop_map(|(d, (o, c))| format!("{{ scan(code: {}) {{ gtin }} }}", nested(d, o, c, "1"))),
+    ]
+}
+
+fn json_value() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        any::<f64>().prop_map(|f| json!(f)),
+        ".{0,20}".prop_map(Value::from),
+    ];
+    leaf.prop_recursive(8, 64, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::from),
+            prop::collection::hash_map("[a-z]{1,6}", inner, 0..6)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+#[test]
+fn no_document_or_variables_make_the_request_path_panic() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let app = rt.block_on(TestApp::new());
+    let mut runner = proptest::test_runner::TestRunner::new(proptest::test_runner::Config {
+        cases: 300,
+        failure_persistence: None,
+        ..Default::default()
+    });
+    runner
+        .run(
+            &(document(), json_value(), any::<bool>()),
+            |(doc, vars, signed_in)| {
+                let caller = if signed_in {
+                    abutment_erp::access::Caller::User(app.user(Role::Admin).0.clone())
+                } else {
+                    abutment_erp::access::Caller::Anonymous
+                };
+                let req = async_graphql::Request::new(doc)
+                    .variables(async_graphql::Variables::from_json(vars))
+                    .data(caller);
+                let resp = rt.block_on(abutment_erp::graphql::execute(&app.schema, &app.db, req));
+                // Every error has a code: nothing escapes unshaped.
+                for e in &resp.errors {
+                    prop_assert!(
+                        e.extensions
+                            .as_ref()
+                            .is_some_and(|x| x.get("code").is_some()),
+                        "{e:?}"
+                    );
+                }
+                prop_assert!(serde_json::to_value(&resp).is_ok());
+                Ok(())
+            },
+        )
+        .unwrap();
+}
+
+const RECEIVE: &str = "mutation($i: ReceiveFinishedLotInput!) { receiveFinishedLot(input: $i) { lot { id } userErrors { field message } } }";
+
+fn receipt(overrides: Value) -> Value {
+    let mut i = json!({
+        "articleNumber": "AB-ST-NBA-NP-E-15", "lotNumber": "L-EDGE-1", "quantity": 5,
+        "location": "MAIN/RECV/DOCK-1", "productionDate": "2026-01-15", "reference": "PO-1"
+    });
+    for (k, v) in overrides.as_object().unwrap() {
+        i[k] = v.clone();
+    }
+    json!({ "i": i })
+}
+
+/// The one error of a refused request: (code, field, message).
+fn refusal(v: &Value) -> (String, String, String) {
+    let errors = v["errors"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no errors: {v}"));
+    let e = &errors[0];
+    (
+        e["extensions"]["code"].as_str().unwrap_or("").to_owned(),
+        e["extensions"]["field"].as_str().unwrap_or("").to_owned(),
+        e["message"].as_str().unwrap_or("").to_owned(),
+    )
+}
+
+#[tokio::test]
+async fn a_control_character_in_any_text_is_refused_naming_the_field_and_nothing_is_stored() {
+    let app = TestApp::new().await;
+    let lots = app.count("lot").await;
+    for (field, value) in [
+        ("reference", "PO\u{0}1"),
+        ("lotNumber", "L\u{0}"),
+        ("location", "MAIN/RECV/DOCK-1\u{7}"),
+        ("reference", "PO-1\nPO-2"),
+        ("reference", "PO-\u{9b}1"),
+    ] {
+        let v = app
+            .run_as(
+                Some(Role::Warehouse),
+                RECEIVE,
+                receipt(json!({ field: value })),
+            )
+            .await;
+        let (code, f, msg) = refusal(&v);
+        assert_eq!(code, "BAD_USER_INPUT", "{v}");
+        assert_eq!(f, format!("input.{field}"), "{v}");
+        assert!(msg.contains("control character U+"), "{msg}");
+    }
+    // In a literal argument, and in a list element.
+    let v = app
+        .run_as(Some(Role::Sales), "{ compatibleAbutments(system: \"Nobel\\u0000Active\", platform: \"NP\") { totalCount } }", json!({}))
+        .await;
+    assert_eq!(refusal(&v).1, "system", "{v}");
+    assert_eq!(app.count("lot").await, lots);
+    // A field documented to take several lines takes them.
+    let r = app
+        .data(
+            "mutation($i: CreateMachineInput!) { createMachine(input: $i) { machine { notes } userErrors { message } } }",
+            json!({"i": {"code": "MILL-EDGE", "name": "Edge mill", "kind": "MILL_5_AXIS", "materials": ["TI_6AL_4V_ELI"],
+                          "timeZone": "Europe/Zurich", "notes": "line one\nline two\ttabbed"}}),
+        )
+        .await;
+    assert_eq!(
+        r["createMachine"]["machine"]["notes"], "line one\nline two\ttabbed",
+        "{r}"
+    );
+    let v = app
+        .run(
+            "mutation($i: CreateMachineInput!) { createMachine(input: $i) { machine { id } } }",
+            json!({"i": {"code": "MILL-EDGE-2", "name": "Edge mill", "kind": "MILL_5_AXIS", "materials": ["TI_6AL_4V_ELI"],
+                          "timeZone": "Europe/Zurich", "notes": "nul \u{0} here"}}),
+        )
+        .await;
+    assert_eq!(refusal(&v).1, "input.notes", "{v}");
+    // The scanner's group separator is text a scan may carry.
+    let v = app
+        .run_as(
+            Some(Role::Warehouse),
+            "query($c: String!) { scan(code: $c) { gtin } }",
+            json!({"c": "]d2010952481710133617290531\u{1d}10L24A017"}),
+        )
+        .await;
+    assert_ne!(refusal_or_ok(&v), "BAD_USER_INPUT", "{v}");
+}
+
+fn refusal_or_ok(v: &Value) -> String {
+    v["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or("OK")
+        .to_owned()
+}
+
+#[tokio::test]
+async fn scalar_parse_failures_name_the_argument_path() {
+    let app = TestApp::new().await;
+    let lots = app.count("lot").await;
+    for (overrides, field, text) in [
+        (
+            json!({"productionDate": "2026-02-30"}),
+            "input.productionDate",
+            "is not a date",
+        ),
+        (
+            json!({"productionDate": "30.01.2026"}),
+            "input.productionDate",
+            "YYYY-MM-DD",
+        ),
+        (
+            json!({"quantity": 2147483648u64}),
+            "input.quantity",
+            "32-bit",
+        ),
+        (
+            json!({"quantity": -2147483649i64}),
+            "input.quantity",
+            "32-bit",
+        ),
+    ] {
+        let v = app
+            .run_as(Some(Role::Warehouse), RECEIVE, receipt(overrides))
+            .await;
+        let (code, f, msg) = refusal(&v);
+        assert_eq!(
+            (code.as_str(), f.as_str()),
+            ("BAD_USER_INPUT", field),
+            "{v}"
+        );
+        assert!(msg.contains(text), "{msg}");
+    }
+    // Literal arguments, nested input objects and other scalars.
+    let literal = "mutation { receiveFinishedLot(input: { articleNumber: \"AB-ST-NBA-NP-E-15\", lotNumber: \"L9\", quantity: 2, location: \"MAIN/RECV/DOCK-1\", productionDate: \"2026-02-30\", reference: \"x\" }) { lot { id } } }";
+    let v = app.run_as(Some(Role::Warehouse), literal, json!({})).await;
+    assert_eq!(refusal(&v).1, "input.productionDate", "{v}");
+    let v = app
+        .run_as(
+            Some(Role::Sales),
+            "{ compatibleAbutments(system: \"NobelActive\", platform: \"NP\", filter: { gingivalHeightMin: \"abc\" }) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    let (code, f, msg) = refusal(&v);
+    assert_eq!(
+        (code.as_str(), f.as_str()),
+        ("BAD_USER_INPUT", "filter.gingivalHeightMin"),
+        "{v}"
+    );
+    assert!(msg.contains("not a decimal"), "{msg}");
+    let m = app.data("{ machines { id } }", json!({})).await["machines"][0]["id"].clone();
+    let v = app
+        .run_as(
+            Some(Role::Planner),
+            "mutation($i: AddDowntimeInput!) { addMachineDowntime(input: $i) { userErrors { message } } }",
+            json!({"i": {"machineId": m, "startsAt": "2026-13-01T00:00:00Z", "endsAt": "2026-12-02T00:00:00Z", "kind": "BREAKDOWN", "reason": "service"}}),
+        )
+        .await;
+    let (code, f, msg) = refusal(&v);
+    assert_eq!(
+        (code.as_str(), f.as_str()),
+        ("BAD_USER_INPUT", "input.startsAt"),
+        "{v}"
+    );
+    assert!(msg.contains("RFC 3339"), "{msg}");
+    assert_eq!(app.count("lot").await, lots);
+}
+
+#[tokio::test]
+async fn blank_required_text_and_text_over_its_maximum_are_refused() {
+    let app = TestApp::new().await;
+    let lots = app.count("lot").await;
+    for (overrides, field, text) in [
+        (
+            json!({"reference": "   "}),
+            "input.reference",
+            "empty or blank",
+        ),
+        (
+            json!({"reference": ""}),
+            "input.reference",
+            "empty or blank",
+        ),
+        (json!({"location": " "}), "input.location", "empty or blank"),
+        (
+            json!({"reference": "R".repeat(201)}),
+            "input.reference",
+            "at most 200",
+        ),
+    ] {
+        let v = app
+            .run_as(Some(Role::Warehouse), RECEIVE, receipt(overrides))
+            .await;
+        let (code, f, msg) = refusal(&v);
+        assert_eq!(
+            (code.as_str(), f.as_str()),
+            ("BAD_USER_INPUT", field),
+            "{v}"
+        );
+        assert!(msg.contains(text), "{msg}");
+    }
+    // A documented maximum of its own.
+    let v = app
+        .run_as(
+            Some(Role::Warehouse),
+            "mutation($i: ScrapStockInput!) { scrapStock(input: $i) { userErrors { message } } }",
+            json!({"i": {"lotId": "TG90OjE", "location": "MAIN/STOCK/A-01", "quantity": 1, "reason": "x".repeat(2001)}}),
+        )
+        .await;
+    let (_, f, msg) = refusal(&v);
+    assert_eq!(f, "input.reason", "{v}");
+    assert!(msg.contains("at most 2000"), "{msg}");
+    // Names of tokens and locations, and the fields of a bar receipt.
+    let v = app
+        .run_as(
+            Some(Role::Admin),
+            "mutation($i: CreateApiTokenInput!) { createApiToken(input: $i) { token } }",
+            json!({"i": {"userId": "VXNlcjox", "name": " "}}),
+        )
+        .await;
+    assert_eq!(refusal(&v).0, "BAD_USER_INPUT", "{v}");
+    assert_eq!(app.count("lot").await, lots);
+}
+
+#[tokio::test]
+async fn each_kind_of_quantity_has_one_range_in_graphql_and_csv() {
+    let app = TestApp::new().await;
+    let lots = app.count("lot").await;
+    let ue = |v: &Value, key: &str| {
+        let e = &v["data"][key]["userErrors"][0];
+        (
+            e["field"]
+                .as_array()
+                .map(|f| {
+                    f.iter()
+                        .map(|s| s.as_str().unwrap())
+                        .collect::<Vec<_>>()
+                        .join(".")
+                })
+                .unwrap_or_default(),
+            e["message"].as_str().unwrap_or("").to_owned(),
+        )
+    };
+    let v = app
+        .run_as(
+            Some(Role::Warehouse),
+            RECEIVE,
+            receipt(json!({"quantity": 10_000_001})),
+        )
+        .await;
+    let (field, msg) = ue(&v, "receiveFinishedLot");
+    assert_eq!(field, "input.quantity", "{v}");
+    assert_eq!(
+        msg,
+        "input.quantity: must be 1–10000000 units, got 10000001"
+    );
+    // The stock CSV says the same of the same value.
+    let csv = "article_number,lot_number,quantity,location,production_date\nAB-ST-NBA-NP-E-15,L-EDGE-9,10000001,MAIN/RECV/DOCK-1,2026-01-15\n";
+    let v = app
+        .run_as(
+            Some(Role::Warehouse),
+            "mutation($csv: String!) { importStockCsv(csv: $csv) { userErrors { line field message } } }",
+            json!({"csv": csv}),
+        )
+        .await;
+    let e = &v["data"]["importStockCsv"]["userErrors"][0];
+    assert_eq!(e["line"], 2, "{v}");
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains("must be 1–10000000 units, got 10000001"),
+        "{v}"
+    );
+    let v = app
+        .run_as(
+            Some(Role::Warehouse),
+            "mutation($i: ReceiveBarLotInput!) { receiveBarLot(input: $i) { userErrors { field message } } }",
+            json!({"i": {"barLengthMm": 3000, "bars": 10001, "certificateRef": "C-1", "certificateType": "3.1",
+                         "diameterMm": "12", "grade": "TI_6AL_4V_ELI", "heatNumber": "H-EDGE", "location": "MAIN/RAW/BAR-1", "reference": "PO-9",
+                         "lotNumber": "B-EDGE", "mill": "Mill", "standard": "ASTM F136"}}),
+        )
+        .await;
+    let (field, msg) = ue(&v, "receiveBarLot");
+    assert_eq!(field, "input.bars", "{v}");
+    assert!(msg.contains("1–10000 bars"), "{msg}");
+    let v = app
+        .run_as(
+            Some(Role::Warehouse),
+            "mutation($a: String!, $p: Int) { setReorderPoint(input: {articleNumber: $a, reorderPoint: $p}) { userErrors { field message } } }",
+            json!({"a": "AB-ST-NBA-NP-E-15", "p": 1_000_001}),
+        )
+        .await;
+    assert_eq!(ue(&v, "setReorderPoint").0, "input.reorderPoint", "{v}");
+    assert_eq!(app.count("lot").await, lots);
+}
