@@ -625,6 +625,7 @@ pub struct ImportCatalogCsvInput {
     pub kind: ImportKind,
     /// The CSV text, header line first. Newlines are allowed; at most
     /// 2,000,000 characters (the request body limit applies too).
+    /// Control characters are refused cell by cell, each with its line and column.
     pub csv: String,
     /// File name used in error messages (default: the kind's usual name, e.g. `skus.csv`).
     pub file_name: Option<String>,

@@ -10,7 +10,9 @@
 //! - text (`String`, `ID`) carries no control character — NUL, the other C0
 //!   controls, DEL, C1 — except a newline, carriage return or tab in fields
 //!   whose description says "Newlines are allowed", and the GS1 group
-//!   separator in fields whose description names it (`U+001D`);
+//!   separator in fields whose description names it (`U+001D`); CSV text
+//!   ([`CSV_CELLS_CHECKED`]) is left to the importer, which names the line
+//!   and column of the cell;
 //! - text is at most [`DEFAULT_MAX_CHARS`] characters, or the maximum its
 //!   description documents ("At most 4,000 characters");
 //! - required text (`String!`) is not empty or blank;
@@ -37,6 +39,10 @@ use tokio::sync::Mutex;
 
 /// Longest text value, in characters, where a field documents no other.
 pub const DEFAULT_MAX_CHARS: usize = 200;
+
+/// Said in the description of a CSV text argument: its control characters
+/// are left to the CSV importer, which reports each with line and column.
+pub const CSV_CELLS_CHECKED: &str = "Control characters are refused cell by cell";
 
 /// The extension factory to put on the schema.
 pub struct InputCheck;
@@ -320,7 +326,14 @@ fn text(s: &str, required: bool, meta: &MetaInputValue) -> Result<(), String> {
     let doc = meta.description.as_deref().unwrap_or("");
     let newlines = doc.contains("Newlines are allowed");
     let gs = doc.contains("U+001D");
-    if let Some((i, c)) = s.char_indices().find(|&(_, c)| {
+    // CSV text: the importer refuses control characters itself, naming the
+    // line and column of the cell (a position in the whole text would not help).
+    let scanned = if doc.contains(CSV_CELLS_CHECKED) {
+        ""
+    } else {
+        s
+    };
+    if let Some((i, c)) = scanned.char_indices().find(|&(_, c)| {
         c.is_control() && !(newlines && matches!(c, '\n' | '\r' | '\t')) && !(gs && c == '\u{1d}')
     }) {
         return Err(format!(

@@ -1259,7 +1259,7 @@ impl InventoryMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(
-            desc = "The CSV text, header `article_number,lot_number,quantity,location,production_date[,expiry_date][,reference]`. Newlines are allowed; at most 2,000,000 characters (the request body limit applies too)."
+            desc = "The CSV text, header `article_number,lot_number,quantity,location,production_date[,expiry_date][,reference]`. Newlines are allowed; at most 2,000,000 characters (the request body limit applies too). Control characters are refused cell by cell, each with its line and column."
         )]
         csv: String,
         #[graphql(desc = "Check and report without writing.", default)] dry_run: bool,
