@@ -181,6 +181,19 @@ fn check_qty(q: i64, field: &str) -> AppResult<()> {
     crate::quantity::STOCK.check(q, field).map(|_| ())
 }
 
+/// A production date is not in the future. "Today" is taken in the zone
+/// furthest ahead of UTC (UTC+14), so a lot made today anywhere passes.
+pub fn check_production_date(d: NaiveDate, field: &str) -> AppResult<()> {
+    let latest = (Utc::now() + chrono::Duration::hours(14)).date_naive();
+    if d > latest {
+        return Err(AppError::bad_input(
+            field,
+            format!("{d} is in the future; a lot cannot have been made yet"),
+        ));
+    }
+    Ok(())
+}
+
 fn check_lot_number(n: &str) -> AppResult<String> {
     let n = n.trim();
     if n.is_empty() || n.len() > 20 || !n.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
@@ -318,6 +331,7 @@ pub async fn receive_finished(
     let sku = sku_by_article(db, &r.article_number, "input.articleNumber").await?;
     let number = check_lot_number(&r.lot_number)?;
     check_qty(r.quantity, "input.quantity")?;
+    check_production_date(r.production_date, "input.productionDate")?;
     let loc = receiving_location(db, &r.location).await?;
     let expiry = match (r.expiry_date, sku.sterile, sku.shelf_life_months) {
         (Some(e), _, _) => Some(e),
