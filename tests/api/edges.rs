@@ -743,3 +743,168 @@ async fn a_future_production_date_and_a_past_job_due_date_are_refused() {
     );
     assert_eq!(app.count("production_job").await, jobs);
 }
+
+const BUCKETS: &str = "onHand available reserved releasedElsewhere quarantine onHold expired rejected recalled reservedBlocked";
+
+async fn sku_quantities(app: &TestApp, article: &str) -> Value {
+    app.data(
+        &format!(
+            "query($a: String!) {{ skuStock(articleNumber: $a) {{ quantities {{ {BUCKETS} }} }} }}"
+        ),
+        json!({ "a": article }),
+    )
+    .await["skuStock"]["quantities"]
+        .clone()
+}
+
+fn assert_buckets_add_up(q: &Value, what: &str) {
+    let n = |k: &str| q[k].as_i64().unwrap_or_else(|| panic!("{k} missing: {q}"));
+    let sum: i64 = [
+        "available",
+        "reserved",
+        "releasedElsewhere",
+        "quarantine",
+        "onHold",
+        "expired",
+        "rejected",
+        "recalled",
+    ]
+    .iter()
+    .map(|k| n(k))
+    .sum();
+    assert_eq!(sum, n("onHand"), "{what}: buckets do not add up: {q}");
+}
+
+#[tokio::test]
+async fn every_unit_on_hand_is_in_exactly_one_stock_bucket_in_every_state() {
+    let app = TestApp::new().await;
+    let articles: Vec<String> = app
+        .data("{ stock { lot { item { code kind } } } }", json!({}))
+        .await["stock"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["lot"]["item"]["kind"] == "FINISHED")
+        .filter(|l| {
+            !l["lot"]["item"]["code"]
+                .as_str()
+                .unwrap()
+                .starts_with("CUSTOM/")
+        })
+        .filter_map(|l| l["lot"]["item"]["code"].as_str().map(str::to_owned))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    assert!(articles.len() > 5, "{articles:?}");
+    for a in &articles {
+        assert_buckets_add_up(&sku_quantities(&app, a).await, a);
+    }
+    // One SKU's lots through every state: quarantine at the dock, released
+    // at the dock, on hold with a reservation, rejected, recalled.
+    let article = "AB-ST-NBA-NP-E-15";
+    let mut lots = Vec::new();
+    for n in 0..5 {
+        let v = app
+            .run_as(
+                Some(Role::Warehouse),
+                RECEIVE,
+                receipt(json!({"lotNumber": format!("L-BKT-{n}"), "quantity": 10 + n})),
+            )
+            .await;
+        lots.push(
+            v["data"]["receiveFinishedLot"]["lot"]["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    let state = "mutation($i: ChangeLotStateInput!) { changeLotState(input: $i) { userErrors { message } } }";
+    let set =
+        |lot: &str, s: &str| json!({"i": {"lotId": lot, "state": s, "reason": "bucket test"}});
+    for (lot, s) in [
+        (&lots[1], "RELEASED"),
+        (&lots[2], "RELEASED"),
+        (&lots[3], "REJECTED"),
+        (&lots[4], "RELEASED"),
+    ] {
+        let v = app.run_as(Some(Role::Quality), state, set(lot, s)).await;
+        assert!(
+            v["data"]["changeLotState"]["userErrors"]
+                .as_array()
+                .unwrap()
+                .is_empty(),
+            "{v}"
+        );
+    }
+    let put =
+        "mutation($i: TransferStockInput!) { transferStock(input: $i) { userErrors { message } } }";
+    let v = app
+        .run_as(
+            Some(Role::Warehouse),
+            put,
+            json!({"i": {"lotId": lots[2], "from": "MAIN/RECV/DOCK-1", "to": "MAIN/STOCK/A-01", "quantity": 12, "reference": "put-away"}}),
+        )
+        .await;
+    assert!(
+        v["data"]["transferStock"]["userErrors"]
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "{v}"
+    );
+    let v = app
+        .run_as(
+            Some(Role::Sales),
+            "mutation($i: ReserveStockInput!) { reserveStock(input: $i) { userErrors { message } } }",
+            json!({"i": {"reference": "BKT-1", "quantity": 5, "lotId": lots[2]}}),
+        )
+        .await;
+    assert!(
+        v["data"]["reserveStock"]["userErrors"]
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "{v}"
+    );
+    let before = sku_quantities(&app, article).await;
+    assert_buckets_add_up(&before, "released and reserved");
+    let v = app
+        .run_as(Some(Role::Quality), state, set(&lots[2], "ON_HOLD"))
+        .await;
+    assert!(
+        v["data"]["changeLotState"]["userErrors"]
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "{v}"
+    );
+    let held = sku_quantities(&app, article).await;
+    assert_buckets_add_up(&held, "on hold with a reservation");
+    assert_eq!(held["reservedBlocked"], 5, "{held}");
+    // A recall of one lot.
+    let v = app
+        .run_as(
+            Some(Role::Quality),
+            "mutation($v: CreateRecallInput!) { createRecall(input: $v) { recall { id } userErrors { message } } }",
+            json!({"v": {"class": "CLASS_II", "reason": "bucket test", "scope": {"lotIds": [lots[4]]}}}),
+        )
+        .await;
+    let id = v["data"]["createRecall"]["recall"]["id"].clone();
+    let v = app
+        .run_as(
+            Some(Role::Quality),
+            "mutation($id: ID!) { activateRecall(recallId: $id) { userErrors { message } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert!(v.get("errors").is_none(), "{v}");
+    let q = sku_quantities(&app, article).await;
+    assert_buckets_add_up(&q, "after a recall");
+    assert!(q["recalled"].as_i64().unwrap() >= 14, "{q}");
+    assert!(q["rejected"].as_i64().unwrap() >= 13, "{q}");
+    assert!(q["quarantine"].as_i64().unwrap() >= 10, "{q}");
+    assert!(q["releasedElsewhere"].as_i64().unwrap() >= 11, "{q}");
+    for a in &articles {
+        assert_buckets_add_up(&sku_quantities(&app, a).await, a);
+    }
+}
