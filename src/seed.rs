@@ -574,8 +574,10 @@ pub async fn manufacturing(db: &impl sea_orm::ConnectionTrait) -> crate::error::
         tool_ids: None,
         material: None,
     };
-    // Done: a stock run from bar, inspected and released to stock.
-    let j = mfg::create_job(db, &actor, &stock("AB-ST-NBA-NP-E-15", 120, -2, 5)).await?;
+    use sea_orm::{ActiveModelTrait, IntoActiveModel, Set};
+    // Done: a stock run from bar, inspected and released to stock. It was
+    // due two days ago (set by `backdate`: a new job's due date is never past).
+    let j = mfg::create_job(db, &actor, &stock("AB-ST-NBA-NP-E-15", 120, 1, 5)).await?;
     mfg::start_job(db, &actor, j.id, &start(machines[0].id, "ABT-ST-NBA v3.2")).await?;
     let (_, done_lot) = mfg::complete_job(db, &actor, j.id, 118, None).await?;
     mfg::inspect_job(
@@ -613,6 +615,11 @@ pub async fn manufacturing(db: &impl sea_orm::ConnectionTrait) -> crate::error::
         Some(chrono::Duration::days(5)),
     )
     .await?;
+    let mut due = crate::manufacturing::service::job(db, j.id)
+        .await?
+        .into_active_model();
+    due.due_at = Set(now - chrono::Duration::days(2));
+    due.update(db).await?;
     // Awaiting inspection: a custom part from a blank.
     let j = mfg::create_job(
         db,

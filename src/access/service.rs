@@ -7,7 +7,8 @@ use chrono::{DateTime, Duration, Utc};
 use entity::{api_token, app_user};
 use rand::RngCore;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 use sha2::{Digest, Sha256};
 
@@ -79,15 +80,54 @@ pub async fn update_user(
         .one(db)
         .await?
         .ok_or_else(|| AppError::not_found("user", user_id.to_string()))?;
-    let mut am: app_user::ActiveModel = user.into();
     if let Some(r) = roles {
         require_roles(r, "input.roles")?;
+    }
+    let is_admin = |roles: &[Role], active: bool| active && roles.contains(&Role::Admin);
+    let stays_admin = is_admin(
+        roles
+            .map_or_else(|| parse_roles(&user.roles), <[Role]>::to_vec)
+            .as_slice(),
+        active.unwrap_or(user.active),
+    );
+    if is_admin(&parse_roles(&user.roles), user.active) && !stays_admin {
+        ensure_another_admin(db, user.id, &user.name).await?;
+    }
+    let mut am: app_user::ActiveModel = user.into();
+    if let Some(r) = roles {
         am.roles = Set(format_roles(r));
     }
     if let Some(a) = active {
         am.active = Set(a);
     }
     Ok(am.update(db).await?)
+}
+
+/// Refuses to take the last active ADMIN away: without one nobody can
+/// manage users or tokens through the API. The active admins' rows are
+/// locked (PostgreSQL; SQLite's write transaction already serialises), so
+/// two admins demoting each other at once cannot both succeed.
+async fn ensure_another_admin(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    name: &str,
+) -> AppResult<()> {
+    let admins = app_user::Entity::find()
+        .filter(app_user::Column::Active.eq(true))
+        .order_by_asc(app_user::Column::Id)
+        .lock_exclusive()
+        .all(db)
+        .await?;
+    let others = admins
+        .iter()
+        .filter(|u| u.id != user_id && parse_roles(&u.roles).contains(&Role::Admin))
+        .count();
+    if others == 0 {
+        return Err(AppError::Conflict(format!(
+            "{name} is the last active ADMIN; make another user ADMIN first, or nobody could manage users and tokens"
+        )));
+    }
+    Ok(())
 }
 
 /// A user by name.

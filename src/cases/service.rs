@@ -256,17 +256,6 @@ pub async fn create_case(
             AppError::BadInput { message, .. } => AppError::bad_input("input.platform", message),
             e => e,
         })?;
-    if let Some(sys) = c.platform.system.as_deref()
-        && c.platform.id.is_some()
-    {
-        let s = catalog::system(db, platform.system_id).await?;
-        if s.is_none_or(|s| !s.name.eq_ignore_ascii_case(sys.trim())) {
-            return Err(AppError::bad_input(
-                "input.platform",
-                format!("platform {} does not belong to {sys}", platform.name),
-            ));
-        }
-    }
     if !(0..=8_000).contains(&c.gingival_height_um) {
         return Err(AppError::bad_input(
             "input.gingivalHeightMm",

@@ -120,9 +120,10 @@ pub async fn resolve_platform(
     r: &PlatformRef,
 ) -> AppResult<platform::Model> {
     if let Some(id) = r.id {
-        return platform(db, id)
+        let found = platform(db, id)
             .await?
-            .ok_or_else(|| AppError::not_found("platform", id.to_string()));
+            .ok_or_else(|| AppError::not_found("platform", id.to_string()))?;
+        return agrees_with_names(db, r, found).await;
     }
     let (Some(sys), Some(pf)) = (r.system.as_deref(), r.platform.as_deref()) else {
         return Err(AppError::bad_input(
@@ -137,6 +138,51 @@ pub async fn resolve_platform(
         .one(db)
         .await?
         .ok_or_else(|| AppError::not_found("platform", format!("{pf} of {}", system.name)))
+}
+
+/// A platform found by id, checked against the names given beside the id:
+/// a system, platform or maker name that names another platform is refused,
+/// never silently overruled by the id.
+async fn agrees_with_names(
+    db: &impl ConnectionTrait,
+    r: &PlatformRef,
+    found: platform::Model,
+) -> AppResult<platform::Model> {
+    if r.system.is_none() && r.platform.is_none() && r.manufacturer.is_none() {
+        return Ok(found);
+    }
+    let sys = system(db, found.system_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("implant system", found.system_id.to_string()))?;
+    let maker = manufacturer::Entity::find_by_id(sys.manufacturer_id)
+        .one(db)
+        .await?;
+    let maker_name = maker.as_ref().map_or("?", |m| m.name.as_str());
+    let clash = |what: &str, given: &str| {
+        AppError::bad_input(
+            "platform",
+            format!(
+                "platformId is {} of {} ({maker_name}), but {what} `{given}` was given too: give one, or make them agree",
+                found.name, sys.name
+            ),
+        )
+    };
+    if let Some(p) = r.platform.as_deref()
+        && name_key(p) != found.name_key
+    {
+        return Err(clash("platform", p.trim()));
+    }
+    if let Some(s) = r.system.as_deref()
+        && !s.trim().eq_ignore_ascii_case(&sys.name)
+    {
+        return Err(clash("system", s.trim()));
+    }
+    if let (Some(m), Some(maker)) = (r.manufacturer.as_deref(), &maker)
+        && !m.trim().eq_ignore_ascii_case(&maker.name)
+    {
+        return Err(clash("manufacturer", m.trim()));
+    }
+    Ok(found)
 }
 
 /// Optional SKU filters, in API units; validated by [`SkuFilter::to_bounds`].

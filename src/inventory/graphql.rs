@@ -108,21 +108,36 @@ impl Item {
     }
 }
 
-/// Quantities, in the item's unit.
+/// Quantities, in the item's unit. Every unit on hand is in exactly one of
+/// `available`, `reserved`, `releasedElsewhere`, `quarantine`, `onHold`,
+/// `expired`, `rejected` and `recalled`: they add up to `onHand`.
 #[derive(SimpleObject)]
 pub struct StockQuantities {
     /// Physically present, any state, any location.
     pub on_hand: i64,
-    /// Promised to references by open reservations.
+    /// Promised by open reservations, of usable stock (released, unexpired,
+    /// in a STOCK location).
     pub reserved: i64,
     /// Can be promised now: released, unexpired lots in STOCK locations, minus reserved.
     pub available: i64,
+    /// Released and unexpired, but not in a STOCK location (inspection,
+    /// production, dispatch): usable once put away.
+    pub released_elsewhere: i64,
     /// In lots awaiting inspection.
     pub quarantine: i64,
     /// In lots on hold.
     pub on_hold: i64,
     /// In lots past their expiry date.
     pub expired: i64,
+    /// In lots that failed inspection.
+    pub rejected: i64,
+    /// In lots under a recall.
+    pub recalled: i64,
+    /// Not a bucket: promised by open reservations of lots that are blocked
+    /// now (on hold, expired, or released but off the stock shelves); those
+    /// units are counted in their lot's state, and the reservations cannot
+    /// ship until the lot is usable again.
+    pub reserved_blocked: i64,
 }
 
 impl From<Quantities> for StockQuantities {
@@ -131,9 +146,13 @@ impl From<Quantities> for StockQuantities {
             on_hand: q.on_hand,
             reserved: q.reserved,
             available: q.available,
+            released_elsewhere: q.released_elsewhere,
             quarantine: q.quarantine,
             on_hold: q.on_hold,
             expired: q.expired,
+            rejected: q.rejected,
+            recalled: q.recalled,
+            reserved_blocked: q.reserved_blocked,
         }
     }
 }

@@ -181,6 +181,19 @@ fn check_qty(q: i64, field: &str) -> AppResult<()> {
     crate::quantity::STOCK.check(q, field).map(|_| ())
 }
 
+/// A production date is not in the future. "Today" is taken in the zone
+/// furthest ahead of UTC (UTC+14), so a lot made today anywhere passes.
+pub fn check_production_date(d: NaiveDate, field: &str) -> AppResult<()> {
+    let latest = (Utc::now() + chrono::Duration::hours(14)).date_naive();
+    if d > latest {
+        return Err(AppError::bad_input(
+            field,
+            format!("{d} is in the future; a lot cannot have been made yet"),
+        ));
+    }
+    Ok(())
+}
+
 fn check_lot_number(n: &str) -> AppResult<String> {
     let n = n.trim();
     if n.is_empty() || n.len() > 20 || !n.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
@@ -318,6 +331,7 @@ pub async fn receive_finished(
     let sku = sku_by_article(db, &r.article_number, "input.articleNumber").await?;
     let number = check_lot_number(&r.lot_number)?;
     check_qty(r.quantity, "input.quantity")?;
+    check_production_date(r.production_date, "input.productionDate")?;
     let loc = receiving_location(db, &r.location).await?;
     let expiry = match (r.expiry_date, sku.sterile, sku.shelf_life_months) {
         (Some(e), _, _) => Some(e),
@@ -1110,16 +1124,28 @@ pub async fn ship_reservation(
 pub struct Quantities {
     /// Physically present, any state, any location.
     pub on_hand: i64,
-    /// Promised to references (open reservations).
+    /// Promised by open reservations, of usable stock (released, unexpired,
+    /// in a STOCK location).
     pub reserved: i64,
     /// Can be promised now: released, unexpired, in a STOCK location, minus reserved.
     pub available: i64,
+    /// Released and unexpired, but not in a STOCK location (inspection,
+    /// production, dispatch): usable once put away.
+    pub released_elsewhere: i64,
     /// In lots awaiting inspection.
     pub quarantine: i64,
     /// In lots on hold.
     pub on_hold: i64,
     /// In lots past their expiry date.
     pub expired: i64,
+    /// In lots that failed inspection.
+    pub rejected: i64,
+    /// In lots under a recall.
+    pub recalled: i64,
+    /// Promised by open reservations of lots that are blocked now (on hold,
+    /// expired…): these units are counted in their lot's state, and the
+    /// reservations cannot ship until the lot is released again.
+    pub reserved_blocked: i64,
 }
 
 /// One balance with its lot and location.
@@ -1144,18 +1170,32 @@ impl StockLine {
     }
 }
 
-/// Adds up stock lines.
+/// Adds up stock lines: every unit on hand lands in exactly one of
+/// available, reserved, released elsewhere, quarantine, on hold, expired,
+/// rejected and recalled.
 pub fn sum(lines: &[StockLine], today: NaiveDate) -> Quantities {
     let mut q = Quantities::default();
     for l in lines {
         q.on_hand += l.on_hand;
-        q.reserved += l.reserved;
-        q.available += l.available(today);
-        match effective_state(&l.lot, today) {
+        let state = effective_state(&l.lot, today);
+        if state != EffectiveState::Released {
+            q.reserved_blocked += l.reserved;
+        }
+        match state {
+            EffectiveState::Released if l.location.location_type == LocationType::Stock => {
+                let promised = l.reserved.clamp(0, l.on_hand);
+                q.reserved += promised;
+                q.available += l.on_hand - promised;
+            }
+            EffectiveState::Released => {
+                q.released_elsewhere += l.on_hand;
+                q.reserved_blocked += l.reserved;
+            }
             EffectiveState::Quarantine => q.quarantine += l.on_hand,
             EffectiveState::OnHold => q.on_hold += l.on_hand,
             EffectiveState::Expired => q.expired += l.on_hand,
-            _ => {}
+            EffectiveState::Rejected => q.rejected += l.on_hand,
+            EffectiveState::Recalled => q.recalled += l.on_hand,
         }
     }
     q

@@ -630,6 +630,15 @@ pub async fn create_job(
     j: &NewJob,
 ) -> AppResult<production_job::Model> {
     crate::quantity::JOB_PARTS.check(i64::from(j.quantity), "input.quantity")?;
+    if j.due_at < Utc::now() - chrono::Duration::minutes(5) {
+        return Err(AppError::bad_input(
+            "input.dueAt",
+            format!(
+                "{} is in the past; a new job is due now or later",
+                j.due_at.format("%Y-%m-%d %H:%M UTC")
+            ),
+        ));
+    }
     if !(1..=10).contains(&j.priority) {
         return Err(AppError::bad_input(
             "input.priority",

@@ -580,3 +580,331 @@ async fn each_kind_of_quantity_has_one_range_in_graphql_and_csv() {
     assert_eq!(ue(&v, "setReorderPoint").0, "input.reorderPoint", "{v}");
     assert_eq!(app.count("lot").await, lots);
 }
+
+#[tokio::test]
+async fn conflicting_platform_identifiers_are_refused_not_silently_resolved() {
+    let app = TestApp::new().await;
+    let d = app
+        .data(
+            r#"{ compatibleAbutments(system: "NobelActive", platform: "NP", first: 1) { platform { id } } }"#,
+            json!({}),
+        )
+        .await;
+    let np = d["compatibleAbutments"]["platform"]["id"].clone();
+    let cases = app.count("clinical_case").await;
+    let create = r#"mutation($input: CreateCaseInput!) { createCase(input: $input) { case { id } userErrors { field message } } }"#;
+    let mut input = json!({"clinic": "ZH-SMILE", "orderReference": "ORD-EDGE-1", "patientPseudonym": "P-0001",
+        "tooth": 36, "platformId": np, "restoration": "SINGLE_CROWN", "abutmentType": "STRAIGHT",
+        "gingivalHeightMm": "2.5", "dueAt": (chrono::Utc::now() + chrono::Duration::days(9)).to_rfc3339()});
+    for (names, word) in [
+        (
+            json!({"system": "NobelActive", "platform": "RP"}),
+            "platform `RP`",
+        ),
+        (
+            json!({"system": "Bone Level", "platform": "NP"}),
+            "system `Bone Level`",
+        ),
+        (
+            json!({"system": "NobelActive", "platform": "NP", "manufacturer": "Straumann"}),
+            "manufacturer `Straumann`",
+        ),
+    ] {
+        for (k, v) in names.as_object().unwrap() {
+            input[k] = v.clone();
+        }
+        let v = app
+            .run_as(Some(Role::Sales), create, json!({ "input": input.clone() }))
+            .await;
+        let e = &v["data"]["createCase"]["userErrors"][0];
+        assert_eq!(e["field"], json!(["input", "platform"]), "{v}");
+        assert!(e["message"].as_str().unwrap().contains(word), "{v}");
+        input.as_object_mut().unwrap().remove("manufacturer");
+    }
+    assert_eq!(app.count("clinical_case").await, cases);
+    // The same names in agreement are fine.
+    input["system"] = json!("nobelactive");
+    input["platform"] = json!("np");
+    let v = app
+        .run_as(Some(Role::Sales), create, json!({ "input": input }))
+        .await;
+    assert!(v["data"]["createCase"]["case"]["id"].is_string(), "{v}");
+    // The lookup applies the same rule.
+    let v = app
+        .run_as(
+            Some(Role::Sales),
+            "query($p: ID!) { compatibleAbutments(platformId: $p, system: \"NobelActive\", platform: \"WP\") { totalCount } }",
+            json!({ "p": np }),
+        )
+        .await;
+    assert!(v.to_string().contains("make them agree"), "{v}");
+}
+
+#[tokio::test]
+async fn the_last_active_admin_cannot_be_demoted_or_deactivated() {
+    let app = TestApp::empty().await;
+    let update = r#"mutation($i: UpdateUserInput!) { updateUser(input: $i) { user { roles active } userErrors { code message } } }"#;
+    let users = app
+        .data("{ users { id name roles active } }", json!({}))
+        .await;
+    let admin = users["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["name"] == "test-admin")
+        .unwrap()["id"]
+        .clone();
+    for change in [json!({"roles": ["SALES"]}), json!({"active": false})] {
+        let mut i = change.clone();
+        i["userId"] = admin.clone();
+        let v = app.data(update, json!({ "i": i })).await;
+        let e = &v["updateUser"]["userErrors"][0];
+        assert_eq!(e["code"], "CONFLICT", "{v}");
+        assert!(
+            e["message"].as_str().unwrap().contains("last active ADMIN"),
+            "{v}"
+        );
+    }
+    let v = app.data("{ users { name roles active } }", json!({})).await;
+    assert!(v.to_string().contains("\"ADMIN\""), "{v}");
+    // With a second admin, one of them may step down.
+    let sales = users["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["name"] == "test-sales")
+        .unwrap()["id"]
+        .clone();
+    let v = app
+        .data(
+            update,
+            json!({"i": {"userId": sales, "roles": ["ADMIN", "SALES"]}}),
+        )
+        .await;
+    assert!(
+        v["updateUser"]["userErrors"].as_array().unwrap().is_empty(),
+        "{v}"
+    );
+    let v = app
+        .data(update, json!({"i": {"userId": admin, "active": false}}))
+        .await;
+    assert_eq!(v["updateUser"]["user"]["active"], false, "{v}");
+    let v = app
+        .data(update, json!({"i": {"userId": sales, "roles": ["SALES"]}}))
+        .await;
+    assert_eq!(v["updateUser"]["userErrors"][0]["code"], "CONFLICT", "{v}");
+}
+
+#[tokio::test]
+async fn a_future_production_date_and_a_past_job_due_date_are_refused() {
+    let app = TestApp::new().await;
+    let lots = app.count("lot").await;
+    let tomorrow2 = (chrono::Utc::now() + chrono::Duration::days(2))
+        .date_naive()
+        .to_string();
+    let v = app
+        .run_as(
+            Some(Role::Warehouse),
+            RECEIVE,
+            receipt(json!({"productionDate": tomorrow2})),
+        )
+        .await;
+    let e = &v["data"]["receiveFinishedLot"]["userErrors"][0];
+    assert_eq!(e["field"], json!(["input", "productionDate"]), "{v}");
+    assert!(
+        e["message"].as_str().unwrap().contains("in the future"),
+        "{v}"
+    );
+    let csv = format!(
+        "article_number,lot_number,quantity,location,production_date\nAB-ST-NBA-NP-E-15,L-EDGE-F,3,MAIN/RECV/DOCK-1,{tomorrow2}\n"
+    );
+    let v = app
+        .run_as(
+            Some(Role::Warehouse),
+            "mutation($csv: String!) { importStockCsv(csv: $csv) { userErrors { line message } } }",
+            json!({ "csv": csv }),
+        )
+        .await;
+    assert!(v.to_string().contains("in the future"), "{v}");
+    assert_eq!(app.count("lot").await, lots);
+    let jobs = app.count("production_job").await;
+    let v = app
+        .run_as(
+            Some(Role::Planner),
+            "mutation($i: CreateJobInput!) { createProductionJob(input: $i) { job { id } userErrors { field message } } }",
+            json!({"i": {"kind": "STOCK", "articleNumber": "AB-ST-NBA-NP-E-15", "quantity": 10, "dueAt": "2001-01-01T00:00:00Z"}}),
+        )
+        .await;
+    let e = &v["data"]["createProductionJob"]["userErrors"][0];
+    assert_eq!(e["field"], json!(["input", "dueAt"]), "{v}");
+    assert!(
+        e["message"].as_str().unwrap().contains("in the past"),
+        "{v}"
+    );
+    assert_eq!(app.count("production_job").await, jobs);
+}
+
+const BUCKETS: &str = "onHand available reserved releasedElsewhere quarantine onHold expired rejected recalled reservedBlocked";
+
+async fn sku_quantities(app: &TestApp, article: &str) -> Value {
+    app.data(
+        &format!(
+            "query($a: String!) {{ skuStock(articleNumber: $a) {{ quantities {{ {BUCKETS} }} }} }}"
+        ),
+        json!({ "a": article }),
+    )
+    .await["skuStock"]["quantities"]
+        .clone()
+}
+
+fn assert_buckets_add_up(q: &Value, what: &str) {
+    let n = |k: &str| q[k].as_i64().unwrap_or_else(|| panic!("{k} missing: {q}"));
+    let sum: i64 = [
+        "available",
+        "reserved",
+        "releasedElsewhere",
+        "quarantine",
+        "onHold",
+        "expired",
+        "rejected",
+        "recalled",
+    ]
+    .iter()
+    .map(|k| n(k))
+    .sum();
+    assert_eq!(sum, n("onHand"), "{what}: buckets do not add up: {q}");
+}
+
+#[tokio::test]
+async fn every_unit_on_hand_is_in_exactly_one_stock_bucket_in_every_state() {
+    let app = TestApp::new().await;
+    let articles: Vec<String> = app
+        .data("{ stock { lot { item { code kind } } } }", json!({}))
+        .await["stock"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["lot"]["item"]["kind"] == "FINISHED")
+        .filter(|l| {
+            !l["lot"]["item"]["code"]
+                .as_str()
+                .unwrap()
+                .starts_with("CUSTOM/")
+        })
+        .filter_map(|l| l["lot"]["item"]["code"].as_str().map(str::to_owned))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    assert!(articles.len() > 5, "{articles:?}");
+    for a in &articles {
+        assert_buckets_add_up(&sku_quantities(&app, a).await, a);
+    }
+    // One SKU's lots through every state: quarantine at the dock, released
+    // at the dock, on hold with a reservation, rejected, recalled.
+    let article = "AB-ST-NBA-NP-E-15";
+    let mut lots = Vec::new();
+    for n in 0..5 {
+        let v = app
+            .run_as(
+                Some(Role::Warehouse),
+                RECEIVE,
+                receipt(json!({"lotNumber": format!("L-BKT-{n}"), "quantity": 10 + n})),
+            )
+            .await;
+        lots.push(
+            v["data"]["receiveFinishedLot"]["lot"]["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    let state = "mutation($i: ChangeLotStateInput!) { changeLotState(input: $i) { userErrors { message } } }";
+    let set =
+        |lot: &str, s: &str| json!({"i": {"lotId": lot, "state": s, "reason": "bucket test"}});
+    for (lot, s) in [
+        (&lots[1], "RELEASED"),
+        (&lots[2], "RELEASED"),
+        (&lots[3], "REJECTED"),
+        (&lots[4], "RELEASED"),
+    ] {
+        let v = app.run_as(Some(Role::Quality), state, set(lot, s)).await;
+        assert!(
+            v["data"]["changeLotState"]["userErrors"]
+                .as_array()
+                .unwrap()
+                .is_empty(),
+            "{v}"
+        );
+    }
+    let put =
+        "mutation($i: TransferStockInput!) { transferStock(input: $i) { userErrors { message } } }";
+    let v = app
+        .run_as(
+            Some(Role::Warehouse),
+            put,
+            json!({"i": {"lotId": lots[2], "from": "MAIN/RECV/DOCK-1", "to": "MAIN/STOCK/A-01", "quantity": 12, "reference": "put-away"}}),
+        )
+        .await;
+    assert!(
+        v["data"]["transferStock"]["userErrors"]
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "{v}"
+    );
+    let v = app
+        .run_as(
+            Some(Role::Sales),
+            "mutation($i: ReserveStockInput!) { reserveStock(input: $i) { userErrors { message } } }",
+            json!({"i": {"reference": "BKT-1", "quantity": 5, "lotId": lots[2]}}),
+        )
+        .await;
+    assert!(
+        v["data"]["reserveStock"]["userErrors"]
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "{v}"
+    );
+    let before = sku_quantities(&app, article).await;
+    assert_buckets_add_up(&before, "released and reserved");
+    let v = app
+        .run_as(Some(Role::Quality), state, set(&lots[2], "ON_HOLD"))
+        .await;
+    assert!(
+        v["data"]["changeLotState"]["userErrors"]
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "{v}"
+    );
+    let held = sku_quantities(&app, article).await;
+    assert_buckets_add_up(&held, "on hold with a reservation");
+    assert_eq!(held["reservedBlocked"], 5, "{held}");
+    // A recall of one lot.
+    let v = app
+        .run_as(
+            Some(Role::Quality),
+            "mutation($v: CreateRecallInput!) { createRecall(input: $v) { recall { id } userErrors { message } } }",
+            json!({"v": {"class": "CLASS_II", "reason": "bucket test", "scope": {"lotIds": [lots[4]]}}}),
+        )
+        .await;
+    let id = v["data"]["createRecall"]["recall"]["id"].clone();
+    let v = app
+        .run_as(
+            Some(Role::Quality),
+            "mutation($id: ID!) { activateRecall(recallId: $id) { userErrors { message } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert!(v.get("errors").is_none(), "{v}");
+    let q = sku_quantities(&app, article).await;
+    assert_buckets_add_up(&q, "after a recall");
+    assert!(q["recalled"].as_i64().unwrap() >= 14, "{q}");
+    assert!(q["rejected"].as_i64().unwrap() >= 13, "{q}");
+    assert!(q["quarantine"].as_i64().unwrap() >= 10, "{q}");
+    assert!(q["releasedElsewhere"].as_i64().unwrap() >= 11, "{q}");
+    for a in &articles {
+        assert_buckets_add_up(&sku_quantities(&app, a).await, a);
+    }
+}
