@@ -949,7 +949,9 @@ impl ProductionSchedule {
 /// When a job would be done if it were added now.
 #[derive(SimpleObject)]
 pub struct JobEta {
-    /// Whether a capable machine has time within the planning horizon.
+    /// Whether it can be made now: a capable machine has time within the
+    /// planning horizon, and a released blank for it is free (in stock and
+    /// not promised to a job booked before). When not, `notes` say why.
     pub possible: bool,
     /// The machine it would run on.
     pub machine: Option<Machine>,
@@ -959,7 +961,8 @@ pub struct JobEta {
     pub end: Option<DateTime<Utc>>,
     /// Whether that is by the due date given (null without one).
     pub meets_due_date: Option<bool>,
-    /// Whether released raw material (blank or bar) is on hand for it.
+    /// Whether a released blank for it is in stock and not promised to a
+    /// job booked before.
     pub material_available: bool,
     /// Why it is not possible, or what to watch.
     pub notes: Vec<String>,
