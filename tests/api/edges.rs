@@ -1053,3 +1053,25 @@ async fn a_custom_part_without_a_free_blank_is_not_possible_and_its_case_is_at_r
         "{mine}"
     );
 }
+
+#[tokio::test]
+async fn logs_to_a_pipe_carry_no_colour_codes() {
+    let app = TestApp::empty().await;
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_abutment-erp"))
+        .arg("migrate")
+        .env("DATABASE_URL", &app.url)
+        .env("RUST_LOG", "debug")
+        .output()
+        .expect("run abutment-erp");
+    assert!(out.status.success());
+    let logs = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(logs.lines().count() > 0, "nothing logged");
+    assert!(
+        !logs.contains('\u{1b}'),
+        "ANSI escape in piped logs: {logs:?}"
+    );
+}
