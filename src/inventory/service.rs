@@ -798,6 +798,32 @@ pub async fn hold_released(db: &impl ConnectionTrait, lot_id: i64) -> AppResult<
     Ok(r.rows_affected == 1)
 }
 
+/// Holds the rows of these lots until the transaction ends (PostgreSQL),
+/// taken in ascending id order: every path that holds several lot rows (an
+/// activation, a reservation over several lots) takes them in this one
+/// order, so two of them wait for each other instead of deadlocking.
+/// SQLite write transactions are serial already.
+pub async fn lock_lots(db: &impl ConnectionTrait, ids: &[i64]) -> AppResult<()> {
+    if db.get_database_backend() != sea_orm::DbBackend::Postgres || ids.is_empty() {
+        return Ok(());
+    }
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    for chunk in ids.chunks(10_000) {
+        lot::Entity::find()
+            .select_only()
+            .column(lot::Column::Id)
+            .filter(lot::Column::Id.is_in(chunk.iter().copied()))
+            .order_by_asc(lot::Column::Id)
+            .lock(sea_orm::sea_query::LockType::NoKeyUpdate)
+            .into_tuple::<i64>()
+            .all(db)
+            .await?;
+    }
+    Ok(())
+}
+
 /// What to reserve: a given lot, or a SKU picked first-expired-first-out.
 #[derive(Debug, Clone)]
 pub struct ReserveRequest {

@@ -208,7 +208,7 @@ pub struct TraceTotals {
     clinics: i64,
     /// Cases that received, hold or had made a traced unit.
     cases: i64,
-    /// Jobs still running on traced material.
+    /// Jobs still running on traced material or in the scope.
     open_jobs: i64,
 }
 
@@ -284,7 +284,9 @@ impl ForwardTraceObj {
     async fn cases(&self) -> Vec<ClinicalCase> {
         self.0.cases.iter().cloned().map(ClinicalCase).collect()
     }
-    /// Jobs not yet done that consumed traced material.
+    /// Jobs not yet done that consumed traced material, and jobs running
+    /// in the scope itself (on its machine before the window ends, or with
+    /// its tool): their lots are not made yet.
     async fn open_jobs(&self) -> Vec<ProductionJob> {
         self.0
             .open_jobs
@@ -454,7 +456,7 @@ impl RecallEvent {
     async fn actor(&self) -> &str {
         &self.0.actor
     }
-    /// What: CREATED, ACTIVATED, LOT_ADDED, NOTIFIED, RETURNED, CONFIRMED_USED, CLOSED or CANCELLED.
+    /// What: CREATED, ACTIVATED, LOT_ADDED (a lot a job made later joined the recall), CASE_REOPENED, NOTIFIED, RETURNED, CONFIRMED_USED, CLOSED or CANCELLED.
     async fn action(&self) -> &str {
         &self.0.action
     }
@@ -1087,7 +1089,9 @@ impl QualityMutation {
     }
 
     /// Closes an ACTIVE recall on its reconciliation: every consignee
-    /// notified, and outstanding units zero or justified.
+    /// notified, no job still running on affected material or in the scope
+    /// (`CONFLICT` naming them: complete or scrap them first), and
+    /// outstanding units zero or justified.
     async fn close_recall(
         &self,
         ctx: &Context<'_>,

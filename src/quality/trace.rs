@@ -431,7 +431,8 @@ pub struct ForwardTrace {
     pub exposure: Vec<Exposure>,
     /// Cases that received, hold a reservation of, or had made one of the lots.
     pub cases: Vec<clinical_case::Model>,
-    /// Jobs not yet finished that consumed material from the lots.
+    /// Jobs not yet finished that consumed material from the lots or run
+    /// in the scope (a machine window, a tool).
     pub open_jobs: Vec<production_job::Model>,
     pub totals: Totals,
 }
@@ -439,7 +440,48 @@ pub struct ForwardTrace {
 /// Traces forward from a scope: every descendant lot at any depth and
 /// where its units are now. A scope matching no lot is `BAD_USER_INPUT`.
 pub async fn forward(db: &impl ConnectionTrait, scope: &Scope) -> AppResult<ForwardTrace> {
-    forward_of(db, reach(db, scope).await?).await
+    let mut t = forward_of(db, reach(db, scope).await?).await?;
+    add_open_jobs(&mut t, scope_jobs(db, scope).await?);
+    Ok(t)
+}
+
+/// Jobs running now whose output the scope itself covers, whatever they
+/// consume: on a machine scope, jobs running on the machine that started
+/// before the window ends; on a tool scope, jobs running with the tool.
+/// Their lots are not made yet; when they are, they fall in the scope.
+pub async fn scope_jobs(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+) -> AppResult<Vec<production_job::Model>> {
+    use production_job::Column as J;
+    let q = production_job::Entity::find().filter(J::Status.eq(JobStatus::InProgress));
+    let q = match scope {
+        Scope::MachineWindow { machine_id, to, .. } => q
+            .filter(J::MachineId.eq(*machine_id))
+            .filter(J::StartedAt.lt(*to)),
+        Scope::Tool(tool_id) => q.filter(
+            J::Id.in_subquery(
+                job_tool::Entity::find()
+                    .select_only()
+                    .column(job_tool::Column::JobId)
+                    .filter(job_tool::Column::ToolId.eq(*tool_id))
+                    .into_query(),
+            ),
+        ),
+        Scope::Lots(_) | Scope::Heat(_) | Scope::BlankLot(_) => return Ok(Vec::new()),
+    };
+    Ok(q.order_by_asc(J::Id).all(db).await?)
+}
+
+/// Adds jobs to a trace's open jobs (once each, by id) and its total.
+pub fn add_open_jobs(t: &mut ForwardTrace, jobs: Vec<production_job::Model>) {
+    if jobs.is_empty() {
+        return;
+    }
+    t.open_jobs.extend(jobs);
+    t.open_jobs.sort_by_key(|j| j.id);
+    t.open_jobs.dedup_by_key(|j| j.id);
+    t.totals.open_jobs = t.open_jobs.len() as i64;
 }
 
 /// The lots a scope reaches (its own and every descendant), without what

@@ -422,6 +422,31 @@ async fn a_recall_by_heat_runs_from_draft_to_closure_with_a_reconciliation() {
             "{r}"
         );
     }
+    // … then no job may still run on the heat's bar (the seeded run on
+    // SWISS-2 is scrapped) …
+    let r = as_quality(&app, &close, json!({"v": {"recallId": id}})).await["closeRecall"].clone();
+    let e = user_errors(&r);
+    assert_eq!(e[0].0, "CONFLICT", "{r}");
+    assert!(e[0].2.contains("still running"), "{e:?}");
+    let running = app
+        .data(
+            r#"{ productionJobs(filter: {statuses: [IN_PROGRESS]}) { edges { node { id } } } }"#,
+            json!({}),
+        )
+        .await;
+    for j in running["productionJobs"]["edges"].as_array().unwrap() {
+        let r = app
+            .run_as(
+                Some(Role::Planner),
+                r#"mutation($id: ID!) { scrapProductionJob(id: $id, reason: "bar recalled") { job { status } } }"#,
+                json!({ "id": j["node"]["id"] }),
+            )
+            .await;
+        assert_eq!(
+            r["data"]["scrapProductionJob"]["job"]["status"], "SCRAPPED",
+            "{r}"
+        );
+    }
     // … then outstanding units (ZH-SMILE's one) need a justification.
     let r = as_quality(&app, &close, json!({"v": {"recallId": id}})).await["closeRecall"].clone();
     let e = user_errors(&r);
@@ -451,6 +476,7 @@ async fn a_recall_by_heat_runs_from_draft_to_closure_with_a_reconciliation() {
         [
             "CREATED",
             "ACTIVATED",
+            "CASE_REOPENED",
             "RETURNED",
             "CONFIRMED_USED",
             "NOTIFIED",
@@ -476,7 +502,7 @@ async fn a_recall_by_heat_runs_from_draft_to_closure_with_a_reconciliation() {
     assert!(kind("lot") >= 2);
     assert!(kind("stock_action") >= 2, "state changes and the return");
     assert_eq!(kind("consignee"), 2);
-    assert_eq!(kind("event"), 7);
+    assert_eq!(kind("event"), 8);
     let h = rd.headers().unwrap().clone();
     let col = |name: &str| h.iter().position(|c| c == name).unwrap();
     let dl = rows
@@ -926,5 +952,424 @@ async fn a_job_running_on_recalled_bar_completes_into_the_recall() {
     assert_eq!(
         rc["recall"]["events"].as_array().unwrap().last().unwrap()["action"],
         "LOT_ADDED"
+    );
+}
+
+// ------------------------------------------------------------------ jobs in a recall's scope
+
+async fn as_planner(app: &TestApp, q: &str, vars: Value) -> Value {
+    let r = app.run_as(Some(Role::Planner), q, vars).await;
+    assert!(r.get("errors").is_none(), "{r}");
+    r["data"].clone()
+}
+
+async fn machine_id(app: &TestApp, code: &str) -> Value {
+    let d = app.data("{ machines { id code } }", json!({})).await;
+    d["machines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["code"] == code)
+        .map(|m| m["id"].clone())
+        .unwrap_or_else(|| panic!("no machine {code}"))
+}
+
+/// A small stock run of the seeded part, started on `machine` with its
+/// mounted tools and released bar: (job id, job number).
+async fn running_stock_job(app: &TestApp, machine: &str) -> (Value, String) {
+    let r = as_planner(
+        app,
+        r#"mutation($input: CreateJobInput!) { createProductionJob(input: $input) { job { id number } userErrors { message } } }"#,
+        json!({"input": {"kind": "STOCK", "articleNumber": ARTICLE, "quantity": 2, "barMmPerPart": 20,
+               "dueAt": (Utc::now() + Duration::days(5)).to_rfc3339(), "priority": 5}}),
+    )
+    .await;
+    let job = r["createProductionJob"]["job"].clone();
+    assert!(job["id"].is_string(), "{r}");
+    start_job(app, &job["id"], Some(machine_id(app, machine).await)).await;
+    (
+        job["id"].clone(),
+        job["number"].as_str().unwrap().to_owned(),
+    )
+}
+
+async fn start_job(app: &TestApp, id: &Value, machine: Option<Value>) -> Value {
+    let r = as_planner(
+        app,
+        r#"mutation($id: ID!, $m: ID) { startProductionJob(id: $id, input: {machineId: $m, operator: "A. Rossi", camProgram: "T v1"}) {
+             job { status materials { lot { id lotNumber } } } userErrors { message } } }"#,
+        json!({ "id": id, "m": machine }),
+    )
+    .await;
+    assert_eq!(
+        r["startProductionJob"]["job"]["status"], "IN_PROGRESS",
+        "{r}"
+    );
+    r["startProductionJob"]["job"].clone()
+}
+
+async fn complete_job(app: &TestApp, id: &Value, made: i32) -> Value {
+    let r = as_planner(
+        app,
+        r#"mutation($id: ID!, $n: Int!) { completeProductionJob(id: $id, input: {quantityMade: $n}) {
+             job { status finishedLot { id lotNumber state } } userErrors { message } } }"#,
+        json!({ "id": id, "n": made }),
+    )
+    .await;
+    let lot = r["completeProductionJob"]["job"]["finishedLot"].clone();
+    assert!(lot["id"].is_string(), "{r}");
+    lot
+}
+
+async fn create_and_activate(app: &TestApp, reason: &str, scope: Value) -> Value {
+    let create = recall_mutation("createRecall", "input", "CreateRecallInput!");
+    let p = as_quality(
+        app,
+        &create,
+        json!({"v": {"class": "CLASS_II", "reason": reason, "scope": scope}}),
+    )
+    .await["createRecall"]
+        .clone();
+    assert!(user_errors(&p).is_empty(), "{p}");
+    let id = p["recall"]["id"].clone();
+    let a = as_quality(
+        app,
+        "mutation($id: ID!) { activateRecall(recallId: $id) { recall { status } userErrors { code message } } }",
+        json!({ "id": id }),
+    )
+    .await;
+    assert_eq!(a["activateRecall"]["recall"]["status"], "ACTIVE", "{a}");
+    id
+}
+
+fn numbers(list: &Value, key: &str) -> Vec<String> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            key.split('.')
+                .fold(v, |v, k| &v[k])
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_job_running_in_a_recalled_machine_window_or_with_a_recalled_tool_completes_into_the_recall()
+ {
+    for kind in ["machine", "tool"] {
+        let app = TestApp::new().await;
+        let lot = made_lot(&app).await;
+        // The seeded run that made the lot ran on SWISS-1 with its inserts;
+        // a second run starts there now and is still running at activation.
+        let d = app
+            .data(
+                r#"{ productionJobs(filter: {statuses: [DONE]}) { edges { node { finishedLot { id } startedAt tools { tool { id } } } } } }"#,
+                json!({}),
+            )
+            .await;
+        let done = d["productionJobs"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| &e["node"])
+            .find(|n| n["finishedLot"]["id"] == lot.as_str())
+            .unwrap()
+            .clone();
+        let started: chrono::DateTime<Utc> = done["startedAt"].as_str().unwrap().parse().unwrap();
+        let (job, number) = running_stock_job(&app, "SWISS-1").await;
+        let scope = match kind {
+            "machine" => json!({"machineId": machine_id(&app, "SWISS-1").await,
+                "from": (started - Duration::hours(1)).to_rfc3339(),
+                "to": (Utc::now() + Duration::days(1)).to_rfc3339()}),
+            _ => json!({"toolId": done["tools"][0]["tool"]["id"]}),
+        };
+        // The preview names the running job, though it consumes no traced material.
+        let t = as_quality(&app, TRACE, json!({ "scope": scope })).await["traceForward"].clone();
+        assert!(
+            numbers(&t["openJobs"], "number").contains(&number),
+            "{kind}: {}",
+            t["openJobs"]
+        );
+        assert_eq!(
+            t["totals"]["openJobs"].as_i64().unwrap() as usize,
+            t["openJobs"].as_array().unwrap().len()
+        );
+        let id = create_and_activate(&app, "spindle runout out of tolerance", scope.clone()).await;
+        let rc = as_quality(
+            &app,
+            "query($id: ID) { recall(id: $id) { impact { openJobs { number } } events { action detail } } }",
+            json!({ "id": id }),
+        )
+        .await;
+        assert!(
+            numbers(&rc["recall"]["impact"]["openJobs"], "number").contains(&number),
+            "{kind}: {rc}"
+        );
+        assert!(
+            rc["recall"]["events"][1]["detail"]
+                .as_str()
+                .unwrap()
+                .contains(&number),
+            "{kind}: the activation names the running job: {rc}"
+        );
+
+        let made = complete_job(&app, &job, 2).await;
+        assert_eq!(made["state"], "RECALLED", "{kind}: {made}");
+        let rc = as_quality(
+            &app,
+            "query($id: ID) { recall(id: $id) { affectedLots { depth previousState lot { id state } } events { action detail } } }",
+            json!({ "id": id }),
+        )
+        .await;
+        let joined = rc["recall"]["affectedLots"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["lot"]["id"] == made["id"])
+            .unwrap_or_else(|| panic!("{kind}: {made} is not in the recall: {rc}"));
+        assert_eq!(joined["depth"], 0, "{kind}: a root of the scope");
+        assert_eq!(joined["previousState"], "QUARANTINE");
+        let last = rc["recall"]["events"].as_array().unwrap().last().unwrap();
+        assert_eq!(last["action"], "LOT_ADDED", "{kind}: {rc}");
+        assert!(last["detail"].as_str().unwrap().contains(&number), "{last}");
+        // The mock recall of the same scope and the recall agree.
+        let m = as_quality(
+            &app,
+            "query($s: RecallScopeInput!) { mockRecall(scope: $s) { trace { lots { lot { id } } } } }",
+            json!({ "s": scope }),
+        )
+        .await;
+        let mocked = numbers(&m["mockRecall"]["trace"]["lots"], "lot.id");
+        let recalled = numbers(&rc["recall"]["affectedLots"], "lot.id");
+        assert!(
+            mocked.contains(&made["id"].as_str().unwrap().to_owned()),
+            "{m}"
+        );
+        for l in &mocked {
+            assert!(recalled.contains(l), "{kind}: {l} traced but not recalled");
+        }
+    }
+}
+
+const CLOSE_FIELDS: &str = "recall { status } userErrors { code field message }";
+
+async fn notify_all(app: &TestApp, id: &Value) {
+    let c = as_quality(
+        app,
+        "query($id: ID) { recall(id: $id) { consignees { id } } }",
+        json!({ "id": id }),
+    )
+    .await;
+    let notify = recall_mutation(
+        "recordRecallNotification",
+        "input",
+        "RecallNotificationInput!",
+    );
+    for c in c["recall"]["consignees"].as_array().unwrap() {
+        let r = as_quality(
+            app,
+            &notify,
+            json!({"v": {"recallId": id, "consigneeId": c["id"], "via": "PHONE"}}),
+        )
+        .await;
+        assert!(
+            user_errors(&r["recordRecallNotification"]).is_empty(),
+            "{r}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_recall_cannot_close_while_a_job_runs_on_its_material_and_a_lot_made_of_it_is_never_releasable()
+ {
+    let app = TestApp::new().await;
+    // The seeded run on SWISS-2 consumes the heat's bar; a second run on
+    // SWISS-1 takes more of it.
+    let d = app
+        .data(
+            r#"{ productionJobs(filter: {statuses: [IN_PROGRESS]}) { edges { node { id number materials { lot { heatNumber } } } } } }"#,
+            json!({}),
+        )
+        .await;
+    let seeded = d["productionJobs"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"].clone())
+        .find(|n| n["materials"][0]["lot"]["heatNumber"] == HEAT)
+        .expect("the seeded run on the heat's bar");
+    let (second, second_number) = running_stock_job(&app, "SWISS-1").await;
+    let id = create_and_activate(
+        &app,
+        "wrong grade on the certificate",
+        json!({ "heatNumber": HEAT }),
+    )
+    .await;
+    notify_all(&app, &id).await;
+    let close = format!(
+        "mutation($v: CloseRecallInput!) {{ closeRecall(input: $v) {{ {CLOSE_FIELDS} }} }}"
+    );
+    let justified =
+        json!({"v": {"recallId": id, "justification": "units implanted, patients followed up"}});
+    let r = as_quality(&app, &close, justified.clone()).await["closeRecall"].clone();
+    let e = user_errors(&r);
+    assert_eq!(e[0].0, "CONFLICT", "{r}");
+    for n in [seeded["number"].as_str().unwrap(), &second_number] {
+        assert!(e[0].2.contains(n), "the refusal names {n}: {e:?}");
+    }
+    // Scrapping one and completing the other ends the refusal.
+    let r = as_planner(
+        &app,
+        r#"mutation($id: ID!) { scrapProductionJob(id: $id, reason: "material recalled") { job { status } userErrors { message } } }"#,
+        json!({ "id": second }),
+    )
+    .await;
+    assert_eq!(r["scrapProductionJob"]["job"]["status"], "SCRAPPED", "{r}");
+    let r = as_quality(&app, &close, justified.clone()).await["closeRecall"].clone();
+    let e = user_errors(&r);
+    assert!(
+        e[0].2.contains(seeded["number"].as_str().unwrap()) && !e[0].2.contains(&second_number),
+        "{e:?}"
+    );
+    let made = complete_job(&app, &seeded["id"], 5).await;
+    assert_eq!(made["state"], "RECALLED", "{made}");
+    // Passing inspection does not release it.
+    let r = app
+        .run_as(
+            Some(Role::Quality),
+            r#"mutation($id: ID!) { recordJobInspection(id: $id, input: {result: PASS}) { job { status finishedLot { state } } userErrors { message } } }"#,
+            json!({ "id": seeded["id"] }),
+        )
+        .await;
+    let job = &r["data"]["recordJobInspection"]["job"];
+    assert_eq!(
+        (&job["status"], &job["finishedLot"]["state"]),
+        (&json!("DONE"), &json!("RECALLED")),
+        "{r}"
+    );
+    notify_all(&app, &id).await;
+    let r = as_quality(&app, &close, justified).await["closeRecall"].clone();
+    assert_eq!(r["recall"]["status"], "CLOSED", "{r}");
+    // Closed or not, the lot made of the recalled bar stays stopped: it
+    // cannot be released, shelved or reserved.
+    let r = as_quality(
+        &app,
+        r#"mutation($id: ID!) { changeLotState(input: {lotId: $id, state: RELEASED, reason: "recall closed"}) { lot { state } userErrors { code field message } } }"#,
+        json!({ "id": made["id"] }),
+    )
+    .await;
+    assert_eq!(
+        user_errors(&r["changeLotState"])[0].0,
+        "BAD_USER_INPUT",
+        "{r}"
+    );
+    let r = app
+        .data(
+            r#"mutation($id: ID!) { transferStock(input: {lotId: $id, from: "MAIN/QC/Q-01", to: "MAIN/STOCK/A-01", quantity: 1, reference: "put-away"}) { userErrors { code field message } } }"#,
+            json!({ "id": made["id"] }),
+        )
+        .await;
+    assert!(!user_errors(&r["transferStock"]).is_empty(), "{r}");
+    let r = app
+        .data(
+            r#"mutation($id: ID!) { reserveStock(input: {reference: "X-2", quantity: 1, lotId: $id}) { userErrors { code message } } }"#,
+            json!({ "id": made["id"] }),
+        )
+        .await;
+    assert!(
+        user_errors(&r["reserveStock"])[0].2.contains("is Recalled"),
+        "{r}"
+    );
+    let l = app
+        .data(
+            "query($id: ID) { lot(id: $id) { state quantities { available } } }",
+            json!({ "id": made["id"] }),
+        )
+        .await;
+    assert_eq!(
+        l["lot"],
+        json!({"state": "RECALLED", "quantities": {"available": 0}})
+    );
+}
+
+#[tokio::test]
+async fn a_custom_case_whose_part_joins_the_recall_after_activation_is_reopened() {
+    let app = TestApp::new().await;
+    // The seeded custom case: its job is planned on a mill; it starts now,
+    // taking a blank, and is still running when the blank lot is recalled.
+    let d = app
+        .data(
+            r#"{ clinicalCases(statuses: [IN_PRODUCTION]) { id number job { id number status } } }"#,
+            json!({}),
+        )
+        .await;
+    let case = d["clinicalCases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["job"]["status"] != "INSPECTION" && c["job"]["status"] != "DONE")
+        .expect("a seeded custom case not yet milled")
+        .clone();
+    let started = start_job(&app, &case["job"]["id"], None).await;
+    let blank = started["materials"][0]["lot"]["id"].clone();
+    let id = create_and_activate(
+        &app,
+        "blank connection out of tolerance",
+        json!({ "blankLotId": blank }),
+    )
+    .await;
+    let c = app
+        .data(
+            "query($id: ID) { clinicalCase(id: $id) { status } }",
+            json!({ "id": case["id"] }),
+        )
+        .await;
+    assert_eq!(
+        c["clinicalCase"]["status"], "IN_PRODUCTION",
+        "its part is not made yet"
+    );
+    let made = complete_job(&app, &case["job"]["id"], 1).await;
+    assert_eq!(made["state"], "RECALLED", "{made}");
+    let c = app
+        .data(
+            "query($id: ID) { clinicalCase(id: $id) { status statusReason job { id } } }",
+            json!({ "id": case["id"] }),
+        )
+        .await;
+    assert_eq!(c["clinicalCase"]["status"], "OPEN", "{c}");
+    assert!(c["clinicalCase"]["job"].is_null(), "{c}");
+    assert!(
+        c["clinicalCase"]["statusReason"]
+            .as_str()
+            .unwrap()
+            .contains("match it again"),
+        "{c}"
+    );
+    let rc = as_quality(
+        &app,
+        "query($id: ID) { recall(id: $id) { events { action detail } } }",
+        json!({ "id": id }),
+    )
+    .await;
+    let ev = rc["recall"]["events"].as_array().unwrap();
+    let reopened = ev
+        .iter()
+        .find(|e| e["action"] == "CASE_REOPENED")
+        .unwrap_or_else(|| panic!("no CASE_REOPENED in {rc}"));
+    assert!(
+        reopened["detail"]
+            .as_str()
+            .unwrap()
+            .contains(case["number"].as_str().unwrap()),
+        "{reopened}"
+    );
+    let actions: Vec<&str> = ev.iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(
+        actions,
+        ["CREATED", "ACTIVATED", "LOT_ADDED", "CASE_REOPENED"],
+        "{rc}"
     );
 }
