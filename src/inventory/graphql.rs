@@ -973,6 +973,31 @@ pub struct ReservationInput {
     pub reservation_id: ID,
 }
 
+/// Who receives a shipment: a clinic by its code, or a consignee outside
+/// the clinic register (a distributor, a lab, a hospital) by name and
+/// address. Give one of the two.
+#[derive(InputObject)]
+pub struct ShipmentConsigneeInput {
+    /// A clinic's code; its name, address and contact are on file.
+    pub clinic: Option<String>,
+    /// The name of a consignee that is not a clinic (with `address`).
+    pub name: Option<String>,
+    /// The postal address of a named consignee.
+    pub address: Option<String>,
+    /// How to reach a named consignee (e-mail or phone), for recall notices.
+    pub contact: Option<String>,
+}
+
+/// A reservation to ship, and who receives it.
+#[derive(InputObject)]
+pub struct ShipReservationInput {
+    /// The reservation.
+    pub reservation_id: ID,
+    /// Who receives the units. Required: a shipment without one, or to an
+    /// unknown clinic, is refused (`BAD_USER_INPUT` naming the field).
+    pub consignee: Option<ShipmentConsigneeInput>,
+}
+
 /// A reorder point.
 #[derive(InputObject)]
 pub struct SetReorderPointInput {
@@ -1293,18 +1318,26 @@ impl InventoryMutation {
         Ok(ReservationPayload::of(finish(txn, res).await?))
     }
 
-    /// Ships a reservation's units (a SHIPMENT out of stock).
+    /// Ships a reservation's units (a SHIPMENT out of stock) to the
+    /// consignee named: a clinic by code, or a name and address.
     async fn ship_reservation(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The reservation.")] input: ReservationInput,
+        #[graphql(desc = "The reservation and who receives it.")] input: ShipReservationInput,
         #[graphql(desc = "Retry key: the same key and input return the first result.")]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<ReservationPayload> {
         let (txn, a) = begin(ctx).await?;
         let res = async {
             let id = ids::decode(&input.reservation_id, "Reservation", "input.reservationId")?;
-            service::ship_reservation(&txn, &a, id, idempotency_key.as_deref())
+            let consignee = input.consignee.as_ref().map(|c| service::ConsigneeInput {
+                clinic: c.clinic.clone(),
+                name: c.name.clone(),
+                address: c.address.clone(),
+                contact: c.contact.clone(),
+            });
+            let to = service::ship_to(&txn, consignee.as_ref(), "input.consignee").await?;
+            service::ship_reservation(&txn, &a, id, &to, idempotency_key.as_deref())
                 .await
                 .map(|r| vec![r])
         }

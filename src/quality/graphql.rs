@@ -116,20 +116,48 @@ impl TraceDispatch {
     async fn at(&self) -> DateTime<Utc> {
         self.0.movement.at
     }
-    /// The consignee: a clinic's code, or `ref:` and the shipment's reference when no clinic is known.
+    /// The consignee named at shipping: a clinic's code or a named
+    /// consignee's name (for an old shipment that named none: `ref:` and its
+    /// reference, or the clinic its reference names).
     async fn consignee(&self) -> &str {
         &self.0.consignee.key
     }
-    /// The clinic, when known (the reference is one of its cases or its code).
+    /// The clinic, when the consignee is one.
     async fn clinic(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Clinic>> {
         Ok(match self.0.consignee.clinic_id {
             Some(id) => Some(Clinic(load::<clinic::Entity>(ctx, id, "clinic").await?)),
             None => None,
         })
     }
+    /// A consignee outside the clinic register, as named at shipping.
+    async fn named_consignee(&self) -> Option<NamedConsignee> {
+        self.0.named.clone().map(NamedConsignee::from)
+    }
     /// Global id of the case it was shipped for, when the reference is a case number.
     async fn case_id(&self) -> Option<ID> {
         self.0.case_id.map(|id| ids::encode("ClinicalCase", id))
+    }
+}
+
+/// A consignee outside the clinic register (a distributor, a lab, a
+/// hospital), as named at shipping.
+#[derive(SimpleObject)]
+pub struct NamedConsignee {
+    /// Its name.
+    name: String,
+    /// Its postal address.
+    address: String,
+    /// How to reach it (e-mail or phone), when given.
+    contact: Option<String>,
+}
+
+impl From<trace::Named> for NamedConsignee {
+    fn from(n: trace::Named) -> Self {
+        NamedConsignee {
+            name: n.name,
+            address: n.address,
+            contact: n.contact,
+        }
     }
 }
 
@@ -145,16 +173,36 @@ pub struct LotQuantity {
 /// What one consignee received of the traced lots.
 pub struct ConsigneeExposure(Exposure);
 
-/// A clinic (or an unknown consignee) that received traced units.
+/// A clinic or a named consignee (or, for old shipments that named none, a
+/// reference) that received traced units.
 #[Object]
 impl ConsigneeExposure {
-    /// The clinic's code, or `ref:` and the shipment reference.
+    /// The clinic's code, the named consignee's name, or `ref:` and the
+    /// reference of an old shipment that named none.
     async fn consignee(&self) -> &str {
         &self.0.consignee.key
     }
-    /// The clinic, when known.
+    /// The clinic, when the consignee is one.
     async fn clinic(&self) -> Option<Clinic> {
         self.0.clinic.clone().map(Clinic)
+    }
+    /// A consignee outside the clinic register, as named at its last shipment.
+    async fn named_consignee(&self) -> Option<NamedConsignee> {
+        self.0.named.clone().map(NamedConsignee::from)
+    }
+    /// Where to send a notice: the clinic's address, or the named consignee's.
+    async fn address(&self) -> Option<String> {
+        service::consignee_address(
+            self.0.clinic.as_ref(),
+            self.0.named.as_ref().map(|n| n.address.as_str()),
+        )
+    }
+    /// Whom to reach: the clinic's contact, or the named consignee's.
+    async fn contact(&self) -> Option<String> {
+        service::consignee_contact(
+            self.0.clinic.as_ref(),
+            self.0.named.as_ref().and_then(|n| n.contact.as_deref()),
+        )
     }
     /// Units shipped to it.
     async fn shipped(&self) -> i64 {
@@ -371,13 +419,30 @@ impl RecallConsignee {
     async fn id(&self) -> ID {
         ids::encode("RecallConsignee", self.0.consignee.id)
     }
-    /// The clinic's code, or `ref:` and the shipment reference.
+    /// The clinic's code, the named consignee's name, or `ref:` and the
+    /// reference of an old shipment that named none.
     async fn consignee(&self) -> &str {
         &self.0.consignee.consignee
     }
-    /// The clinic, when known.
+    /// The clinic, when the consignee is one.
     async fn clinic(&self) -> Option<Clinic> {
         self.0.clinic.clone().map(Clinic)
+    }
+    /// Where to send the notice: the clinic's address on file, or the
+    /// address a named consignee was given at shipping.
+    async fn address(&self) -> Option<String> {
+        service::consignee_address(
+            self.0.clinic.as_ref(),
+            self.0.consignee.consignee_address.as_deref(),
+        )
+    }
+    /// Whom to reach: the clinic's contact on file, or the contact a named
+    /// consignee was given at shipping.
+    async fn contact(&self) -> Option<String> {
+        service::consignee_contact(
+            self.0.clinic.as_ref(),
+            self.0.consignee.consignee_contact.as_deref(),
+        )
     }
     /// Units of affected lots shipped to it.
     async fn shipped(&self) -> i64 {

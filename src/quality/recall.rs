@@ -378,6 +378,8 @@ pub async fn activate(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> AppR
             clinic_id: Set(e.consignee.clinic_id),
             consignee: Set(e.consignee.key.clone()),
             shipped: Set(e.shipped),
+            consignee_address: Set(e.named.as_ref().map(|n| n.address.clone())),
+            consignee_contact: Set(e.named.as_ref().and_then(|n| n.contact.clone())),
             ..Default::default()
         }
         .insert(db)
@@ -986,6 +988,7 @@ pub async fn report_csv(db: &impl ConnectionTrait, rc: &recall::Model) -> AppRes
         "consignee",
         "clinic",
         "country",
+        "address",
         "contact",
         "quantity",
         "shipped",
@@ -1115,11 +1118,20 @@ pub async fn report_csv(db: &impl ConnectionTrait, rc: &recall::Model) -> AppRes
                         .unwrap_or_default(),
                 ),
                 (
+                    "address",
+                    consignee_address(
+                        e.clinic.as_ref(),
+                        e.named.as_ref().map(|n| n.address.as_str()),
+                    )
+                    .unwrap_or_default(),
+                ),
+                (
                     "contact",
-                    e.clinic
-                        .as_ref()
-                        .map(|c| format!("{} <{}>", c.contact_name, c.email))
-                        .unwrap_or_default(),
+                    consignee_contact(
+                        e.clinic.as_ref(),
+                        e.named.as_ref().and_then(|n| n.contact.as_deref()),
+                    )
+                    .unwrap_or_default(),
                 ),
                 ("shipped", e.shipped.to_string()),
                 ("returned", e.returned.to_string()),
@@ -1139,8 +1151,13 @@ pub async fn report_csv(db: &impl ConnectionTrait, rc: &recall::Model) -> AppRes
                 ("clinic", c.map(|c| c.name.clone()).unwrap_or_default()),
                 ("country", c.map(|c| c.country.clone()).unwrap_or_default()),
                 (
+                    "address",
+                    consignee_address(c, l.consignee.consignee_address.as_deref())
+                        .unwrap_or_default(),
+                ),
+                (
                     "contact",
-                    c.map(|c| format!("{} <{}>", c.contact_name, c.email))
+                    consignee_contact(c, l.consignee.consignee_contact.as_deref())
                         .unwrap_or_default(),
                 ),
                 ("shipped", l.tally.shipped.to_string()),
@@ -1192,6 +1209,24 @@ fn lot_list(by_lot: &BTreeMap<i64, Tally>, numbers: &HashMap<i64, String>) -> St
         })
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+/// Where a consignee is: the clinic's address on file, or the address a
+/// named consignee was given at shipping.
+pub fn consignee_address(clinic: Option<&clinic::Model>, named: Option<&str>) -> Option<String> {
+    match clinic {
+        Some(c) => Some(format!("{}, {}, {}", c.address, c.city, c.country)),
+        None => named.map(str::to_owned),
+    }
+}
+
+/// How to reach a consignee: the clinic's contact on file, or what a named
+/// consignee was given at shipping.
+pub fn consignee_contact(clinic: Option<&clinic::Model>, named: Option<&str>) -> Option<String> {
+    match clinic {
+        Some(c) => Some(format!("{} <{}>", c.contact_name, c.email)),
+        None => named.map(str::to_owned),
+    }
 }
 
 fn csv_err(e: csv::Error) -> AppError {

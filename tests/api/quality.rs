@@ -113,7 +113,7 @@ async fn world(app: &TestApp) -> World {
     assert!(res.is_string(), "{r}");
     let r = app
         .data(
-            r#"mutation($id: ID!) { shipReservation(input: {reservationId: $id}) { reservations { status } userErrors { message } } }"#,
+            r#"mutation($id: ID!) { shipReservation(input: {reservationId: $id, consignee: {clinic: "MI-DENTALAB"}}) { reservations { status } userErrors { message } } }"#,
             json!({ "id": res }),
         )
         .await;
@@ -1371,5 +1371,172 @@ async fn a_custom_case_whose_part_joins_the_recall_after_activation_is_reopened(
         actions,
         ["CREATED", "ACTIVATED", "LOT_ADDED", "CASE_REOPENED"],
         "{rc}"
+    );
+}
+
+// ------------------------------------------------------------------ consignees of shipments
+
+const SHIP: &str = r#"mutation($id: ID!, $to: ShipmentConsigneeInput) { shipReservation(input: {reservationId: $id, consignee: $to}) {
+    reservations { status } userErrors { code field message } } }"#;
+
+async fn reserve_one(app: &TestApp, lot: &str, reference: &str) -> Value {
+    let r = app
+        .data(
+            r#"mutation($lot: ID!, $r: String!) { reserveStock(input: {reference: $r, quantity: 1, lotId: $lot}) { reservations { id } userErrors { message } } }"#,
+            json!({ "lot": lot, "r": reference }),
+        )
+        .await;
+    let id = r["reserveStock"]["reservations"][0]["id"].clone();
+    assert!(id.is_string(), "{r}");
+    id
+}
+
+#[tokio::test]
+async fn every_shipment_names_its_consignee_and_the_recall_knows_whom_to_notify() {
+    let app = TestApp::new().await;
+    let lot = made_lot(&app).await;
+    let res = reserve_one(&app, &lot, "PO-77").await;
+    let movements = app.count("stock_movement").await;
+    // No consignee, an unknown clinic, a name without an address, both kinds
+    // at once, a clinic's code given as a name: refused, nothing shipped.
+    for (to, field) in [
+        (Value::Null, "input.consignee"),
+        (json!({}), "input.consignee"),
+        (json!({"clinic": "NOWHERE"}), "input.consignee.clinic"),
+        (
+            json!({"name": "Dentalhandel Meier AG"}),
+            "input.consignee.address",
+        ),
+        (
+            json!({"clinic": "ZH-SMILE", "name": "Meier", "address": "x"}),
+            "input.consignee",
+        ),
+        (
+            json!({"name": "ZH-SMILE", "address": "x"}),
+            "input.consignee.name",
+        ),
+    ] {
+        let r = app
+            .run_as(Some(Role::Warehouse), SHIP, json!({ "id": res, "to": to }))
+            .await;
+        let e = user_errors(&r["data"]["shipReservation"]);
+        assert_eq!(
+            (e[0].0.as_str(), e[0].1.as_str()),
+            ("BAD_USER_INPUT", field),
+            "{to}: {r}"
+        );
+    }
+    assert_eq!(app.count("stock_movement").await, movements);
+    assert_eq!(
+        app.count("shipment").await,
+        1,
+        "the seeded case shipment only"
+    );
+    // To a distributor outside the clinic register, and to a clinic under an
+    // order reference that is not its code.
+    let meier = json!({"name": "Dentalhandel Meier AG", "address": "Industriestrasse 12, 8305 Dietlikon, CH",
+                       "contact": "recall@meier-dental.example"});
+    for (id, to) in [
+        (res.clone(), meier.clone()),
+        (
+            reserve_one(&app, &lot, "ORDER-5531").await,
+            json!({"clinic": "mi-dentalab"}),
+        ),
+    ] {
+        let r = app
+            .run_as(Some(Role::Warehouse), SHIP, json!({ "id": id, "to": to }))
+            .await;
+        assert_eq!(
+            r["data"]["shipReservation"]["reservations"][0]["status"], "SHIPPED",
+            "{r}"
+        );
+    }
+    const SHIPPED: &str = r#"query($scope: RecallScopeInput!) { traceForward(scope: $scope) {
+      shipments { reference consignee clinic { code } namedConsignee { name address contact } }
+      consignees { consignee clinic { code } namedConsignee { name } address contact shipped } } }"#;
+    let t = as_quality(&app, SHIPPED, json!({"scope": {"lotIds": [lot]}})).await["traceForward"]
+        .clone();
+    let to_meier = find(&t["shipments"], "reference", "PO-77");
+    assert_eq!(to_meier["consignee"], "Dentalhandel Meier AG", "{t}");
+    assert!(to_meier["clinic"].is_null());
+    assert_eq!(to_meier["namedConsignee"], meier);
+    let to_clinic = find(&t["shipments"], "reference", "ORDER-5531");
+    assert_eq!(to_clinic["consignee"], "MI-DENTALAB", "{t}");
+    assert_eq!(to_clinic["clinic"]["code"], "MI-DENTALAB");
+    for s in t["shipments"].as_array().unwrap() {
+        assert!(!s["consignee"].as_str().unwrap().starts_with("ref:"), "{s}");
+    }
+    let line = find(&t["consignees"], "consignee", "Dentalhandel Meier AG");
+    assert_eq!(line["address"], meier["address"]);
+    assert_eq!(line["contact"], meier["contact"]);
+    assert!(
+        find(&t["consignees"], "consignee", "MI-DENTALAB")["address"]
+            .as_str()
+            .unwrap()
+            .len()
+            > 5
+    );
+
+    // The recall lists both, with where to send the notice, and reports it.
+    let id = create_and_activate(&app, "burr on the hex", json!({"lotIds": [lot]})).await;
+    let rc = as_quality(
+        &app,
+        "query($id: ID) { recall(id: $id) { consignees { consignee clinic { code } address contact shipped } reportCsv } }",
+        json!({ "id": id }),
+    )
+    .await["recall"]
+        .clone();
+    let c = find(&rc["consignees"], "consignee", "Dentalhandel Meier AG");
+    assert_eq!(
+        (&c["address"], &c["contact"], &c["shipped"]),
+        (&meier["address"], &meier["contact"], &json!(1)),
+        "{rc}"
+    );
+    assert!(c["clinic"].is_null());
+    assert_eq!(
+        find(&rc["consignees"], "consignee", "MI-DENTALAB")["shipped"],
+        1
+    );
+    let mut rd = csv::Reader::from_reader(rc["reportCsv"].as_str().unwrap().as_bytes());
+    let h = rd.headers().unwrap().clone();
+    let col = |name: &str| h.iter().position(|c| c == name).unwrap();
+    let rows: Vec<csv::StringRecord> = rd.records().map(Result::unwrap).collect();
+    let row = rows
+        .iter()
+        .find(|r| &r[0] == "consignee" && &r[col("consignee")] == "Dentalhandel Meier AG")
+        .expect("the distributor in the report");
+    assert_eq!(&row[col("address")], meier["address"].as_str().unwrap());
+    assert_eq!(&row[col("contact")], meier["contact"].as_str().unwrap());
+    // It can be notified, and return what it received.
+    notify_all(&app, &id).await;
+    let cid = as_quality(
+        &app,
+        "query($id: ID) { recall(id: $id) { consignees { id consignee } } }",
+        json!({ "id": id }),
+    )
+    .await;
+    let meier_id = find(
+        &cid["recall"]["consignees"],
+        "consignee",
+        "Dentalhandel Meier AG",
+    )["id"]
+        .clone();
+    let ret = recall_mutation("recordRecallReturn", "input", "RecallAccountingInput!");
+    let r = as_quality(
+        &app,
+        &ret,
+        json!({"v": {"recallId": id, "consigneeId": meier_id, "lotId": lot, "quantity": 1}}),
+    )
+    .await["recordRecallReturn"]
+        .clone();
+    let line = find(
+        &r["recall"]["consignees"],
+        "consignee",
+        "Dentalhandel Meier AG",
+    );
+    assert_eq!(
+        (&line["returned"], &line["outstanding"]),
+        (&json!(1), &json!(0)),
+        "{r}"
     );
 }
