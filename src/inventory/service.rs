@@ -17,8 +17,7 @@ use entity::{
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
     DatabaseTransaction, DbErr, EntityTrait, ExprTrait, JoinType, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait, RelationDef, Set, SqliteTransactionMode,
-    TransactionOptions, TransactionTrait, sea_query::Expr,
+    QueryOrder, QuerySelect, QueryTrait, RelationDef, Set, sea_query::Expr,
 };
 
 use super::{
@@ -31,15 +30,11 @@ use crate::{
     error::{AppError, AppResult},
 };
 
-/// Begins a write transaction. On SQLite it takes the write lock at once
-/// (`BEGIN IMMEDIATE`), so concurrent writers queue instead of failing when a
-/// read turns into a write.
+/// Begins a write transaction (see [`crate::db::begin_write`]); for a
+/// mutation, prefer [`crate::db::write_tx`], which reruns it when a
+/// concurrent transaction made the store refuse it.
 pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
-    db.begin_with_options(TransactionOptions {
-        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-        ..Default::default()
-    })
-    .await
+    crate::db::begin_write(db).await
 }
 
 /// A location by its code.
@@ -564,6 +559,7 @@ pub async fn transfer(
     reference: &str,
     key: Option<&str>,
 ) -> AppResult<stock_movement::Model> {
+    lock_lots(db, &[lot_id]).await?;
     let l = lot(db, lot_id).await?;
     check_qty(qty, "input.quantity")?;
     let from = location_by_code(db, from, "input.from").await?;
@@ -613,6 +609,7 @@ pub async fn count(
     reference: &str,
     key: Option<&str>,
 ) -> AppResult<Option<stock_movement::Model>> {
+    lock_lots(db, &[lot_id]).await?;
     lot(db, lot_id).await?;
     if counted < 0 {
         return Err(AppError::bad_input("input.counted", "must not be negative"));
@@ -671,6 +668,7 @@ pub async fn scrap(
     reason_text: &str,
     key: Option<&str>,
 ) -> AppResult<stock_movement::Model> {
+    lock_lots(db, &[lot_id]).await?;
     lot(db, lot_id).await?;
     check_qty(qty, "input.quantity")?;
     if reason_text.trim().is_empty() {
@@ -838,6 +836,8 @@ pub struct ReserveRequest {
 struct Candidate {
     lot_id: i64,
     location_id: i64,
+    /// Units free when it was read.
+    free: i64,
 }
 
 /// Usable stock: released, unexpired lots in STOCK locations, FEFO order
@@ -869,10 +869,12 @@ async fn candidates(
     if let Some(l) = lot_id {
         q = q.filter(stock_balance::Column::LotId.eq(l));
     }
-    let rows: Vec<(i64, i64)> = q
+    let rows: Vec<(i64, i64, i64, i64)> = q
         .select_only()
         .column(stock_balance::Column::LotId)
         .column(stock_balance::Column::LocationId)
+        .column(stock_balance::Column::OnHand)
+        .column(stock_balance::Column::Reserved)
         .order_by_asc(Expr::cust(
             "CASE WHEN lot.expiry_date IS NULL THEN 1 ELSE 0 END",
         ))
@@ -884,9 +886,10 @@ async fn candidates(
         .await?;
     Ok(rows
         .into_iter()
-        .map(|(lot_id, location_id)| Candidate {
+        .map(|(lot_id, location_id, on_hand, reserved)| Candidate {
             lot_id,
             location_id,
+            free: on_hand - reserved,
         })
         .collect())
 }
@@ -950,9 +953,24 @@ pub async fn reserve(
             ));
         }
     };
+    let cands = candidates(db, item_id, lot_id).await?;
+    // The lots the free units read now would come from, held in id order
+    // (the one order every path takes lot rows in) before any is taken; a
+    // lot taken beyond that plan (others took units meanwhile) is held when
+    // it is reached.
+    let mut plan = Vec::new();
+    let mut want = r.quantity;
+    for c in &cands {
+        if want <= 0 {
+            break;
+        }
+        plan.push(c.lot_id);
+        want -= c.free;
+    }
+    lock_lots(db, &plan).await?;
     let mut left = r.quantity;
     let mut made = Vec::new();
-    for c in candidates(db, item_id, lot_id).await? {
+    for c in cands {
         if !hold_released(db, c.lot_id).await? {
             continue;
         }
@@ -1073,6 +1091,10 @@ pub async fn release_reservation_because(
     key: Option<&str>,
     why: Option<&str>,
 ) -> AppResult<reservation::Model> {
+    // The lot's row first, then the reservation's: the order of every path.
+    if let Some(r) = reservation::Entity::find_by_id(id).one(db).await? {
+        lock_lots(db, &[r.lot_id]).await?;
+    }
     let r = open_reservation(db, id).await?;
     ledger::unreserve(db, r.lot_id, r.location_id, r.quantity, false).await?;
     ledger::record(

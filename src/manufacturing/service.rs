@@ -1179,6 +1179,7 @@ pub async fn start_job(
         }
     };
     let now = Utc::now();
+    inv::lock_lots(db, &picks.iter().map(|(c, _)| c.lot.id).collect::<Vec<_>>()).await?;
     for (c, q) in &picks {
         ledger::apply(
             db,

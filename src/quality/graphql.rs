@@ -17,7 +17,7 @@ use super::{
 use crate::{
     cases::graphql::{Clinic, ClinicalCase},
     error::{AppError, AppResult, UserError},
-    graphql::{db, ids, loaders::load, write::begin, write::finish},
+    graphql::{db, ids, loaders::load, write::run},
     inventory::graphql::{Location, Lot, Reservation},
     manufacturing::graphql::{DeviceHistoryRecord, Machine, ProductionJob, Tool},
 };
@@ -1014,23 +1014,25 @@ impl QualityMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The recall.")] input: CreateRecallInput,
     ) -> async_graphql::Result<RecallPayload> {
-        let (txn, a) = begin(ctx).await?;
-        let r = async {
-            let scope = input.scope.scope().map_err(in_input)?;
-            service::create(
-                &txn,
-                &a,
-                &NewRecall {
-                    class: input.class,
-                    reason: input.reason.clone(),
-                    scope,
-                },
-            )
-            .await
-            .map_err(in_input)
-        }
-        .await;
-        Ok(recall_payload(finish(txn, r).await?))
+        let input = &input;
+        let r = run(ctx, |w| {
+            Box::pin(async move {
+                let scope = input.scope.scope().map_err(in_input)?;
+                service::create(
+                    w.txn,
+                    w.actor,
+                    &NewRecall {
+                        class: input.class,
+                        reason: input.reason.clone(),
+                        scope,
+                    },
+                )
+                .await
+                .map_err(in_input)
+            })
+        })
+        .await?;
+        Ok(recall_payload(r))
     }
 
     /// Activates a DRAFT recall in one transaction: every affected lot
@@ -1041,9 +1043,14 @@ impl QualityMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The recall.")] recall_id: ID,
     ) -> async_graphql::Result<ActivateRecallPayload> {
-        let (txn, a) = begin(ctx).await?;
-        let r = async { service::activate(&txn, &a, recall_id_of(&recall_id)?).await }.await;
-        Ok(match finish(txn, r).await? {
+        let recall_id = &recall_id;
+        let r = run(ctx, |w| {
+            Box::pin(
+                async move { service::activate(w.txn, w.actor, recall_id_of(recall_id)?).await },
+            )
+        })
+        .await?;
+        Ok(match r {
             Ok(Activation {
                 recall,
                 lots,
@@ -1078,11 +1085,14 @@ impl QualityMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The recall and why.")] input: CancelRecallInput,
     ) -> async_graphql::Result<RecallPayload> {
-        let (txn, a) = begin(ctx).await?;
-        let r =
-            async { service::cancel(&txn, &a, recall_id(&input.recall_id)?, &input.reason).await }
-                .await;
-        Ok(recall_payload(finish(txn, r).await?))
+        let input = &input;
+        let r = run(ctx, |w| {
+            Box::pin(async move {
+                service::cancel(w.txn, w.actor, recall_id(&input.recall_id)?, &input.reason).await
+            })
+        })
+        .await?;
+        Ok(recall_payload(r))
     }
 
     /// Records that a consignee of an ACTIVE recall was notified.
@@ -1091,23 +1101,25 @@ impl QualityMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The notification.")] input: RecallNotificationInput,
     ) -> async_graphql::Result<RecallConsigneePayload> {
-        let (txn, a) = begin(ctx).await?;
-        let r = async {
-            let id = recall_id(&input.recall_id)?;
-            service::notify(
-                &txn,
-                &a,
-                id,
-                consignee_id(&input.consignee_id)?,
-                input.via,
-                input.at,
-                input.note.clone(),
-            )
-            .await?;
-            service::get(&txn, id).await
-        }
-        .await;
-        Ok(match finish(txn, r).await? {
+        let input = &input;
+        let r = run(ctx, |w| {
+            Box::pin(async move {
+                let id = recall_id(&input.recall_id)?;
+                service::notify(
+                    w.txn,
+                    w.actor,
+                    id,
+                    consignee_id(&input.consignee_id)?,
+                    input.via,
+                    input.at,
+                    input.note.clone(),
+                )
+                .await?;
+                service::get(w.txn, id).await
+            })
+        })
+        .await?;
+        Ok(match r {
             Ok(r) => RecallConsigneePayload {
                 recall: Some(Recall(r)),
                 user_errors: vec![],
@@ -1127,14 +1139,16 @@ impl QualityMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What came back.")] input: RecallAccountingInput,
     ) -> async_graphql::Result<RecallPayload> {
-        let (txn, a) = begin(ctx).await?;
-        let r = async {
-            let acc = accounting(&input)?;
-            service::record_return(&txn, &a, &acc).await?;
-            service::get(&txn, acc.recall_id).await
-        }
-        .await;
-        Ok(recall_payload(finish(txn, r).await?))
+        let input = &input;
+        let r = run(ctx, |w| {
+            Box::pin(async move {
+                let acc = accounting(input)?;
+                service::record_return(w.txn, w.actor, &acc).await?;
+                service::get(w.txn, acc.recall_id).await
+            })
+        })
+        .await?;
+        Ok(recall_payload(r))
     }
 
     /// Records units a consignee confirms were used (implanted).
@@ -1143,14 +1157,16 @@ impl QualityMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What was used.")] input: RecallAccountingInput,
     ) -> async_graphql::Result<RecallPayload> {
-        let (txn, a) = begin(ctx).await?;
-        let r = async {
-            let acc = accounting(&input)?;
-            service::record_usage(&txn, &a, &acc).await?;
-            service::get(&txn, acc.recall_id).await
-        }
-        .await;
-        Ok(recall_payload(finish(txn, r).await?))
+        let input = &input;
+        let r = run(ctx, |w| {
+            Box::pin(async move {
+                let acc = accounting(input)?;
+                service::record_usage(w.txn, w.actor, &acc).await?;
+                service::get(w.txn, acc.recall_id).await
+            })
+        })
+        .await?;
+        Ok(recall_payload(r))
     }
 
     /// Closes an ACTIVE recall on its reconciliation: every consignee
@@ -1162,18 +1178,20 @@ impl QualityMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The recall and, if needed, the justification.")] input: CloseRecallInput,
     ) -> async_graphql::Result<RecallPayload> {
-        let (txn, a) = begin(ctx).await?;
-        let r = async {
-            service::close(
-                &txn,
-                &a,
-                recall_id(&input.recall_id)?,
-                input.justification.as_deref(),
-            )
-            .await
-        }
-        .await;
-        Ok(recall_payload(finish(txn, r).await?))
+        let input = &input;
+        let r = run(ctx, |w| {
+            Box::pin(async move {
+                service::close(
+                    w.txn,
+                    w.actor,
+                    recall_id(&input.recall_id)?,
+                    input.justification.as_deref(),
+                )
+                .await
+            })
+        })
+        .await?;
+        Ok(recall_payload(r))
     }
 }
 

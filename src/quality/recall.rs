@@ -306,7 +306,11 @@ pub async fn activate(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> AppR
 
     // First the lots, held in id order (the order every path takes lot
     // rows in): no reservation or shipment of them can start after this.
-    inventory::lock_lots(db, &before.iter().map(|l| l.id).collect::<Vec<_>>()).await?;
+    let depths: Vec<(i64, i32)> = before.iter().map(|l| (l.id, l.depth)).collect();
+    inventory::lock_lots(db, &depths.iter().map(|(id, _)| *id).collect::<Vec<_>>()).await?;
+    // Their states as they are now that they are held (another recall may
+    // have recalled some meanwhile).
+    let before = trace::briefs(db, &depths).await?;
     let mut lots_recalled = 0;
     for l in &before {
         if l.state != LotState::Recalled {

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use abutment_erp::access::Role;
 use chrono::{Duration, Utc};
+use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
 use crate::support::{TestApp, user_errors};
@@ -1539,4 +1540,281 @@ async fn every_shipment_names_its_consignee_and_the_recall_knows_whom_to_notify(
         (&json!(1), &json!(0)),
         "{r}"
     );
+}
+
+// ------------------------------------------------------------------ concurrent writers
+
+/// Receives a lot of the seeded part, releases it and shelves it.
+async fn shelved_lot(app: &TestApp, number: &str, qty: i64) -> String {
+    let d = app
+        .data(
+            r#"mutation($input: ReceiveFinishedLotInput!) { receiveFinishedLot(input: $input) { lot { id } userErrors { message } } }"#,
+            json!({"input": {"articleNumber": ARTICLE, "lotNumber": number, "quantity": qty,
+                   "location": "MAIN/RECV/DOCK-1", "productionDate": Utc::now().date_naive().to_string(),
+                   "reference": "PO-RACE"}}),
+        )
+        .await;
+    let id = d["receiveFinishedLot"]["lot"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{d}"))
+        .to_owned();
+    app.data(
+        r#"mutation($input: ChangeLotStateInput!) { changeLotState(input: $input) { lot { state } } }"#,
+        json!({"input": {"lotId": id, "state": "RELEASED", "reason": "inspected"}}),
+    )
+    .await;
+    app.data(
+        r#"mutation($input: TransferStockInput!) { transferStock(input: $input) { movement { id } } }"#,
+        json!({"input": {"lotId": id, "from": "MAIN/RECV/DOCK-1", "to": "MAIN/STOCK/A-01",
+               "quantity": qty, "reference": "put-away"}}),
+    )
+    .await;
+    id
+}
+
+/// What one concurrent request came to.
+#[derive(Debug, Default)]
+struct Outcomes {
+    ok: usize,
+    conflict: usize,
+    refused: usize,
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn activations_shipments_and_reservations_racing_on_the_same_lots_end_in_success_or_conflict_never_internal()
+ {
+    let app = Arc::new(TestApp::new().await);
+    let first = made_lot(&app).await;
+    let create = recall_mutation("createRecall", "input", "CreateRecallInput!");
+    let mut tally: std::collections::BTreeMap<&str, Outcomes> = Default::default();
+    let mut recalls = Vec::new();
+    for round in 0..3 {
+        // Four lots on the shelf (the seeded one in the first round), 5
+        // reservations of one on each, to ship or release while three
+        // overlapping recalls cover three of the lots.
+        let mut lots = Vec::new();
+        if round == 0 {
+            lots.push(first.clone());
+        }
+        while lots.len() < 4 {
+            lots.push(shelved_lot(&app, &format!("RACE-{round}-{}", lots.len()), 40).await);
+        }
+        let mut to_ship = Vec::new();
+        for (i, l) in lots.iter().enumerate() {
+            for k in 0..5 {
+                to_ship.push(reserve_one(&app, l, &format!("ORD-{round}-{i}-{k}")).await);
+            }
+        }
+        let mut drafts = Vec::new();
+        for scope in [
+            vec![&lots[0], &lots[1]],
+            vec![&lots[2], &lots[1]],
+            vec![&lots[2], &lots[0]],
+        ] {
+            let r = as_quality(
+                &app,
+                &create,
+                json!({"v": {"class": "CLASS_II", "reason": "seal failure", "scope": {"lotIds": scope}}}),
+            )
+            .await;
+            drafts.push(r["createRecall"]["recall"]["id"].clone());
+        }
+        let mut tasks: Vec<(&str, tokio::task::JoinHandle<Value>)> = Vec::new();
+        let spawn = |role: Role, q: String, vars: Value| {
+            let app = app.clone();
+            tokio::spawn(async move { app.run_as(Some(role), &q, vars).await })
+        };
+        for k in 0..20 {
+            if k < 3 {
+                tasks.push((
+                    "activateRecall",
+                    spawn(
+                        Role::Quality,
+                        "mutation($id: ID!) { activateRecall(recallId: $id) { userErrors { code message } } }".into(),
+                        json!({ "id": drafts[k] }),
+                    ),
+                ));
+            }
+            tasks.push((
+                "shipReservation",
+                spawn(
+                    Role::Warehouse,
+                    SHIP.into(),
+                    json!({ "id": to_ship[k], "to": {"clinic": "ZH-SMILE"} }),
+                ),
+            ));
+            let (q, vars) = if k % 2 == 0 {
+                (
+                    r#"mutation($a: String!) { reserveStock(input: {reference: "FEFO", quantity: 3, articleNumber: $a}) { userErrors { code message } } }"#,
+                    json!({ "a": ARTICLE }),
+                )
+            } else {
+                (
+                    r#"mutation($l: ID!) { reserveStock(input: {reference: "BY-LOT", quantity: 1, lotId: $l}) { userErrors { code message } } }"#,
+                    json!({ "l": lots[k % 4] }),
+                )
+            };
+            tasks.push(("reserveStock", spawn(Role::Sales, q.into(), vars)));
+            if k % 4 == 3 {
+                tasks.push((
+                    "releaseReservation",
+                    spawn(
+                        Role::Sales,
+                        r#"mutation($id: ID!) { releaseReservation(input: {reservationId: $id}) { userErrors { code message } } }"#.into(),
+                        json!({ "id": to_ship[k - 1] }),
+                    ),
+                ));
+            }
+        }
+        for (op, t) in tasks {
+            let r = t.await.unwrap();
+            assert!(
+                r.get("errors").is_none(),
+                "{op}: a loser must be a CONFLICT user error, never an error: {r}"
+            );
+            let o = tally.entry(op).or_default();
+            match user_errors(&r["data"][op]).first() {
+                None => o.ok += 1,
+                Some((code, _, msg)) if code == "CONFLICT" => {
+                    o.conflict += 1;
+                    let _ = msg;
+                }
+                Some((code, _, msg)) => {
+                    assert_eq!(code, "BAD_USER_INPUT", "{op}: {r}");
+                    assert!(
+                        msg.contains("is Recalled") || msg.contains("insufficient available"),
+                        "{op}: only a business refusal: {msg}"
+                    );
+                    o.refused += 1;
+                }
+            }
+        }
+        recalls.extend(drafts);
+    }
+    eprintln!("outcomes: {tally:#?}");
+    assert!(tally["shipReservation"].ok > 0 && tally["reserveStock"].ok > 0);
+
+    // Whatever won, the books hold: the ledger reconciles, no balance is
+    // negative, every shipment names its consignee …
+    assert!(
+        abutment_erp::inventory::service::verify(&app.db)
+            .await
+            .unwrap()
+            .is_empty(),
+        "the ledger reconciles"
+    );
+    let one = |sql: &str| {
+        let app = app.clone();
+        let sql = sql.to_owned();
+        async move {
+            app.db
+                .query_one_raw(sea_orm::Statement::from_string(
+                    app.db.get_database_backend(),
+                    sql,
+                ))
+                .await
+                .unwrap()
+                .unwrap()
+                .try_get::<i64>("", "n")
+                .unwrap()
+        }
+    };
+    assert_eq!(
+        one("SELECT COUNT(*) AS n FROM stock_balance WHERE on_hand < 0 OR reserved < 0 OR reserved > on_hand").await,
+        0
+    );
+    assert_eq!(
+        one("SELECT COUNT(*) AS n FROM shipment").await,
+        one("SELECT COUNT(*) AS n FROM stock_movement WHERE reason = 'SHIPMENT'").await
+    );
+    // … and an active recall stopped all of its lots: nothing of them was
+    // reserved or shipped after it recalled them, nothing stays reserved.
+    let mut active = 0;
+    for id in &recalls {
+        let rc = as_quality(
+            &app,
+            "query($id: ID) { recall(id: $id) { status affectedLots { lot { id state } } } }",
+            json!({ "id": id }),
+        )
+        .await;
+        if rc["recall"]["status"] != "ACTIVE" {
+            assert_eq!(rc["recall"]["status"], "DRAFT", "{rc}");
+            continue;
+        }
+        active += 1;
+        for l in rc["recall"]["affectedLots"].as_array().unwrap() {
+            assert_eq!(l["lot"]["state"], "RECALLED", "{rc}");
+        }
+    }
+    assert!(
+        active >= recalls.len() / 2,
+        "{active} of {} activated",
+        recalls.len()
+    );
+    assert_eq!(
+        one("SELECT COUNT(*) AS n FROM reservation r JOIN lot l ON l.id = r.lot_id WHERE l.state = 'RECALLED' AND r.status = 'OPEN'").await,
+        0
+    );
+    assert_eq!(
+        one(
+            "SELECT COUNT(*) AS n FROM stock_movement m JOIN lot l ON l.id = m.lot_id
+             WHERE l.state = 'RECALLED' AND m.reason IN ('SHIPMENT', 'RESERVATION')
+               AND m.id > (SELECT MIN(s.id) FROM stock_movement s WHERE s.lot_id = m.lot_id
+                           AND s.reason = 'STATE_CHANGE' AND s.note LIKE '%→ Recalled')"
+        )
+        .await,
+        0,
+        "nothing of a lot was reserved or shipped after it was recalled"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_write_helper_reruns_a_transaction_the_store_chose_as_a_deadlock_victim() {
+    let app = Arc::new(TestApp::new().await);
+    let ids: Vec<i64> = app
+        .db
+        .query_all_raw(sea_orm::Statement::from_string(
+            app.db.get_database_backend(),
+            "SELECT id FROM lot ORDER BY id LIMIT 2",
+        ))
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.try_get::<i64>("", "id").unwrap())
+        .collect();
+    // Two writers take the same two rows in opposite orders, each waiting
+    // (on its first attempt) until the other holds its first row: on
+    // PostgreSQL one of them is chosen as the deadlock victim (40P01), and
+    // the helper runs it again; on SQLite writers queue and never meet.
+    let barrier = Arc::new(tokio::sync::Barrier::new(2));
+    let mut tasks = Vec::new();
+    for (first, second) in [(ids[0], ids[1]), (ids[1], ids[0])] {
+        let (app, barrier) = (app.clone(), barrier.clone());
+        tasks.push(tokio::spawn(async move {
+            let touch = |id: i64| format!("UPDATE lot SET updated_at = updated_at WHERE id = {id}");
+            abutment_erp::db::write_tx(&app.db, |tx| {
+                let (barrier, a, b) = (barrier.clone(), touch(first), touch(second));
+                Box::pin(async move {
+                    tx.txn.execute_unprepared(&a).await?;
+                    if tx.attempt == 1 {
+                        let _ =
+                            tokio::time::timeout(std::time::Duration::from_secs(2), barrier.wait())
+                                .await;
+                    }
+                    tx.txn.execute_unprepared(&b).await?;
+                    Ok(tx.attempt)
+                })
+            })
+            .await
+        }));
+    }
+    let mut attempts = Vec::new();
+    for t in tasks {
+        attempts.push(t.await.unwrap().expect("both writers commit"));
+    }
+    attempts.sort_unstable();
+    match app.db.get_database_backend() {
+        sea_orm::DbBackend::Postgres => assert_eq!(attempts, [1, 2], "the victim ran twice"),
+        _ => assert_eq!(attempts, [1, 1]),
+    }
 }
