@@ -1818,3 +1818,45 @@ async fn the_write_helper_reruns_a_transaction_the_store_chose_as_a_deadlock_vic
         _ => assert_eq!(attempts, [1, 1]),
     }
 }
+
+#[tokio::test]
+async fn a_lot_made_from_bar_recalled_by_hand_comes_out_recalled() {
+    let app = TestApp::new().await;
+    // The seeded run on SWISS-2 consumes the heat's bar; quality recalls the
+    // bar lot by hand (no recall holds it) while the run goes on.
+    let d = app
+        .data(
+            r#"{ productionJobs(filter: {statuses: [IN_PROGRESS]}) { edges { node { id materials { lot { id heatNumber } } } } } }"#,
+            json!({}),
+        )
+        .await;
+    let job = d["productionJobs"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"].clone())
+        .find(|n| n["materials"][0]["lot"]["heatNumber"] == HEAT)
+        .expect("the seeded run on the heat's bar");
+    let r = as_quality(
+        &app,
+        r#"mutation($id: ID!) { changeLotState(input: {lotId: $id, state: RECALLED, reason: "mill certificate withdrawn"}) { lot { state } userErrors { message } } }"#,
+        json!({ "id": job["materials"][0]["lot"]["id"] }),
+    )
+    .await;
+    assert_eq!(r["changeLotState"]["lot"]["state"], "RECALLED", "{r}");
+    let made = complete_job(&app, &job["id"], 3).await;
+    assert_eq!(made["state"], "RECALLED", "{made}");
+    let l = app
+        .data(
+            "query($id: ID) { lot(id: $id) { stateReason } }",
+            json!({ "id": made["id"] }),
+        )
+        .await;
+    assert!(
+        l["lot"]["stateReason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("made from recalled lot"),
+        "{l}"
+    );
+}
