@@ -1050,12 +1050,18 @@ pub async fn ship_case(
             )));
         }
     };
-    inventory::ship_reservation(db, actor, reservation_id, None)
-        .await
-        .map_err(|e| match e {
-            AppError::BadInput { message, .. } => AppError::bad_input("caseId", message),
-            e => e,
-        })?;
+    inventory::ship_reservation(
+        db,
+        actor,
+        reservation_id,
+        &inventory::ShipTo::Clinic(c.clinic_id),
+        None,
+    )
+    .await
+    .map_err(|e| match e {
+        AppError::BadInput { message, .. } => AppError::bad_input("caseId", message),
+        e => e,
+    })?;
     let now = Utc::now();
     let mut am = c.into_active_model();
     am.status = Set(CaseStatus::Shipped);

@@ -1178,6 +1178,7 @@ pub async fn start_job(
         }
     };
     let now = Utc::now();
+    inv::lock_lots(db, &picks.iter().map(|(c, _)| c.lot.id).collect::<Vec<_>>()).await?;
     for (c, q) in &picks {
         ledger::apply(
             db,
@@ -1375,8 +1376,9 @@ pub async fn complete_job(
         .insert(db)
         .await?;
     }
-    // Made from recalled material: the new lot joins the recall.
-    let l = crate::quality::recall::inherit_recalls(db, actor, l, &parents).await?;
+    // Made from recalled material, or in a recalled machine window or with
+    // a recalled tool: the new lot joins the recall.
+    let l = crate::quality::recall::inherit_recalls(db, actor, l, &parents, &j, now).await?;
     // Tools: record what was cut and advance the counters.
     for jt in job_tool::Entity::find()
         .filter(job_tool::Column::JobId.eq(j.id))
