@@ -5,15 +5,18 @@
 //! concurrent writers wait instead of failing. `DATABASE_URL=postgres://…`
 //! selects PostgreSQL; both run the same migrations and the same code.
 
-use std::time::Duration;
+use std::{future::Future, marker::PhantomData, pin::Pin, time::Duration};
 
 use anyhow::Context;
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, RuntimeErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
 use sea_orm_migration::SchemaManager;
 use sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 
-use crate::config::DbConfig;
+use crate::{config::DbConfig, error::AppResult};
 
 /// File name of the embedded database inside the data directory.
 pub const SQLITE_FILE: &str = "abutment-erp.db";
@@ -90,6 +93,124 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<bool, DbErr> {
     let fresh = !SchemaManager::new(db).has_table("seaql_migrations").await?;
     Migrator::up(db, None).await?;
     Ok(fresh)
+}
+
+/// Begins a write transaction. On SQLite it takes the write lock at once
+/// (`BEGIN IMMEDIATE`), so concurrent writers queue instead of failing when a
+/// read turns into a write.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
+}
+
+/// Whether the store refused a statement only because of concurrent
+/// transactions, so running the whole transaction again can succeed:
+/// PostgreSQL serialization failures (SQLSTATE 40001) and deadlocks
+/// (40P01), SQLite `SQLITE_BUSY` and `SQLITE_LOCKED` (with their extended
+/// codes, e.g. `BUSY_SNAPSHOT`).
+pub fn is_transient(e: &DbErr) -> bool {
+    let (DbErr::Conn(RuntimeErr::SqlxError(e))
+    | DbErr::Exec(RuntimeErr::SqlxError(e))
+    | DbErr::Query(RuntimeErr::SqlxError(e))) = e
+    else {
+        return false;
+    };
+    let sqlx::Error::Database(d) = e.as_ref() else {
+        return false;
+    };
+    let Some(code) = d.code() else {
+        return false;
+    };
+    if d.try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+        .is_some()
+    {
+        return matches!(code.as_ref(), "40001" | "40P01");
+    }
+    if d.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+        // The primary result code is the low byte of the extended one.
+        return code.parse::<i32>().is_ok_and(|c| matches!(c & 0xff, 5 | 6));
+    }
+    false
+}
+
+/// Attempts [`write_tx`] makes before it gives up on transient refusals.
+pub const WRITE_ATTEMPTS: u32 = 5;
+
+/// One attempt of [`write_tx`]: its transaction, and which attempt it is.
+/// The lifetime `'a` is the caller's: the body may use what the caller
+/// borrows (the transaction lives no longer than that).
+pub struct Tx<'c, 'a> {
+    /// The attempt's transaction: every statement of the body runs in it.
+    pub txn: &'c DatabaseTransaction,
+    /// 1 for the first attempt.
+    pub attempt: u32,
+    _borrows: PhantomData<&'c &'a ()>,
+}
+
+/// The future a [`write_tx`] body returns.
+pub type TxFuture<'c, T> = Pin<Box<dyn Future<Output = AppResult<T>> + Send + 'c>>;
+
+/// Runs `body` in a write transaction and commits it; on an error it rolls
+/// back. When the store refused it only because of concurrent transactions
+/// (a deadlock, a serialization failure, SQLite busy or locked: see
+/// [`is_transient`]), it rolls back and runs the whole body again, after a
+/// short jittered pause, at most [`WRITE_ATTEMPTS`] times; a refusal that
+/// persists is returned, and reaches the client as a `CONFLICT` that says
+/// to retry. The body must do nothing outside the transaction that a rerun
+/// would repeat.
+///
+/// ```ignore
+/// db::write_tx(&db, |tx| Box::pin(async move { service::ship(tx.txn, &actor, id).await })).await
+/// ```
+pub async fn write_tx<'a, T, F>(db: &DatabaseConnection, mut body: F) -> AppResult<T>
+where
+    F: for<'c> FnMut(Tx<'c, 'a>) -> TxFuture<'c, T> + Send,
+    T: Send,
+{
+    let mut attempt = 1;
+    loop {
+        let r = async {
+            let txn = begin_write(db).await?;
+            let r = body(Tx {
+                txn: &txn,
+                attempt,
+                _borrows: PhantomData,
+            })
+            .await;
+            match r {
+                Ok(v) => {
+                    txn.commit().await?;
+                    Ok(v)
+                }
+                Err(e) => {
+                    if let Err(re) = txn.rollback().await {
+                        tracing::warn!(error = %re, "rollback failed");
+                    }
+                    Err(e)
+                }
+            }
+        }
+        .await;
+        match r {
+            Err(e) if e.is_transient() && attempt < WRITE_ATTEMPTS => {
+                tracing::debug!(attempt, error = %e, "write transaction refused; retrying");
+                tokio::time::sleep(backoff(attempt)).await;
+                attempt += 1;
+            }
+            r => return r,
+        }
+    }
+}
+
+/// The pause before attempt `attempt + 1`: 5 ms doubling per attempt (at
+/// most 160 ms), half of it fixed and half random, so the transactions that
+/// collided do not meet again in step.
+fn backoff(attempt: u32) -> Duration {
+    let base = 5u64 << attempt.min(5).saturating_sub(1);
+    Duration::from_millis(base / 2 + rand::random_range(0..=base / 2 + 1))
 }
 
 /// Which store a connection talks to, for logs.

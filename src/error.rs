@@ -90,8 +90,25 @@ impl AppError {
             AppError::Conflict(_) => ErrorCode::Conflict,
             AppError::Forbidden(_) => ErrorCode::Forbidden,
             AppError::Unauthenticated => ErrorCode::Unauthenticated,
+            // Refused only because of concurrent transactions: the client may retry.
+            AppError::Db(e) if crate::db::is_transient(e) => ErrorCode::Conflict,
             AppError::Db(_) | AppError::Internal(_) => ErrorCode::Internal,
         }
+    }
+
+    /// Whether the store refused this only because of concurrent
+    /// transactions (a deadlock, a serialization failure, SQLite busy), so
+    /// running the transaction again can succeed.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, AppError::Db(e) if crate::db::is_transient(e))
+    }
+
+    /// The message meant for the caller (for a transient refusal: to retry).
+    fn message(&self) -> String {
+        if self.is_transient() {
+            return TRANSIENT_MESSAGE.to_owned();
+        }
+        self.to_string()
     }
 
     /// The field the error is about, as a path such as `input.gtin`.
@@ -109,7 +126,7 @@ impl AppError {
                 tracing::error!(error = %self, "internal error");
                 "internal error".to_owned()
             }
-            _ => self.to_string(),
+            _ => self.message(),
         }
     }
 
@@ -123,13 +140,17 @@ impl AppError {
                     .field()
                     .map(|f| f.split('.').map(str::to_owned).collect())
                     .unwrap_or_default(),
-                message: self.to_string(),
+                message: self.message(),
                 line: None,
             }),
             _ => Err(self),
         }
     }
 }
+
+/// What a client is told when concurrent changes kept the store from
+/// committing a write even after it was retried.
+pub const TRANSIENT_MESSAGE: &str = "the change collided with concurrent changes to the same records and was rolled back (nothing was written); retry it";
 
 /// A caller's mistake reported inside a mutation payload.
 #[derive(Debug, Clone, PartialEq, Eq, SimpleObject)]

@@ -271,6 +271,7 @@ pub async fn inventory(db: &impl sea_orm::ConnectionTrait) -> crate::error::AppR
     for (gtin, lot, system, platform) in [
         ("04012345000016", "BLK-24-001", "NobelActive", "NP"),
         ("04012345000023", "BLK-24-002", "Bone Level", "RC"),
+        ("04012345000030", "BLK-24-003", "NobelActive", "RP"),
     ] {
         let l = inv::receive_blank(
             db,

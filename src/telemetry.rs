@@ -22,12 +22,18 @@ pub fn filter() -> EnvFilter {
     }
 }
 
-/// Installs the global subscriber; later calls are no-ops.
+/// Installs the global subscriber; later calls are no-ops. Text lines are
+/// coloured only when standard output is a terminal: a file or a pipe gets
+/// no ANSI escape codes.
 pub fn init(format: LogFormat) {
+    use std::io::IsTerminal;
     let filter = filter();
     let registry = tracing_subscriber::registry().with(filter);
+    let ansi = std::io::stdout().is_terminal();
     let _ = match format {
-        LogFormat::Text => registry.with(fmt::layer().with_target(false)).try_init(),
+        LogFormat::Text => registry
+            .with(fmt::layer().with_target(false).with_ansi(ansi))
+            .try_init(),
         LogFormat::Json => registry
             .with(fmt::layer().json().flatten_event(true))
             .try_init(),

@@ -33,6 +33,7 @@ pub mod recall_lot;
 pub mod reservation;
 pub mod schedule_run;
 pub mod setting;
+pub mod shipment;
 pub mod sku_platform;
 pub mod stock_balance;
 pub mod stock_movement;

@@ -1,5 +1,6 @@
-//! Who received units of a recall's lots (a clinic, or the reference of a
-//! shipment no clinic is known for), and how they were notified.
+//! Who received units of a recall's lots (a clinic, a named consignee with
+//! its address, or the reference of an old shipment no one is known for),
+//! and how they were notified.
 
 use crate::enums::NotificationChannel;
 use sea_orm::entity::prelude::*;
@@ -11,7 +12,9 @@ pub struct Model {
     pub id: i64,
     pub recall_id: i64,
     pub clinic_id: Option<i64>,
-    /// The clinic's code, or `ref:` and the shipment reference.
+    /// The clinic's code, the name of a consignee outside the clinic
+    /// register, or `ref:` and the reference of a shipment recorded before
+    /// shipments named their consignee.
     pub consignee: String,
     /// Units of affected lots shipped to it, as of activation.
     pub shipped: i64,
@@ -19,6 +22,10 @@ pub struct Model {
     pub notified_via: Option<NotificationChannel>,
     pub notified_by: Option<String>,
     pub notification_note: Option<String>,
+    /// A named consignee's address, as given at its last shipment.
+    pub consignee_address: Option<String>,
+    /// How to reach a named consignee, as given at its last shipment.
+    pub consignee_contact: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

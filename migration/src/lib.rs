@@ -11,6 +11,7 @@ mod m20261123_000003_inventory;
 mod m20261123_000004_manufacturing;
 mod m20261124_000005_cases;
 mod m20261124_000006_quality;
+mod m20261125_000007_shipment_consignee;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_manufacturing::Migration),
             Box::new(m20261124_000005_cases::Migration),
             Box::new(m20261124_000006_quality::Migration),
+            Box::new(m20261125_000007_shipment_consignee::Migration),
         ]
     }
 }

@@ -686,27 +686,32 @@ impl CasesMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "Case and option.")] input: ConfirmCaseInput,
     ) -> async_graphql::Result<CasePayload> {
-        let (txn, a) = begin(ctx).await?;
-        let r = async {
-            let c = case_of(&txn, &input.case_id).await?;
-            let choice = match (&input.lot_id, input.custom) {
-                (Some(l), None | Some(false)) => Choice::Lot(ids::decode(l, "Lot", "input.lotId")?),
-                (None, Some(true)) => Choice::Custom,
-                _ => {
-                    return Err(AppError::bad_input(
-                        "input.lotId",
-                        "give a lotId from the case's options, or custom: true",
-                    ));
+        let input = &input;
+        let r = write::run(ctx, |w| {
+            Box::pin(async move {
+                crate::manufacturing::service::lock_shop(w.txn).await?;
+                let c = case_of(w.txn, &input.case_id).await?;
+                let choice = match (&input.lot_id, input.custom) {
+                    (Some(l), None | Some(false)) => {
+                        Choice::Lot(ids::decode(l, "Lot", "input.lotId")?)
+                    }
+                    (None, Some(true)) => Choice::Custom,
+                    _ => {
+                        return Err(AppError::bad_input(
+                            "input.lotId",
+                            "give a lotId from the case's options, or custom: true",
+                        ));
+                    }
+                };
+                let c = service::confirm(w.txn, w.actor, c, choice).await?;
+                if matches!(choice, Choice::Custom) {
+                    planning::reschedule(w.txn, &w.actor.name, "case job added").await?;
                 }
-            };
-            let c = service::confirm(&txn, &a, c, choice).await?;
-            if matches!(choice, Choice::Custom) {
-                planning::reschedule(&txn, &a.name, "case job added").await?;
-            }
-            Ok(c)
-        }
-        .await;
-        Ok(case_payload(finish(txn, r).await?))
+                Ok(c)
+            })
+        })
+        .await?;
+        Ok(case_payload(r))
     }
 
     /// Matches every OPEN case at once, earliest due first, with the same
@@ -763,13 +768,16 @@ impl CasesMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "Global id of the case.")] case_id: ID,
     ) -> async_graphql::Result<CasePayload> {
-        let (txn, a) = begin(ctx).await?;
-        let r = async {
-            let c = case_of(&txn, &case_id).await?;
-            service::ship_case(&txn, &a, c).await
-        }
-        .await;
-        Ok(case_payload(finish(txn, r).await?))
+        let case_id = &case_id;
+        let r = write::run(ctx, |w| {
+            Box::pin(async move {
+                crate::manufacturing::service::lock_shop(w.txn).await?;
+                let c = case_of(w.txn, case_id).await?;
+                service::ship_case(w.txn, w.actor, c).await
+            })
+        })
+        .await?;
+        Ok(case_payload(r))
     }
 
     /// Takes a shipped case's unit back into quarantine through the ledger

@@ -746,7 +746,11 @@ pub async fn match_case(
             m.rejected.push(Rejection {
                 decision: CaseDecision::Custom,
                 sku: None,
-                reason: format!("no machine can mill it: {}", eta.notes.join("; ")),
+                reason: if eta.material_available {
+                    format!("no machine can mill it: {}", eta.notes.join("; "))
+                } else {
+                    format!("not possible now: {}", eta.notes.join("; "))
+                },
             });
         }
     }
@@ -1046,12 +1050,18 @@ pub async fn ship_case(
             )));
         }
     };
-    inventory::ship_reservation(db, actor, reservation_id, None)
-        .await
-        .map_err(|e| match e {
-            AppError::BadInput { message, .. } => AppError::bad_input("caseId", message),
-            e => e,
-        })?;
+    inventory::ship_reservation(
+        db,
+        actor,
+        reservation_id,
+        &inventory::ShipTo::Clinic(c.clinic_id),
+        None,
+    )
+    .await
+    .map_err(|e| match e {
+        AppError::BadInput { message, .. } => AppError::bad_input("caseId", message),
+        e => e,
+    })?;
     let now = Utc::now();
     let mut am = c.into_active_model();
     am.status = Set(CaseStatus::Shipped);
@@ -1211,12 +1221,38 @@ pub async fn risk(
                 (_, None) if job.status.is_open() => {
                     Some(format!("job {} is not planned", job.number))
                 }
+                (JobStatus::Planned | JobStatus::Scheduled, _) => lacks_blank(db, &job).await?,
                 _ => None,
             })
         }
         CaseStatus::Reserved if c.due_at < now => Ok(Some("due date passed, not shipped".into())),
         _ => Ok(None),
     }
+}
+
+/// Why a booked custom job will not get a blank: the released blanks of its
+/// platform go to the jobs planned before it, and none is left for it.
+async fn lacks_blank(
+    db: &impl ConnectionTrait,
+    job: &production_job::Model,
+) -> AppResult<Option<String>> {
+    let Some(platform) = job.platform_id else {
+        return Ok(None);
+    };
+    let in_stock = mfg::blanks_available(db, platform).await?;
+    let mut ahead = 0;
+    for j in mfg::jobs_awaiting_blanks(db, platform).await? {
+        if j.id == job.id {
+            break;
+        }
+        ahead += mfg::material_needed(&j);
+    }
+    Ok((ahead + mfg::material_needed(job) > in_stock).then(|| {
+        format!(
+            "job {} has no blank: {in_stock} released for this platform, {ahead} promised to jobs planned before it",
+            job.number
+        )
+    }))
 }
 
 /// Open, reserved and in-production cases that may miss their due date,

@@ -1,11 +1,21 @@
 //! The shape every mutation shares: who is calling, one write transaction,
 //! and commit-or-rollback with a caller's mistake turned into a user error.
+//!
+//! [`run`] is the form to use: the whole body runs in one write
+//! transaction and is run again when the store refused it only because of
+//! concurrent transactions (see [`crate::db::write_tx`]); what is still
+//! refused after that is a `CONFLICT` user error saying to retry.
+//! [`begin`] and [`finish`] are the older two-step form (no rerun; a
+//! transient refusal is a `CONFLICT` too).
+
+use std::marker::PhantomData;
 
 use async_graphql::Context;
 use sea_orm::DatabaseTransaction;
 
 use crate::{
     access::Caller,
+    db::{TxFuture, write_tx},
     error::{AppError, AppResult, UserError},
     graphql::db,
     inventory::{Actor, service::begin_write},
@@ -16,6 +26,48 @@ pub fn actor(ctx: &Context<'_>) -> async_graphql::Result<Actor> {
     match ctx.data::<Caller>()?.principal() {
         Some(p) => Ok(p.into()),
         None => Err(AppError::Unauthenticated.into()),
+    }
+}
+
+/// One attempt of a mutation's body: the transaction and the caller. `'a`
+/// is the resolver's: the body may use what the resolver borrows.
+pub struct Write<'c, 'a> {
+    /// The attempt's write transaction.
+    pub txn: &'c DatabaseTransaction,
+    /// The caller.
+    pub actor: &'c Actor,
+    _borrows: PhantomData<&'c &'a ()>,
+}
+
+/// Runs a mutation's body in one write transaction, run again (whole) when
+/// concurrent transactions made the store refuse it; commits on success,
+/// rolls back on error. A caller's mistake becomes a user error, anything
+/// else a GraphQL error.
+///
+/// ```ignore
+/// let input = &input;
+/// Ok(Payload::of(run(ctx, |w| Box::pin(async move { service::x(w.txn, w.actor, input).await })).await?))
+/// ```
+pub async fn run<'a, T, F>(
+    ctx: &Context<'_>,
+    mut body: F,
+) -> async_graphql::Result<Result<T, Vec<UserError>>>
+where
+    F: for<'c> FnMut(Write<'c, 'a>) -> TxFuture<'c, T> + Send,
+    T: Send,
+{
+    let actor = actor(ctx)?;
+    let r = write_tx(db(ctx)?, |tx| {
+        body(Write {
+            txn: tx.txn,
+            actor: &actor,
+            _borrows: PhantomData,
+        })
+    })
+    .await;
+    match r {
+        Ok(v) => Ok(Ok(v)),
+        Err(e) => Ok(Err(vec![e.into_user_error()?])),
     }
 }
 

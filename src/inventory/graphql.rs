@@ -26,7 +26,7 @@ use super::{
 };
 use crate::graphql::{
     loaders::load,
-    write::{actor, begin, finish},
+    write::{actor, begin, finish, run},
 };
 use crate::{
     catalog::{graphql::AbutmentSku, service::PlatformRef, units::from_milli},
@@ -999,6 +999,31 @@ pub struct ReservationInput {
     pub reservation_id: ID,
 }
 
+/// Who receives a shipment: a clinic by its code, or a consignee outside
+/// the clinic register (a distributor, a lab, a hospital) by name and
+/// address. Give one of the two.
+#[derive(InputObject)]
+pub struct ShipmentConsigneeInput {
+    /// A clinic's code; its name, address and contact are on file.
+    pub clinic: Option<String>,
+    /// The name of a consignee that is not a clinic (with `address`).
+    pub name: Option<String>,
+    /// The postal address of a named consignee.
+    pub address: Option<String>,
+    /// How to reach a named consignee (e-mail or phone), for recall notices.
+    pub contact: Option<String>,
+}
+
+/// A reservation to ship, and who receives it.
+#[derive(InputObject)]
+pub struct ShipReservationInput {
+    /// The reservation.
+    pub reservation_id: ID,
+    /// Who receives the units. Required: a shipment without one, or to an
+    /// unknown clinic, is refused (`BAD_USER_INPUT` naming the field).
+    pub consignee: Option<ShipmentConsigneeInput>,
+}
+
 /// A reorder point.
 #[derive(InputObject)]
 pub struct SetReorderPointInput {
@@ -1140,24 +1165,26 @@ impl InventoryMutation {
         #[graphql(desc = "Retry key: the same key and input return the first result.")]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<MovementPayload> {
-        let (txn, a) = begin(ctx).await?;
-        let res = async {
-            let id = lot_id(&input.lot_id)?;
-            service::transfer(
-                &txn,
-                &a,
-                id,
-                &input.from,
-                &input.to,
-                input.quantity,
-                &input.reference,
-                idempotency_key.as_deref(),
-            )
-            .await
-            .map(Some)
-        }
-        .await;
-        Ok(MovementPayload::of(finish(txn, res).await?))
+        let (input, key) = (&input, idempotency_key.as_deref());
+        let res = run(ctx, |w| {
+            Box::pin(async move {
+                let id = lot_id(&input.lot_id)?;
+                service::transfer(
+                    w.txn,
+                    w.actor,
+                    id,
+                    &input.from,
+                    &input.to,
+                    input.quantity,
+                    &input.reference,
+                    key,
+                )
+                .await
+                .map(Some)
+            })
+        })
+        .await?;
+        Ok(MovementPayload::of(res))
     }
 
     /// Records a cycle count; a difference is booked as an adjustment.
@@ -1168,23 +1195,25 @@ impl InventoryMutation {
         #[graphql(desc = "Retry key: the same key and input return the first result.")]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<MovementPayload> {
-        let (txn, a) = begin(ctx).await?;
-        let res = async {
-            let id = lot_id(&input.lot_id)?;
-            service::count(
-                &txn,
-                &a,
-                id,
-                &input.location,
-                input.expected,
-                input.counted,
-                &input.reference,
-                idempotency_key.as_deref(),
-            )
-            .await
-        }
-        .await;
-        Ok(MovementPayload::of(finish(txn, res).await?))
+        let (input, key) = (&input, idempotency_key.as_deref());
+        let res = run(ctx, |w| {
+            Box::pin(async move {
+                let id = lot_id(&input.lot_id)?;
+                service::count(
+                    w.txn,
+                    w.actor,
+                    id,
+                    &input.location,
+                    input.expected,
+                    input.counted,
+                    &input.reference,
+                    key,
+                )
+                .await
+            })
+        })
+        .await?;
+        Ok(MovementPayload::of(res))
     }
 
     /// Scraps free units of a lot.
@@ -1195,23 +1224,25 @@ impl InventoryMutation {
         #[graphql(desc = "Retry key: the same key and input return the first result.")]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<MovementPayload> {
-        let (txn, a) = begin(ctx).await?;
-        let res = async {
-            let id = lot_id(&input.lot_id)?;
-            service::scrap(
-                &txn,
-                &a,
-                id,
-                &input.location,
-                input.quantity,
-                &input.reason,
-                idempotency_key.as_deref(),
-            )
-            .await
-            .map(Some)
-        }
-        .await;
-        Ok(MovementPayload::of(finish(txn, res).await?))
+        let (input, key) = (&input, idempotency_key.as_deref());
+        let res = run(ctx, |w| {
+            Box::pin(async move {
+                let id = lot_id(&input.lot_id)?;
+                service::scrap(
+                    w.txn,
+                    w.actor,
+                    id,
+                    &input.location,
+                    input.quantity,
+                    &input.reason,
+                    key,
+                )
+                .await
+                .map(Some)
+            })
+        })
+        .await?;
+        Ok(MovementPayload::of(res))
     }
 
     /// Releases, holds, rejects or recalls a lot (quality).
@@ -1220,13 +1251,15 @@ impl InventoryMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The lot, the new state and why.")] input: ChangeLotStateInput,
     ) -> async_graphql::Result<LotPayload> {
-        let (txn, a) = begin(ctx).await?;
-        let res = async {
-            let id = lot_id(&input.lot_id)?;
-            service::change_state(&txn, &a, id, input.state, &input.reason).await
-        }
-        .await;
-        Ok(LotPayload::of(finish(txn, res).await?))
+        let input = &input;
+        let res = run(ctx, |w| {
+            Box::pin(async move {
+                let id = lot_id(&input.lot_id)?;
+                service::change_state(w.txn, w.actor, id, input.state, &input.reason).await
+            })
+        })
+        .await?;
+        Ok(LotPayload::of(res))
     }
 
     /// Reserves units for a reference: from a lot, or FEFO from a SKU's usable stock.
@@ -1237,18 +1270,20 @@ impl InventoryMutation {
         #[graphql(desc = "Retry key: the same key and input return the first result.")]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<ReservationPayload> {
-        let (txn, a) = begin(ctx).await?;
-        let res = async {
-            let r = ReserveRequest {
-                reference: input.reference,
-                quantity: input.quantity,
-                lot_id: input.lot_id.as_ref().map(lot_id).transpose()?,
-                article_number: input.article_number,
-            };
-            service::reserve(&txn, &a, &r, idempotency_key.as_deref()).await
-        }
-        .await;
-        Ok(ReservationPayload::of(finish(txn, res).await?))
+        let (input, key) = (&input, idempotency_key.as_deref());
+        let res = run(ctx, |w| {
+            Box::pin(async move {
+                let r = ReserveRequest {
+                    reference: input.reference.clone(),
+                    quantity: input.quantity,
+                    lot_id: input.lot_id.as_ref().map(lot_id).transpose()?,
+                    article_number: input.article_number.clone(),
+                };
+                service::reserve(w.txn, w.actor, &r, key).await
+            })
+        })
+        .await?;
+        Ok(ReservationPayload::of(res))
     }
 
     /// Sets or removes a SKU's reorder point.
@@ -1308,33 +1343,45 @@ impl InventoryMutation {
         #[graphql(desc = "Retry key: the same key and input return the first result.")]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<ReservationPayload> {
-        let (txn, a) = begin(ctx).await?;
-        let res = async {
-            let id = ids::decode(&input.reservation_id, "Reservation", "input.reservationId")?;
-            service::release_reservation(&txn, &a, id, idempotency_key.as_deref())
-                .await
-                .map(|r| vec![r])
-        }
-        .await;
-        Ok(ReservationPayload::of(finish(txn, res).await?))
+        let (input, key) = (&input, idempotency_key.as_deref());
+        let res = run(ctx, |w| {
+            Box::pin(async move {
+                let id = ids::decode(&input.reservation_id, "Reservation", "input.reservationId")?;
+                service::release_reservation(w.txn, w.actor, id, key)
+                    .await
+                    .map(|r| vec![r])
+            })
+        })
+        .await?;
+        Ok(ReservationPayload::of(res))
     }
 
-    /// Ships a reservation's units (a SHIPMENT out of stock).
+    /// Ships a reservation's units (a SHIPMENT out of stock) to the
+    /// consignee named: a clinic by code, or a name and address.
     async fn ship_reservation(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The reservation.")] input: ReservationInput,
+        #[graphql(desc = "The reservation and who receives it.")] input: ShipReservationInput,
         #[graphql(desc = "Retry key: the same key and input return the first result.")]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<ReservationPayload> {
-        let (txn, a) = begin(ctx).await?;
-        let res = async {
-            let id = ids::decode(&input.reservation_id, "Reservation", "input.reservationId")?;
-            service::ship_reservation(&txn, &a, id, idempotency_key.as_deref())
-                .await
-                .map(|r| vec![r])
-        }
-        .await;
-        Ok(ReservationPayload::of(finish(txn, res).await?))
+        let (input, key) = (&input, idempotency_key.as_deref());
+        let res = run(ctx, |w| {
+            Box::pin(async move {
+                let id = ids::decode(&input.reservation_id, "Reservation", "input.reservationId")?;
+                let consignee = input.consignee.as_ref().map(|c| service::ConsigneeInput {
+                    clinic: c.clinic.clone(),
+                    name: c.name.clone(),
+                    address: c.address.clone(),
+                    contact: c.contact.clone(),
+                });
+                let to = service::ship_to(w.txn, consignee.as_ref(), "input.consignee").await?;
+                service::ship_reservation(w.txn, w.actor, id, &to, key)
+                    .await
+                    .map(|r| vec![r])
+            })
+        })
+        .await?;
+        Ok(ReservationPayload::of(res))
     }
 }

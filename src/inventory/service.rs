@@ -17,8 +17,7 @@ use entity::{
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
     DatabaseTransaction, DbErr, EntityTrait, ExprTrait, JoinType, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait, RelationDef, Set, SqliteTransactionMode,
-    TransactionOptions, TransactionTrait, sea_query::Expr,
+    QueryOrder, QuerySelect, QueryTrait, RelationDef, Set, sea_query::Expr,
 };
 
 use super::{
@@ -31,15 +30,11 @@ use crate::{
     error::{AppError, AppResult},
 };
 
-/// Begins a write transaction. On SQLite it takes the write lock at once
-/// (`BEGIN IMMEDIATE`), so concurrent writers queue instead of failing when a
-/// read turns into a write.
+/// Begins a write transaction (see [`crate::db::begin_write`]); for a
+/// mutation, prefer [`crate::db::write_tx`], which reruns it when a
+/// concurrent transaction made the store refuse it.
 pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
-    db.begin_with_options(TransactionOptions {
-        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-        ..Default::default()
-    })
-    .await
+    crate::db::begin_write(db).await
 }
 
 /// A location by its code.
@@ -573,6 +568,7 @@ pub async fn transfer(
     reference: &str,
     key: Option<&str>,
 ) -> AppResult<stock_movement::Model> {
+    lock_lots(db, &[lot_id]).await?;
     let l = lot(db, lot_id).await?;
     check_qty(qty, "input.quantity")?;
     let from = location_by_code(db, from, "input.from").await?;
@@ -622,6 +618,7 @@ pub async fn count(
     reference: &str,
     key: Option<&str>,
 ) -> AppResult<Option<stock_movement::Model>> {
+    lock_lots(db, &[lot_id]).await?;
     lot(db, lot_id).await?;
     crate::quantity::COUNT.check(expected, "input.expected")?;
     crate::quantity::COUNT.check(counted, "input.counted")?;
@@ -679,6 +676,7 @@ pub async fn scrap(
     reason_text: &str,
     key: Option<&str>,
 ) -> AppResult<stock_movement::Model> {
+    lock_lots(db, &[lot_id]).await?;
     lot(db, lot_id).await?;
     check_qty(qty, "input.quantity")?;
     if reason_text.trim().is_empty() {
@@ -806,6 +804,32 @@ pub async fn hold_released(db: &impl ConnectionTrait, lot_id: i64) -> AppResult<
     Ok(r.rows_affected == 1)
 }
 
+/// Holds the rows of these lots until the transaction ends (PostgreSQL),
+/// taken in ascending id order: every path that holds several lot rows (an
+/// activation, a reservation over several lots) takes them in this one
+/// order, so two of them wait for each other instead of deadlocking.
+/// SQLite write transactions are serial already.
+pub async fn lock_lots(db: &impl ConnectionTrait, ids: &[i64]) -> AppResult<()> {
+    if db.get_database_backend() != sea_orm::DbBackend::Postgres || ids.is_empty() {
+        return Ok(());
+    }
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    for chunk in ids.chunks(10_000) {
+        lot::Entity::find()
+            .select_only()
+            .column(lot::Column::Id)
+            .filter(lot::Column::Id.is_in(chunk.iter().copied()))
+            .order_by_asc(lot::Column::Id)
+            .lock(sea_orm::sea_query::LockType::NoKeyUpdate)
+            .into_tuple::<i64>()
+            .all(db)
+            .await?;
+    }
+    Ok(())
+}
+
 /// What to reserve: a given lot, or a SKU picked first-expired-first-out.
 #[derive(Debug, Clone)]
 pub struct ReserveRequest {
@@ -820,6 +844,8 @@ pub struct ReserveRequest {
 struct Candidate {
     lot_id: i64,
     location_id: i64,
+    /// Units free when it was read.
+    free: i64,
 }
 
 /// Usable stock: released, unexpired lots in STOCK locations, FEFO order
@@ -851,10 +877,12 @@ async fn candidates(
     if let Some(l) = lot_id {
         q = q.filter(stock_balance::Column::LotId.eq(l));
     }
-    let rows: Vec<(i64, i64)> = q
+    let rows: Vec<(i64, i64, i64, i64)> = q
         .select_only()
         .column(stock_balance::Column::LotId)
         .column(stock_balance::Column::LocationId)
+        .column(stock_balance::Column::OnHand)
+        .column(stock_balance::Column::Reserved)
         .order_by_asc(Expr::cust(
             "CASE WHEN lot.expiry_date IS NULL THEN 1 ELSE 0 END",
         ))
@@ -866,9 +894,10 @@ async fn candidates(
         .await?;
     Ok(rows
         .into_iter()
-        .map(|(lot_id, location_id)| Candidate {
+        .map(|(lot_id, location_id, on_hand, reserved)| Candidate {
             lot_id,
             location_id,
+            free: on_hand - reserved,
         })
         .collect())
 }
@@ -932,9 +961,24 @@ pub async fn reserve(
             ));
         }
     };
+    let cands = candidates(db, item_id, lot_id).await?;
+    // The lots the free units read now would come from, held in id order
+    // (the one order every path takes lot rows in) before any is taken; a
+    // lot taken beyond that plan (others took units meanwhile) is held when
+    // it is reached.
+    let mut plan = Vec::new();
+    let mut want = r.quantity;
+    for c in &cands {
+        if want <= 0 {
+            break;
+        }
+        plan.push(c.lot_id);
+        want -= c.free;
+    }
+    lock_lots(db, &plan).await?;
     let mut left = r.quantity;
     let mut made = Vec::new();
-    for c in candidates(db, item_id, lot_id).await? {
+    for c in cands {
         if !hold_released(db, c.lot_id).await? {
             continue;
         }
@@ -1055,6 +1099,10 @@ pub async fn release_reservation_because(
     key: Option<&str>,
     why: Option<&str>,
 ) -> AppResult<reservation::Model> {
+    // The lot's row first, then the reservation's: the order of every path.
+    if let Some(r) = reservation::Entity::find_by_id(id).one(db).await? {
+        lock_lots(db, &[r.lot_id]).await?;
+    }
     let r = open_reservation(db, id).await?;
     ledger::unreserve(db, r.lot_id, r.location_id, r.quantity, false).await?;
     ledger::record(
@@ -1078,13 +1126,129 @@ pub async fn release_reservation_because(
     close(db, r, ReservationStatus::Released).await
 }
 
-/// Ships a reservation's units out; the lot must be released and unexpired.
+/// Who receives a shipment, as the caller names it: a clinic by code, or a
+/// consignee outside the clinic register by name and address.
+#[derive(Debug, Clone, Default)]
+pub struct ConsigneeInput {
+    pub clinic: Option<String>,
+    pub name: Option<String>,
+    pub address: Option<String>,
+    pub contact: Option<String>,
+}
+
+/// Who receives a shipment, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ShipTo {
+    /// A clinic of the register (its name, address and contact are on file).
+    Clinic(i64),
+    /// A consignee outside the register: a distributor, a lab, a hospital.
+    Named {
+        name: String,
+        address: String,
+        contact: Option<String>,
+    },
+}
+
+fn given(v: &Option<String>) -> Option<String> {
+    v.as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+}
+
+/// Checks who a shipment goes to; `field` is the input's path (e.g.
+/// `input.consignee`). Missing, both kinds at once, an unknown clinic, a
+/// name without an address, or a name that is a clinic's code is
+/// `BAD_USER_INPUT` naming the field.
+pub async fn ship_to(
+    db: &impl ConnectionTrait,
+    c: Option<&ConsigneeInput>,
+    field: &str,
+) -> AppResult<ShipTo> {
+    let missing = || {
+        AppError::bad_input(
+            field,
+            "name who receives the units: a clinic by its code, or a name and address",
+        )
+    };
+    let c = c.ok_or_else(missing)?;
+    let (clinic, name, address, contact) = (
+        given(&c.clinic),
+        given(&c.name),
+        given(&c.address),
+        given(&c.contact),
+    );
+    let by_code = |code: String| async move {
+        entity::clinic::Entity::find()
+            .filter(entity::clinic::Column::Code.eq(code.to_uppercase()))
+            .one(db)
+            .await
+    };
+    match (clinic, name) {
+        (Some(_), Some(_)) => Err(AppError::bad_input(
+            field,
+            "give a clinic or a name and address, not both",
+        )),
+        (Some(code), None) => match by_code(code.clone()).await? {
+            Some(cl) => Ok(ShipTo::Clinic(cl.id)),
+            None => Err(AppError::bad_input(
+                format!("{field}.clinic"),
+                format!("no clinic with code `{code}`"),
+            )),
+        },
+        (None, Some(name)) => {
+            if name.chars().count() > 200 {
+                return Err(AppError::bad_input(
+                    format!("{field}.name"),
+                    "at most 200 characters",
+                ));
+            }
+            if let Some(cl) = by_code(name.clone()).await? {
+                return Err(AppError::bad_input(
+                    format!("{field}.name"),
+                    format!(
+                        "`{name}` is the code of clinic {}: give it as `clinic`",
+                        cl.name
+                    ),
+                ));
+            }
+            let Some(address) = address else {
+                return Err(AppError::bad_input(
+                    format!("{field}.address"),
+                    "a consignee that is not a clinic needs its address",
+                ));
+            };
+            if address.chars().count() > 500 {
+                return Err(AppError::bad_input(
+                    format!("{field}.address"),
+                    "at most 500 characters",
+                ));
+            }
+            Ok(ShipTo::Named {
+                name,
+                address,
+                contact,
+            })
+        }
+        (None, None) => Err(missing()),
+    }
+}
+
+/// Ships a reservation's units out to a consignee; the lot must be released
+/// and unexpired. The lot's row is held first, then the reservation's, then
+/// the balance's: the order every path takes them in.
 pub async fn ship_reservation(
     db: &impl ConnectionTrait,
     actor: &Actor,
     id: i64,
+    to: &ShipTo,
     key: Option<&str>,
 ) -> AppResult<reservation::Model> {
+    let r = reservation::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("reservation", id.to_string()))?;
+    lock_lots(db, &[r.lot_id]).await?;
     let r = open_reservation(db, id).await?;
     let l = lot(db, r.lot_id).await?;
     let mut s = effective_state(&l, today());
@@ -1101,7 +1265,7 @@ pub async fn ship_reservation(
         ));
     }
     ledger::unreserve(db, r.lot_id, r.location_id, r.quantity, true).await?;
-    ledger::record(
+    let m = ledger::record(
         db,
         actor,
         &Move {
@@ -1115,6 +1279,31 @@ pub async fn ship_reservation(
             idempotency_key: key,
         },
     )
+    .await?;
+    let (clinic_id, name, address, contact) = match to {
+        ShipTo::Clinic(c) => (Some(*c), None, None, None),
+        ShipTo::Named {
+            name,
+            address,
+            contact,
+        } => (
+            None,
+            Some(name.clone()),
+            Some(address.clone()),
+            contact.clone(),
+        ),
+    };
+    entity::shipment::ActiveModel {
+        movement_id: Set(m.id),
+        reservation_id: Set(Some(r.id)),
+        clinic_id: Set(clinic_id),
+        consignee_name: Set(name),
+        consignee_address: Set(address),
+        consignee_contact: Set(contact),
+        created_at: Set(m.at),
+        ..Default::default()
+    }
+    .insert(db)
     .await?;
     close(db, r, ReservationStatus::Shipped).await
 }

@@ -949,7 +949,9 @@ impl ProductionSchedule {
 /// When a job would be done if it were added now.
 #[derive(SimpleObject)]
 pub struct JobEta {
-    /// Whether a capable machine has time within the planning horizon.
+    /// Whether it can be made now: a capable machine has time within the
+    /// planning horizon, and a released blank for it is free (in stock and
+    /// not promised to a job booked before). When not, `notes` say why.
     pub possible: bool,
     /// The machine it would run on.
     pub machine: Option<Machine>,
@@ -959,7 +961,8 @@ pub struct JobEta {
     pub end: Option<DateTime<Utc>>,
     /// Whether that is by the due date given (null without one).
     pub meets_due_date: Option<bool>,
-    /// Whether released raw material (blank or bar) is on hand for it.
+    /// Whether a released blank for it is in stock and not promised to a
+    /// job booked before.
     pub material_available: bool,
     /// Why it is not possible, or what to watch.
     pub notes: Vec<String>,
@@ -1823,47 +1826,51 @@ impl ManufacturingMutation {
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<JobPayload> {
         let _ = idempotency_key;
-        let (txn, a) = begin(ctx).await?;
-        let r = async {
-            let id = ids::decode(&id, "ProductionJob", "id")?;
-            let s = StartJob {
-                machine_id: input
-                    .machine_id
-                    .as_ref()
-                    .map(|m| ids::decode(m, "Machine", "input.machineId"))
-                    .transpose()?,
-                operator: input.operator,
-                cam_program: input.cam_program,
-                tool_ids: input
-                    .tool_ids
-                    .as_deref()
-                    .map(|v| id_list(v, "Tool", "input.toolIds"))
-                    .transpose()?,
-                material: input
-                    .material
-                    .map(|v| {
-                        v.iter()
-                            .enumerate()
-                            .map(|(i, p)| {
-                                Ok(MaterialPick {
-                                    lot_id: ids::decode(
-                                        &p.lot_id,
-                                        "Lot",
-                                        &format!("input.material[{i}].lotId"),
-                                    )?,
-                                    quantity: p.quantity,
+        let (id, input) = (&id, &input);
+        let r = write::run(ctx, |w| {
+            Box::pin(async move {
+                crate::manufacturing::service::lock_shop(w.txn).await?;
+                let id = ids::decode(id, "ProductionJob", "id")?;
+                let s = StartJob {
+                    machine_id: input
+                        .machine_id
+                        .as_ref()
+                        .map(|m| ids::decode(m, "Machine", "input.machineId"))
+                        .transpose()?,
+                    operator: input.operator.clone(),
+                    cam_program: input.cam_program.clone(),
+                    tool_ids: input
+                        .tool_ids
+                        .as_deref()
+                        .map(|v| id_list(v, "Tool", "input.toolIds"))
+                        .transpose()?,
+                    material: input
+                        .material
+                        .as_ref()
+                        .map(|v| {
+                            v.iter()
+                                .enumerate()
+                                .map(|(i, p)| {
+                                    Ok(MaterialPick {
+                                        lot_id: ids::decode(
+                                            &p.lot_id,
+                                            "Lot",
+                                            &format!("input.material[{i}].lotId"),
+                                        )?,
+                                        quantity: p.quantity,
+                                    })
                                 })
-                            })
-                            .collect::<AppResult<Vec<_>>>()
-                    })
-                    .transpose()?,
-            };
-            let (j, w) = service::start_job(&txn, &a, id, &s).await?;
-            replan(&txn, &a, "job started").await?;
-            Ok((service::job(&txn, j.id).await?, w))
-        }
-        .await;
-        Ok(JobPayload::of(finish(txn, r).await?))
+                                .collect::<AppResult<Vec<_>>>()
+                        })
+                        .transpose()?,
+                };
+                let (j, warnings) = service::start_job(w.txn, w.actor, id, &s).await?;
+                replan(w.txn, w.actor, "job started").await?;
+                Ok((service::job(w.txn, j.id).await?, warnings))
+            })
+        })
+        .await?;
+        Ok(JobPayload::of(r))
     }
 
     /// Completes machining: the finished lot goes to quarantine with its
@@ -1877,17 +1884,25 @@ impl ManufacturingMutation {
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<JobPayload> {
         let _ = idempotency_key;
-        let (txn, a) = begin(ctx).await?;
-        let r = async {
-            let id = ids::decode(&id, "ProductionJob", "id")?;
-            let (j, _lot) =
-                service::complete_job(&txn, &a, id, input.quantity_made, input.location.as_deref())
-                    .await?;
-            replan(&txn, &a, "job completed").await?;
-            Ok((j, vec![]))
-        }
-        .await;
-        Ok(JobPayload::of(finish(txn, r).await?))
+        let (id, input) = (&id, &input);
+        let r = write::run(ctx, |w| {
+            Box::pin(async move {
+                crate::manufacturing::service::lock_shop(w.txn).await?;
+                let id = ids::decode(id, "ProductionJob", "id")?;
+                let (j, _lot) = service::complete_job(
+                    w.txn,
+                    w.actor,
+                    id,
+                    input.quantity_made,
+                    input.location.as_deref(),
+                )
+                .await?;
+                replan(w.txn, w.actor, "job completed").await?;
+                Ok((j, vec![]))
+            })
+        })
+        .await?;
+        Ok(JobPayload::of(r))
     }
 
     /// Records the final inspection: PASS → DONE (lot stays in quarantine

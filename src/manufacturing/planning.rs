@@ -570,8 +570,11 @@ pub struct Eta {
     pub end: Option<DateTime<Utc>>,
     /// Whether `end` is by the due date given (None without one).
     pub meets_due_date: Option<bool>,
-    /// Whether a released blank for the platform is in stock.
+    /// Whether a released blank for the platform is in stock and not yet
+    /// promised to another booked job.
     pub material_available: bool,
+    /// The platform whose blank it takes.
+    pub platform_id: i64,
     /// Why it is not possible, or what to watch.
     pub notes: Vec<String>,
 }
@@ -582,7 +585,7 @@ pub struct Eta {
 #[derive(Default)]
 pub struct EtaBoard {
     loaded: Option<(Shop, Schedule)>,
-    blanks: HashMap<i64, i64>,
+    blanks: HashMap<i64, super::service::BlankSupply>,
 }
 
 impl EtaBoard {
@@ -604,22 +607,23 @@ impl EtaBoard {
         let blanks = match self.blanks.get(&platform_id) {
             Some(b) => *b,
             None => {
-                let b = super::service::blanks_available(conn, platform_id).await?;
+                let b = super::service::blanks_free(conn, platform_id).await?;
                 self.blanks.insert(platform_id, b);
                 b
             }
         };
+        let material = blanks.free() > 0;
         let Some((shop, plan)) = self.loaded.as_ref() else {
             return Err(AppError::Internal("shop not loaded".into()));
         };
         let due_m = due.map_or(i64::MAX / 4, calendar::minute_of);
         let slot = shop.eta(plan, req, minutes, due_m, 5);
         let mut notes = Vec::new();
-        if blanks == 0 {
-            notes.push("no released blank for this platform is in stock".to_owned());
+        if !material {
+            notes.push(blanks.shortage());
         }
         Ok(match slot {
-            Some(s) => {
+            Some(s) if material => {
                 let end = calendar::instant(s.end);
                 Eta {
                     possible: true,
@@ -627,10 +631,21 @@ impl EtaBoard {
                     start: Some(calendar::instant(s.start)),
                     end: Some(end),
                     meets_due_date: due.map(|d| end <= d),
-                    material_available: blanks > 0,
+                    material_available: true,
+                    platform_id,
                     notes,
                 }
             }
+            Some(_) => Eta {
+                possible: false,
+                machine: None,
+                start: None,
+                end: None,
+                meets_due_date: due.map(|_| false),
+                material_available: false,
+                platform_id,
+                notes,
+            },
             None => {
                 let why: Vec<String> = shop
                     .machines
@@ -653,15 +668,19 @@ impl EtaBoard {
                     start: None,
                     end: None,
                     meets_due_date: due.map(|_| false),
-                    material_available: blanks > 0,
+                    material_available: material,
+                    platform_id,
                     notes,
                 }
             }
         })
     }
 
-    /// Books an accepted estimate into the plan kept here.
+    /// Books an accepted estimate into the plan kept here, and its blank.
     pub fn book(&mut self, eta: &Eta) {
+        if let Some(b) = self.blanks.get_mut(&eta.platform_id) {
+            b.promised += 1;
+        }
         let (Some((shop, plan)), Some(m), Some(start), Some(end)) =
             (self.loaded.as_mut(), &eta.machine, eta.start, eta.end)
         else {
@@ -679,7 +698,8 @@ impl EtaBoard {
 }
 
 /// When a custom part would be done if added now, fitted into the stored
-/// plan without moving anything, and whether blanks for it are in stock.
+/// plan without moving anything — not possible without a free blank for it
+/// (released, in stock, not promised to a job booked before).
 pub async fn custom_eta(
     conn: &impl ConnectionTrait,
     req: &Requirement,

@@ -17,7 +17,7 @@ use super::{
 use crate::{
     cases::graphql::{Clinic, ClinicalCase},
     error::{AppError, AppResult, UserError},
-    graphql::{db, ids, loaders::load, write::begin, write::finish},
+    graphql::{db, ids, loaders::load, write::run},
     inventory::graphql::{Location, Lot, Reservation},
     manufacturing::graphql::{DeviceHistoryRecord, Machine, ProductionJob, Tool},
 };
@@ -116,20 +116,48 @@ impl TraceDispatch {
     async fn at(&self) -> DateTime<Utc> {
         self.0.movement.at
     }
-    /// The consignee: a clinic's code, or `ref:` and the shipment's reference when no clinic is known.
+    /// The consignee named at shipping: a clinic's code or a named
+    /// consignee's name (for an old shipment that named none: `ref:` and its
+    /// reference, or the clinic its reference names).
     async fn consignee(&self) -> &str {
         &self.0.consignee.key
     }
-    /// The clinic, when known (the reference is one of its cases or its code).
+    /// The clinic, when the consignee is one.
     async fn clinic(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Clinic>> {
         Ok(match self.0.consignee.clinic_id {
             Some(id) => Some(Clinic(load::<clinic::Entity>(ctx, id, "clinic").await?)),
             None => None,
         })
     }
+    /// A consignee outside the clinic register, as named at shipping.
+    async fn named_consignee(&self) -> Option<NamedConsignee> {
+        self.0.named.clone().map(NamedConsignee::from)
+    }
     /// Global id of the case it was shipped for, when the reference is a case number.
     async fn case_id(&self) -> Option<ID> {
         self.0.case_id.map(|id| ids::encode("ClinicalCase", id))
+    }
+}
+
+/// A consignee outside the clinic register (a distributor, a lab, a
+/// hospital), as named at shipping.
+#[derive(SimpleObject)]
+pub struct NamedConsignee {
+    /// Its name.
+    name: String,
+    /// Its postal address.
+    address: String,
+    /// How to reach it (e-mail or phone), when given.
+    contact: Option<String>,
+}
+
+impl From<trace::Named> for NamedConsignee {
+    fn from(n: trace::Named) -> Self {
+        NamedConsignee {
+            name: n.name,
+            address: n.address,
+            contact: n.contact,
+        }
     }
 }
 
@@ -145,16 +173,36 @@ pub struct LotQuantity {
 /// What one consignee received of the traced lots.
 pub struct ConsigneeExposure(Exposure);
 
-/// A clinic (or an unknown consignee) that received traced units.
+/// A clinic or a named consignee (or, for old shipments that named none, a
+/// reference) that received traced units.
 #[Object]
 impl ConsigneeExposure {
-    /// The clinic's code, or `ref:` and the shipment reference.
+    /// The clinic's code, the named consignee's name, or `ref:` and the
+    /// reference of an old shipment that named none.
     async fn consignee(&self) -> &str {
         &self.0.consignee.key
     }
-    /// The clinic, when known.
+    /// The clinic, when the consignee is one.
     async fn clinic(&self) -> Option<Clinic> {
         self.0.clinic.clone().map(Clinic)
+    }
+    /// A consignee outside the clinic register, as named at its last shipment.
+    async fn named_consignee(&self) -> Option<NamedConsignee> {
+        self.0.named.clone().map(NamedConsignee::from)
+    }
+    /// Where to send a notice: the clinic's address, or the named consignee's.
+    async fn address(&self) -> Option<String> {
+        service::consignee_address(
+            self.0.clinic.as_ref(),
+            self.0.named.as_ref().map(|n| n.address.as_str()),
+        )
+    }
+    /// Whom to reach: the clinic's contact, or the named consignee's.
+    async fn contact(&self) -> Option<String> {
+        service::consignee_contact(
+            self.0.clinic.as_ref(),
+            self.0.named.as_ref().and_then(|n| n.contact.as_deref()),
+        )
     }
     /// Units shipped to it.
     async fn shipped(&self) -> i64 {
@@ -208,7 +256,7 @@ pub struct TraceTotals {
     clinics: i64,
     /// Cases that received, hold or had made a traced unit.
     cases: i64,
-    /// Jobs still running on traced material.
+    /// Jobs still running on traced material or in the scope.
     open_jobs: i64,
 }
 
@@ -284,7 +332,9 @@ impl ForwardTraceObj {
     async fn cases(&self) -> Vec<ClinicalCase> {
         self.0.cases.iter().cloned().map(ClinicalCase).collect()
     }
-    /// Jobs not yet done that consumed traced material.
+    /// Jobs not yet done that consumed traced material, and jobs running
+    /// in the scope itself (on its machine before the window ends, or with
+    /// its tool): their lots are not made yet.
     async fn open_jobs(&self) -> Vec<ProductionJob> {
         self.0
             .open_jobs
@@ -369,13 +419,30 @@ impl RecallConsignee {
     async fn id(&self) -> ID {
         ids::encode("RecallConsignee", self.0.consignee.id)
     }
-    /// The clinic's code, or `ref:` and the shipment reference.
+    /// The clinic's code, the named consignee's name, or `ref:` and the
+    /// reference of an old shipment that named none.
     async fn consignee(&self) -> &str {
         &self.0.consignee.consignee
     }
-    /// The clinic, when known.
+    /// The clinic, when the consignee is one.
     async fn clinic(&self) -> Option<Clinic> {
         self.0.clinic.clone().map(Clinic)
+    }
+    /// Where to send the notice: the clinic's address on file, or the
+    /// address a named consignee was given at shipping.
+    async fn address(&self) -> Option<String> {
+        service::consignee_address(
+            self.0.clinic.as_ref(),
+            self.0.consignee.consignee_address.as_deref(),
+        )
+    }
+    /// Whom to reach: the clinic's contact on file, or the contact a named
+    /// consignee was given at shipping.
+    async fn contact(&self) -> Option<String> {
+        service::consignee_contact(
+            self.0.clinic.as_ref(),
+            self.0.consignee.consignee_contact.as_deref(),
+        )
     }
     /// Units of affected lots shipped to it.
     async fn shipped(&self) -> i64 {
@@ -454,7 +521,7 @@ impl RecallEvent {
     async fn actor(&self) -> &str {
         &self.0.actor
     }
-    /// What: CREATED, ACTIVATED, LOT_ADDED, NOTIFIED, RETURNED, CONFIRMED_USED, CLOSED or CANCELLED.
+    /// What: CREATED, ACTIVATED, LOT_ADDED (a lot a job made later joined the recall), CASE_REOPENED, NOTIFIED, RETURNED, CONFIRMED_USED, CLOSED or CANCELLED.
     async fn action(&self) -> &str {
         &self.0.action
     }
@@ -952,23 +1019,25 @@ impl QualityMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The recall.")] input: CreateRecallInput,
     ) -> async_graphql::Result<RecallPayload> {
-        let (txn, a) = begin(ctx).await?;
-        let r = async {
-            let scope = input.scope.scope().map_err(in_input)?;
-            service::create(
-                &txn,
-                &a,
-                &NewRecall {
-                    class: input.class,
-                    reason: input.reason.clone(),
-                    scope,
-                },
-            )
-            .await
-            .map_err(in_input)
-        }
-        .await;
-        Ok(recall_payload(finish(txn, r).await?))
+        let input = &input;
+        let r = run(ctx, |w| {
+            Box::pin(async move {
+                let scope = input.scope.scope().map_err(in_input)?;
+                service::create(
+                    w.txn,
+                    w.actor,
+                    &NewRecall {
+                        class: input.class,
+                        reason: input.reason.clone(),
+                        scope,
+                    },
+                )
+                .await
+                .map_err(in_input)
+            })
+        })
+        .await?;
+        Ok(recall_payload(r))
     }
 
     /// Activates a DRAFT recall in one transaction: every affected lot
@@ -979,9 +1048,14 @@ impl QualityMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The recall.")] recall_id: ID,
     ) -> async_graphql::Result<ActivateRecallPayload> {
-        let (txn, a) = begin(ctx).await?;
-        let r = async { service::activate(&txn, &a, recall_id_of(&recall_id)?).await }.await;
-        Ok(match finish(txn, r).await? {
+        let recall_id = &recall_id;
+        let r = run(ctx, |w| {
+            Box::pin(
+                async move { service::activate(w.txn, w.actor, recall_id_of(recall_id)?).await },
+            )
+        })
+        .await?;
+        Ok(match r {
             Ok(Activation {
                 recall,
                 lots,
@@ -1016,11 +1090,14 @@ impl QualityMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The recall and why.")] input: CancelRecallInput,
     ) -> async_graphql::Result<RecallPayload> {
-        let (txn, a) = begin(ctx).await?;
-        let r =
-            async { service::cancel(&txn, &a, recall_id(&input.recall_id)?, &input.reason).await }
-                .await;
-        Ok(recall_payload(finish(txn, r).await?))
+        let input = &input;
+        let r = run(ctx, |w| {
+            Box::pin(async move {
+                service::cancel(w.txn, w.actor, recall_id(&input.recall_id)?, &input.reason).await
+            })
+        })
+        .await?;
+        Ok(recall_payload(r))
     }
 
     /// Records that a consignee of an ACTIVE recall was notified.
@@ -1029,23 +1106,25 @@ impl QualityMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The notification.")] input: RecallNotificationInput,
     ) -> async_graphql::Result<RecallConsigneePayload> {
-        let (txn, a) = begin(ctx).await?;
-        let r = async {
-            let id = recall_id(&input.recall_id)?;
-            service::notify(
-                &txn,
-                &a,
-                id,
-                consignee_id(&input.consignee_id)?,
-                input.via,
-                input.at,
-                input.note.clone(),
-            )
-            .await?;
-            service::get(&txn, id).await
-        }
-        .await;
-        Ok(match finish(txn, r).await? {
+        let input = &input;
+        let r = run(ctx, |w| {
+            Box::pin(async move {
+                let id = recall_id(&input.recall_id)?;
+                service::notify(
+                    w.txn,
+                    w.actor,
+                    id,
+                    consignee_id(&input.consignee_id)?,
+                    input.via,
+                    input.at,
+                    input.note.clone(),
+                )
+                .await?;
+                service::get(w.txn, id).await
+            })
+        })
+        .await?;
+        Ok(match r {
             Ok(r) => RecallConsigneePayload {
                 recall: Some(Recall(r)),
                 user_errors: vec![],
@@ -1065,14 +1144,16 @@ impl QualityMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What came back.")] input: RecallAccountingInput,
     ) -> async_graphql::Result<RecallPayload> {
-        let (txn, a) = begin(ctx).await?;
-        let r = async {
-            let acc = accounting(&input)?;
-            service::record_return(&txn, &a, &acc).await?;
-            service::get(&txn, acc.recall_id).await
-        }
-        .await;
-        Ok(recall_payload(finish(txn, r).await?))
+        let input = &input;
+        let r = run(ctx, |w| {
+            Box::pin(async move {
+                let acc = accounting(input)?;
+                service::record_return(w.txn, w.actor, &acc).await?;
+                service::get(w.txn, acc.recall_id).await
+            })
+        })
+        .await?;
+        Ok(recall_payload(r))
     }
 
     /// Records units a consignee confirms were used (implanted).
@@ -1081,35 +1162,41 @@ impl QualityMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What was used.")] input: RecallAccountingInput,
     ) -> async_graphql::Result<RecallPayload> {
-        let (txn, a) = begin(ctx).await?;
-        let r = async {
-            let acc = accounting(&input)?;
-            service::record_usage(&txn, &a, &acc).await?;
-            service::get(&txn, acc.recall_id).await
-        }
-        .await;
-        Ok(recall_payload(finish(txn, r).await?))
+        let input = &input;
+        let r = run(ctx, |w| {
+            Box::pin(async move {
+                let acc = accounting(input)?;
+                service::record_usage(w.txn, w.actor, &acc).await?;
+                service::get(w.txn, acc.recall_id).await
+            })
+        })
+        .await?;
+        Ok(recall_payload(r))
     }
 
     /// Closes an ACTIVE recall on its reconciliation: every consignee
-    /// notified, and outstanding units zero or justified.
+    /// notified, no job still running on affected material or in the scope
+    /// (`CONFLICT` naming them: complete or scrap them first), and
+    /// outstanding units zero or justified.
     async fn close_recall(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The recall and, if needed, the justification.")] input: CloseRecallInput,
     ) -> async_graphql::Result<RecallPayload> {
-        let (txn, a) = begin(ctx).await?;
-        let r = async {
-            service::close(
-                &txn,
-                &a,
-                recall_id(&input.recall_id)?,
-                input.justification.as_deref(),
-            )
-            .await
-        }
-        .await;
-        Ok(recall_payload(finish(txn, r).await?))
+        let input = &input;
+        let r = run(ctx, |w| {
+            Box::pin(async move {
+                service::close(
+                    w.txn,
+                    w.actor,
+                    recall_id(&input.recall_id)?,
+                    input.justification.as_deref(),
+                )
+                .await
+            })
+        })
+        .await?;
+        Ok(recall_payload(r))
     }
 }
 

@@ -243,7 +243,9 @@ pub async fn impact(db: &impl ConnectionTrait, r: &recall::Model) -> AppResult<F
                 .iter()
                 .map(|l| (l.lot_id, l.depth))
                 .collect();
-            trace::forward_of(db, trace::briefs(db, &frozen).await?).await
+            let mut t = trace::forward_of(db, trace::briefs(db, &frozen).await?).await?;
+            trace::add_open_jobs(&mut t, trace::scope_jobs(db, &Scope::of_recall(r)?).await?);
+            Ok(t)
         }
     }
 }
@@ -291,6 +293,9 @@ pub struct Activation {
 /// part is affected and not shipped are re-opened, and the consignees that
 /// received units are listed. Activating twice is `CONFLICT`.
 pub async fn activate(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> AppResult<Activation> {
+    // One at a time with the shop: a job completing meanwhile either sees
+    // the recall active (its lot joins) or is seen by this trace.
+    lock_shop(db).await?;
     let rc = lock(db, id, RecallStatus::Draft, "activated").await?;
     let scope = Scope::of_recall(&rc)?;
     let before = trace::reach(db, &scope).await.map_err(|e| match e {
@@ -299,8 +304,13 @@ pub async fn activate(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> AppR
     })?;
     let why = format!("recall {}: {}", rc.number, rc.reason);
 
-    // First the lots: each state change holds the lot's row, so no
-    // reservation or shipment of it can start after this point.
+    // First the lots, held in id order (the order every path takes lot
+    // rows in): no reservation or shipment of them can start after this.
+    let depths: Vec<(i64, i32)> = before.iter().map(|l| (l.id, l.depth)).collect();
+    inventory::lock_lots(db, &depths.iter().map(|(id, _)| *id).collect::<Vec<_>>()).await?;
+    // Their states as they are now that they are held (another recall may
+    // have recalled some meanwhile).
+    let before = trace::briefs(db, &depths).await?;
     let mut lots_recalled = 0;
     for l in &before {
         if l.state != LotState::Recalled {
@@ -310,7 +320,8 @@ pub async fn activate(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> AppR
     }
     // Then what hangs off them, read again now that they are held.
     let frozen_ids: Vec<(i64, i32)> = before.iter().map(|l| (l.id, l.depth)).collect();
-    let t = trace::forward_of(db, trace::briefs(db, &frozen_ids).await?).await?;
+    let mut t = trace::forward_of(db, trace::briefs(db, &frozen_ids).await?).await?;
+    trace::add_open_jobs(&mut t, trace::scope_jobs(db, &scope).await?);
     let mut reserved: HashMap<i64, i64> = HashMap::new();
     let released: HashSet<i64> = t.reservations.iter().map(|r| r.id).collect();
     for r in &t.reservations {
@@ -335,9 +346,11 @@ pub async fn activate(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> AppR
             .await?;
     }
 
-    // Cases that counted on an affected unit go back to matching.
+    // Cases that counted on an affected unit go back to matching: a
+    // released reservation, or a custom part made (DONE or still in
+    // inspection) into an affected lot.
     let affected: HashSet<i64> = t.lots.iter().map(|l| l.lot.id).collect();
-    let mut reopened = Vec::new();
+    let mut to_reopen = Vec::new();
     for c in &t.cases {
         let lost_reservation = c.status == CaseStatus::Reserved
             && c.reservation_id.is_some_and(|r| released.contains(&r));
@@ -347,7 +360,7 @@ pub async fn activate(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> AppR
                     .one(db)
                     .await?
                     .is_some_and(|j| {
-                        j.status == JobStatus::Done
+                        matches!(j.status, JobStatus::Done | JobStatus::Inspection)
                             && j.finished_lot_id.is_some_and(|l| affected.contains(&l))
                     }),
                 None => false,
@@ -355,24 +368,12 @@ pub async fn activate(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> AppR
         if !(lost_reservation || lost_part) {
             continue;
         }
-        let mut am = c.clone().into_active_model();
-        am.status = Set(CaseStatus::Open);
-        am.decision = Set(None);
-        am.reservation_id = Set(None);
-        if lost_part {
-            am.job_id = Set(None);
-        }
-        am.status_reason = Set(Some(format!(
-            "recall {}: its {} is recalled; match it again",
-            rc.number,
-            if lost_reservation {
-                "reserved unit"
-            } else {
-                "custom part"
-            }
-        )));
-        am.updated_at = Set(Utc::now());
-        reopened.push(am.update(db).await?);
+        let lost = if lost_reservation {
+            Lost::ReservedUnit
+        } else {
+            Lost::CustomPart
+        };
+        to_reopen.push((c.clone(), lost));
     }
 
     for e in &t.exposure {
@@ -381,6 +382,8 @@ pub async fn activate(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> AppR
             clinic_id: Set(e.consignee.clinic_id),
             consignee: Set(e.consignee.key.clone()),
             shipped: Set(e.shipped),
+            consignee_address: Set(e.named.as_ref().map(|n| n.address.clone())),
+            consignee_contact: Set(e.named.as_ref().and_then(|n| n.contact.clone())),
             ..Default::default()
         }
         .insert(db)
@@ -406,7 +409,7 @@ pub async fn activate(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> AppR
             t.totals.pieces_on_hand,
             t.totals.bar_mm_on_hand,
             released.len(),
-            reopened.len(),
+            to_reopen.len(),
             t.exposure.len(),
             t.totals.pieces_shipped,
             if t.open_jobs.is_empty() {
@@ -424,6 +427,10 @@ pub async fn activate(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> AppR
         ),
     )
     .await?;
+    let mut reopened = Vec::with_capacity(to_reopen.len());
+    for (c, lost) in to_reopen {
+        reopened.push(reopen_case(db, actor, &rc, c, lost).await?);
+    }
     Ok(Activation {
         recall: rc,
         lots: t.lots.len(),
@@ -843,6 +850,7 @@ pub async fn close(
     id: i64,
     justification: Option<&str>,
 ) -> AppResult<recall::Model> {
+    lock_shop(db).await?;
     let rc = lock(db, id, RecallStatus::Active, "closed").await?;
     let justification = justification.map(str::trim).filter(|j| !j.is_empty());
     let lines = reconciliation(db, &rc).await?;
@@ -856,6 +864,25 @@ pub async fn close(
             "recall {} cannot close: not notified yet: {}",
             rc.number,
             unnotified.join(", ")
+        )));
+    }
+    let running: Vec<String> = impact(db, &rc)
+        .await?
+        .open_jobs
+        .into_iter()
+        .filter(|j| {
+            matches!(
+                j.status,
+                JobStatus::Planned | JobStatus::Scheduled | JobStatus::InProgress
+            )
+        })
+        .map(|j| j.number)
+        .collect();
+    if !running.is_empty() {
+        return Err(AppError::Conflict(format!(
+            "recall {} cannot close: job(s) still running on affected material or in its scope: {}; complete them (their lots join the recall) or scrap them first",
+            rc.number,
+            running.join(", ")
         )));
     }
     let outstanding: Vec<String> = lines
@@ -965,6 +992,7 @@ pub async fn report_csv(db: &impl ConnectionTrait, rc: &recall::Model) -> AppRes
         "consignee",
         "clinic",
         "country",
+        "address",
         "contact",
         "quantity",
         "shipped",
@@ -1094,11 +1122,20 @@ pub async fn report_csv(db: &impl ConnectionTrait, rc: &recall::Model) -> AppRes
                         .unwrap_or_default(),
                 ),
                 (
+                    "address",
+                    consignee_address(
+                        e.clinic.as_ref(),
+                        e.named.as_ref().map(|n| n.address.as_str()),
+                    )
+                    .unwrap_or_default(),
+                ),
+                (
                     "contact",
-                    e.clinic
-                        .as_ref()
-                        .map(|c| format!("{} <{}>", c.contact_name, c.email))
-                        .unwrap_or_default(),
+                    consignee_contact(
+                        e.clinic.as_ref(),
+                        e.named.as_ref().and_then(|n| n.contact.as_deref()),
+                    )
+                    .unwrap_or_default(),
                 ),
                 ("shipped", e.shipped.to_string()),
                 ("returned", e.returned.to_string()),
@@ -1118,8 +1155,13 @@ pub async fn report_csv(db: &impl ConnectionTrait, rc: &recall::Model) -> AppRes
                 ("clinic", c.map(|c| c.name.clone()).unwrap_or_default()),
                 ("country", c.map(|c| c.country.clone()).unwrap_or_default()),
                 (
+                    "address",
+                    consignee_address(c, l.consignee.consignee_address.as_deref())
+                        .unwrap_or_default(),
+                ),
+                (
                     "contact",
-                    c.map(|c| format!("{} <{}>", c.contact_name, c.email))
+                    consignee_contact(c, l.consignee.consignee_contact.as_deref())
                         .unwrap_or_default(),
                 ),
                 ("shipped", l.tally.shipped.to_string()),
@@ -1171,6 +1213,24 @@ fn lot_list(by_lot: &BTreeMap<i64, Tally>, numbers: &HashMap<i64, String>) -> St
         })
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+/// Where a consignee is: the clinic's address on file, or the address a
+/// named consignee was given at shipping.
+pub fn consignee_address(clinic: Option<&clinic::Model>, named: Option<&str>) -> Option<String> {
+    match clinic {
+        Some(c) => Some(format!("{}, {}, {}", c.address, c.city, c.country)),
+        None => named.map(str::to_owned),
+    }
+}
+
+/// How to reach a consignee: the clinic's contact on file, or what a named
+/// consignee was given at shipping.
+pub fn consignee_contact(clinic: Option<&clinic::Model>, named: Option<&str>) -> Option<String> {
+    match clinic {
+        Some(c) => Some(format!("{} <{}>", c.contact_name, c.email)),
+        None => named.map(str::to_owned),
+    }
 }
 
 fn csv_err(e: csv::Error) -> AppError {
@@ -1264,37 +1324,184 @@ pub async fn resolve_scope(db: &impl ConnectionTrait, n: &NamedScope) -> AppResu
     Ok(Scope::Tool(t.id))
 }
 
-/// A lot made from material that an ACTIVE recall covers joins that
-/// recall: it is frozen with the recall's lots (one step deeper than its
-/// nearest parent) and set RECALLED at once, so a job that was still
-/// running at activation cannot release recalled material as a new lot.
+/// What a re-opened case lost to a recall.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lost {
+    ReservedUnit,
+    CustomPart,
+}
+
+/// Sends a case back to matching because a recall took its reserved unit
+/// or its custom part, and lists it in the recall's trail (CASE_REOPENED).
+async fn reopen_case(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    rc: &recall::Model,
+    c: clinical_case::Model,
+    lost: Lost,
+) -> AppResult<clinical_case::Model> {
+    let what = match lost {
+        Lost::ReservedUnit => "reserved unit",
+        Lost::CustomPart => "custom part",
+    };
+    let mut am = c.into_active_model();
+    am.status = Set(CaseStatus::Open);
+    am.decision = Set(None);
+    am.reservation_id = Set(None);
+    if lost == Lost::CustomPart {
+        am.job_id = Set(None);
+    }
+    am.status_reason = Set(Some(format!(
+        "recall {}: its {what} is recalled; match it again",
+        rc.number
+    )));
+    am.updated_at = Set(Utc::now());
+    let c = am.update(db).await?;
+    event(
+        db,
+        rc.id,
+        actor,
+        "CASE_REOPENED",
+        format!(
+            "case {}: its {what} is recalled; re-opened for matching",
+            c.number
+        ),
+    )
+    .await?;
+    Ok(c)
+}
+
+/// Serialises with manufacturing writes (see `lock_shop`).
+async fn lock_shop(db: &impl ConnectionTrait) -> AppResult<()> {
+    crate::manufacturing::service::lock_shop(db).await
+}
+
+/// Why a lot made by a job joins a recall.
+#[derive(Debug, Clone)]
+struct Joining {
+    recall: recall::Model,
+    depth: i32,
+    why: String,
+}
+
+/// A lot a job has just made joins every recall that covers it, so a job
+/// running at activation can never release what the recall stops:
+/// - made from material frozen in an ACTIVE or CLOSED recall (recalled
+///   material stays recalled after closure): one step deeper than its
+///   nearest parent;
+/// - made on an ACTIVE recall's machine by a job that ran in its window, or
+///   with an ACTIVE recall's tool: a root of that scope (depth 0).
+///
+/// It is frozen with the recall's lots (`LOT_ADDED`) and set RECALLED at
+/// once; a case waiting for it as its custom part is re-opened
+/// (`CASE_REOPENED`). Made from a RECALLED lot that no recall holds, it is
+/// set RECALLED too.
 pub async fn inherit_recalls(
     db: &impl ConnectionTrait,
     actor: &Actor,
     made: lot::Model,
     parents: &[i64],
+    job: &production_job::Model,
+    finished_at: DateTime<Utc>,
 ) -> AppResult<lot::Model> {
+    let mut joining: BTreeMap<i64, Joining> = BTreeMap::new();
+    // Through the material.
     let frozen = recall_lot::Entity::find()
         .filter(recall_lot::Column::LotId.is_in(parents.iter().copied()))
         .all(db)
         .await?;
-    if frozen.is_empty() {
-        return Ok(made);
+    if !frozen.is_empty() {
+        let mut depth: BTreeMap<i64, i32> = BTreeMap::new();
+        for f in &frozen {
+            let d = depth.entry(f.recall_id).or_insert(f.depth + 1);
+            *d = std::cmp::min(*d, f.depth + 1);
+        }
+        for rc in recall::Entity::find()
+            .filter(recall::Column::Id.is_in(depth.keys().copied()))
+            .filter(recall::Column::Status.is_in([RecallStatus::Active, RecallStatus::Closed]))
+            .all(db)
+            .await?
+        {
+            let d = depth.get(&rc.id).copied().unwrap_or(1);
+            let why = if rc.status == RecallStatus::Closed {
+                "from affected material of the closed recall"
+            } else {
+                "from affected material"
+            };
+            joining.insert(
+                rc.id,
+                Joining {
+                    recall: rc,
+                    depth: d,
+                    why: why.to_owned(),
+                },
+            );
+        }
     }
-    let mut depth: BTreeMap<i64, i32> = BTreeMap::new();
-    for f in &frozen {
-        let d = depth.entry(f.recall_id).or_insert(f.depth + 1);
-        *d = std::cmp::min(*d, f.depth + 1);
-    }
-    let active: Vec<recall::Model> = recall::Entity::find()
-        .filter(recall::Column::Id.is_in(depth.keys().copied()))
-        .filter(recall::Column::Status.eq(RecallStatus::Active))
-        .order_by_asc(recall::Column::Id)
+    // Through the machine and its window, or a tool.
+    let tools: HashSet<i64> = entity::job_tool::Entity::find()
+        .filter(entity::job_tool::Column::JobId.eq(job.id))
         .all(db)
-        .await?;
-    let Some(first) = active.first() else {
-        return Ok(made);
-    };
+        .await?
+        .into_iter()
+        .map(|t| t.tool_id)
+        .collect();
+    for rc in recall::Entity::find()
+        .filter(recall::Column::Status.eq(RecallStatus::Active))
+        .filter(
+            recall::Column::ScopeKind
+                .is_in([RecallScopeKind::MachineWindow, RecallScopeKind::Tool]),
+        )
+        .all(db)
+        .await?
+    {
+        let why = match Scope::of_recall(&rc)? {
+            Scope::MachineWindow {
+                machine_id,
+                from,
+                to,
+            } if job.machine_id == Some(machine_id)
+                && job.started_at.is_some_and(|s| s < to)
+                && finished_at >= from =>
+            {
+                "made on the recalled machine in its window"
+            }
+            Scope::Tool(t) if tools.contains(&t) => "made with the recalled tool",
+            _ => continue,
+        };
+        joining.insert(
+            rc.id,
+            Joining {
+                recall: rc,
+                depth: 0,
+                why: why.to_owned(),
+            },
+        );
+    }
+
+    if joining.is_empty() {
+        // Recalled material no recall holds (set RECALLED by hand) still
+        // makes recalled parts.
+        let recalled = lot::Entity::find()
+            .filter(lot::Column::Id.is_in(parents.iter().copied()))
+            .filter(lot::Column::State.eq(LotState::Recalled))
+            .order_by_asc(lot::Column::Id)
+            .one(db)
+            .await?;
+        return match recalled {
+            Some(p) if made.state != LotState::Recalled => {
+                inventory::change_state(
+                    db,
+                    actor,
+                    made.id,
+                    LotState::Recalled,
+                    &format!("made from recalled lot {}", p.lot_number),
+                )
+                .await
+            }
+            _ => Ok(made),
+        };
+    }
     let on_hand: i64 = entity::stock_balance::Entity::find()
         .filter(entity::stock_balance::Column::LotId.eq(made.id))
         .all(db)
@@ -1302,11 +1509,18 @@ pub async fn inherit_recalls(
         .iter()
         .map(|b| b.on_hand)
         .sum();
-    for rc in &active {
+    let cases = clinical_case::Entity::find()
+        .filter(clinical_case::Column::JobId.eq(job.id))
+        .filter(clinical_case::Column::Status.eq(CaseStatus::InProduction))
+        .order_by_asc(clinical_case::Column::Id)
+        .all(db)
+        .await?;
+    let mut reopened = false;
+    for j in joining.values() {
         recall_lot::ActiveModel {
-            recall_id: Set(rc.id),
+            recall_id: Set(j.recall.id),
             lot_id: Set(made.id),
-            depth: Set(depth.get(&rc.id).copied().unwrap_or(1)),
+            depth: Set(j.depth),
             previous_state: Set(made.state),
             on_hand: Set(on_hand),
             reserved: Set(0),
@@ -1315,16 +1529,25 @@ pub async fn inherit_recalls(
         .await?;
         event(
             db,
-            rc.id,
+            j.recall.id,
             actor,
             "LOT_ADDED",
             format!(
-                "lot {} ({on_hand} made) from affected material joined the recall",
-                made.lot_number
+                "lot {} ({on_hand} made by job {}) {} joined the recall",
+                made.lot_number, job.number, j.why
             ),
         )
         .await?;
+        if !reopened {
+            for c in &cases {
+                reopen_case(db, actor, &j.recall, c.clone(), Lost::CustomPart).await?;
+            }
+            reopened = true;
+        }
     }
+    let Some(Joining { recall: first, .. }) = joining.values().next() else {
+        return Ok(made);
+    };
     if made.state == LotState::Recalled {
         return Ok(made);
     }

@@ -16,7 +16,7 @@ use entity::{
     clinic, clinical_case,
     enums::{ItemKind, JobStatus, MovementReason, ReservationStatus},
     item, job_material, job_tool, location, lot, lot_genealogy, production_job, recall,
-    recall_action, reservation, stock_balance, stock_movement,
+    recall_action, reservation, shipment, stock_balance, stock_movement,
 };
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -357,12 +357,23 @@ impl TracedLot {
     }
 }
 
-/// Who received a shipment: a clinic, or only the shipment's reference.
+/// Who received a shipment: a clinic, a named consignee outside the
+/// clinic register, or (for a shipment recorded before shipments named
+/// their consignee) only the shipment's reference.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Consignee {
-    /// The clinic's code, or `ref:` and the reference.
+    /// The clinic's code, the named consignee's name, or `ref:` and the
+    /// reference.
     pub key: String,
     pub clinic_id: Option<i64>,
+}
+
+/// A consignee outside the clinic register, as named at shipping.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Named {
+    pub name: String,
+    pub address: String,
+    pub contact: Option<String>,
 }
 
 /// What a trace needs of a SHIPMENT or RETURN ledger row.
@@ -383,6 +394,8 @@ pub struct Dispatch {
     pub consignee: Consignee,
     /// The case it was shipped for, when the reference is a case number.
     pub case_id: Option<i64>,
+    /// The named consignee's address and contact, for a shipment to one.
+    pub named: Option<Named>,
 }
 
 /// What one consignee received of the traced lots.
@@ -396,6 +409,8 @@ pub struct Exposure {
     pub last_shipped: DateTime<Utc>,
     /// Units shipped per lot id.
     pub by_lot: BTreeMap<i64, i64>,
+    /// A named consignee's address and contact, as given at its last shipment.
+    pub named: Option<Named>,
 }
 
 /// Totals of a forward trace.
@@ -431,7 +446,8 @@ pub struct ForwardTrace {
     pub exposure: Vec<Exposure>,
     /// Cases that received, hold a reservation of, or had made one of the lots.
     pub cases: Vec<clinical_case::Model>,
-    /// Jobs not yet finished that consumed material from the lots.
+    /// Jobs not yet finished that consumed material from the lots or run
+    /// in the scope (a machine window, a tool).
     pub open_jobs: Vec<production_job::Model>,
     pub totals: Totals,
 }
@@ -439,7 +455,48 @@ pub struct ForwardTrace {
 /// Traces forward from a scope: every descendant lot at any depth and
 /// where its units are now. A scope matching no lot is `BAD_USER_INPUT`.
 pub async fn forward(db: &impl ConnectionTrait, scope: &Scope) -> AppResult<ForwardTrace> {
-    forward_of(db, reach(db, scope).await?).await
+    let mut t = forward_of(db, reach(db, scope).await?).await?;
+    add_open_jobs(&mut t, scope_jobs(db, scope).await?);
+    Ok(t)
+}
+
+/// Jobs running now whose output the scope itself covers, whatever they
+/// consume: on a machine scope, jobs running on the machine that started
+/// before the window ends; on a tool scope, jobs running with the tool.
+/// Their lots are not made yet; when they are, they fall in the scope.
+pub async fn scope_jobs(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+) -> AppResult<Vec<production_job::Model>> {
+    use production_job::Column as J;
+    let q = production_job::Entity::find().filter(J::Status.eq(JobStatus::InProgress));
+    let q = match scope {
+        Scope::MachineWindow { machine_id, to, .. } => q
+            .filter(J::MachineId.eq(*machine_id))
+            .filter(J::StartedAt.lt(*to)),
+        Scope::Tool(tool_id) => q.filter(
+            J::Id.in_subquery(
+                job_tool::Entity::find()
+                    .select_only()
+                    .column(job_tool::Column::JobId)
+                    .filter(job_tool::Column::ToolId.eq(*tool_id))
+                    .into_query(),
+            ),
+        ),
+        Scope::Lots(_) | Scope::Heat(_) | Scope::BlankLot(_) => return Ok(Vec::new()),
+    };
+    Ok(q.order_by_asc(J::Id).all(db).await?)
+}
+
+/// Adds jobs to a trace's open jobs (once each, by id) and its total.
+pub fn add_open_jobs(t: &mut ForwardTrace, jobs: Vec<production_job::Model>) {
+    if jobs.is_empty() {
+        return;
+    }
+    t.open_jobs.extend(jobs);
+    t.open_jobs.sort_by_key(|j| j.id);
+    t.open_jobs.dedup_by_key(|j| j.id);
+    t.totals.open_jobs = t.open_jobs.len() as i64;
 }
 
 /// The lots a scope reaches (its own and every descendant), without what
@@ -559,14 +616,15 @@ pub async fn forward_of(
     let (resolved, clinics) = resolve_consignees(db, &moves).await?;
     let (mut shipments, mut returns) = (Vec::new(), Vec::new());
     for m in moves {
-        let (consignee, case_id) = resolved
+        let (consignee, case_id, named) = resolved
             .get(&m.id)
             .cloned()
-            .unwrap_or_else(|| (by_reference(&m.reference), None));
+            .unwrap_or_else(|| (by_reference(&m.reference), None, None));
         let d = Dispatch {
             movement: m,
             consignee,
             case_id,
+            named,
         };
         if d.movement.reason == MovementReason::Shipment {
             shipments.push(d);
@@ -674,16 +732,17 @@ fn by_reference(reference: &str) -> Consignee {
     }
 }
 
-/// Who each shipment went to and each return came from: a recall return's
-/// consignee is recorded with it; otherwise the reference is a case number
+/// Who each shipment went to and each return came from: a shipment's
+/// consignee is recorded with it (a clinic, or a name and address), and so
+/// is a recall return's; otherwise (a shipment recorded before shipments
+/// named their consignee, a case return) the reference is a case number
 /// (→ its clinic) or a clinic's code, else it stands for itself.
+type Resolved = HashMap<i64, (Consignee, Option<i64>, Option<Named>)>;
+
 async fn resolve_consignees(
     db: &impl ConnectionTrait,
     moves: &[Movement],
-) -> AppResult<(
-    HashMap<i64, (Consignee, Option<i64>)>,
-    HashMap<i64, clinic::Model>,
-)> {
+) -> AppResult<(Resolved, HashMap<i64, clinic::Model>)> {
     let refs: Vec<String> = moves
         .iter()
         .map(|m| m.reference.clone())
@@ -728,6 +787,20 @@ async fn resolve_consignees(
     .into_iter()
     .filter_map(|a| Some((a.movement_id?, a.consignee_id)))
     .collect();
+    let shipment_ids: Vec<i64> = moves
+        .iter()
+        .filter(|m| m.reason == MovementReason::Shipment)
+        .map(|m| m.id)
+        .collect();
+    let shipped_to: HashMap<i64, shipment::Model> = chunked(&shipment_ids, |c| {
+        shipment::Entity::find()
+            .filter(shipment::Column::MovementId.is_in(c))
+            .all(db)
+    })
+    .await?
+    .into_iter()
+    .map(|s| (s.movement_id, s))
+    .collect();
     let recall_consignees: HashMap<i64, entity::recall_consignee::Model> =
         if recall_returns.is_empty() {
             HashMap::new()
@@ -748,6 +821,7 @@ async fn resolve_consignees(
         .values()
         .map(|(_, c)| *c)
         .chain(recall_consignees.values().filter_map(|c| c.clinic_id))
+        .chain(shipped_to.values().filter_map(|s| s.clinic_id))
         .filter(|id| !clinics.contains_key(id))
         .collect();
     if !missing.is_empty() {
@@ -768,7 +842,25 @@ async fn resolve_consignees(
     };
     let mut out = HashMap::new();
     for m in moves {
-        let r = if let Some(c) = recall_returns
+        let r = if let Some(s) = shipped_to.get(&m.id) {
+            let case = cases.get(&m.reference).map(|(case_id, _)| *case_id);
+            match (s.clinic_id, &s.consignee_name, &s.consignee_address) {
+                (Some(id), _, _) => (of_clinic(id), case, None),
+                (None, Some(name), Some(address)) => (
+                    Consignee {
+                        key: name.clone(),
+                        clinic_id: None,
+                    },
+                    case,
+                    Some(Named {
+                        name: name.clone(),
+                        address: address.clone(),
+                        contact: s.consignee_contact.clone(),
+                    }),
+                ),
+                _ => (by_reference(&m.reference), case, None),
+            }
+        } else if let Some(c) = recall_returns
             .get(&m.id)
             .and_then(|cid| recall_consignees.get(cid))
         {
@@ -779,13 +871,13 @@ async fn resolve_consignees(
                     clinic_id: None,
                 },
             };
-            (consignee, None)
+            (consignee, None, None)
         } else if let Some((case_id, clinic_id)) = cases.get(&m.reference) {
-            (of_clinic(*clinic_id), Some(*case_id))
+            (of_clinic(*clinic_id), Some(*case_id), None)
         } else if let Some(clinic_id) = by_code.get(&m.reference) {
-            (of_clinic(*clinic_id), None)
+            (of_clinic(*clinic_id), None, None)
         } else {
-            (by_reference(&m.reference), None)
+            (by_reference(&m.reference), None, None)
         };
         out.insert(m.id, r);
     }
@@ -809,7 +901,11 @@ fn exposure(
             first_shipped: at,
             last_shipped: at,
             by_lot: BTreeMap::new(),
+            named: None,
         });
+        if d.named.is_some() && at >= e.last_shipped {
+            e.named = d.named.clone();
+        }
         e.shipped += d.movement.quantity;
         e.first_shipped = e.first_shipped.min(at);
         e.last_shipped = e.last_shipped.max(at);

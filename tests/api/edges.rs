@@ -908,3 +908,170 @@ async fn every_unit_on_hand_is_in_exactly_one_stock_bucket_in_every_state() {
         assert_buckets_add_up(&sku_quantities(&app, a).await, a);
     }
 }
+
+/// Leaves `keep` released blanks of NobelActive NP on the raw-material shelf.
+async fn keep_blanks(app: &TestApp, keep: i64) {
+    let d = app
+        .data(
+            r#"{ stock(filter: { location: "MAIN/RAW/BLANK-1" }) { lot { id lotNumber } onHand } }"#,
+            json!({}),
+        )
+        .await;
+    let line = d["stock"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["lot"]["lotNumber"] == "BLK-24-001")
+        .unwrap_or_else(|| panic!("{d}"))
+        .clone();
+    let scrap = line["onHand"].as_i64().unwrap() - keep;
+    let v = app
+        .run_as(
+            Some(Role::Warehouse),
+            "mutation($i: ScrapStockInput!) { scrapStock(input: $i) { userErrors { message } } }",
+            json!({"i": {"lotId": line["lot"]["id"], "location": "MAIN/RAW/BLANK-1", "quantity": scrap, "reason": "blank test"}}),
+        )
+        .await;
+    assert!(
+        v["data"]["scrapStock"]["userErrors"]
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "{v}"
+    );
+}
+
+#[tokio::test]
+async fn a_custom_part_without_a_free_blank_is_not_possible_and_its_case_is_at_risk() {
+    let app = TestApp::new().await;
+    let due = (chrono::Utc::now() + chrono::Duration::days(20)).to_rfc3339();
+    let eta = "query($due: DateTime) { customJobEta(input: { system: \"NobelActive\", platform: \"NP\", dueAt: $due }) { possible materialAvailable notes machine { code } } }";
+    let e = app.data(eta, json!({ "due": due })).await["customJobEta"].clone();
+    assert_eq!(e["possible"], true, "{e}");
+    // A case booked as a custom part takes one blank.
+    let create = r#"mutation($input: CreateCaseInput!) { createCase(input: $input) { case { id } userErrors { message } } }"#;
+    let case = |order: &str| {
+        json!({"input": {"clinic": "ZH-SMILE", "orderReference": order, "patientPseudonym": "P-0001",
+        "tooth": 21, "system": "NobelActive", "platform": "NP", "restoration": "SINGLE_CROWN", "abutmentType": "STRAIGHT",
+        "gingivalHeightMm": "4.5", "angulationDeg": "20", "dueAt": due}})
+    };
+    let id = app
+        .run_as(Some(Role::Sales), create, case("ORD-BLANK-1"))
+        .await["data"]["createCase"]["case"]["id"]
+        .clone();
+    let confirm = "mutation($id: ID!) { confirmCaseMatch(input: { caseId: $id, custom: true }) { case { status job { number } } userErrors { code message } } }";
+    let v = app
+        .run_as(Some(Role::Sales), confirm, json!({ "id": id }))
+        .await;
+    assert_eq!(
+        v["data"]["confirmCaseMatch"]["case"]["status"], "IN_PRODUCTION",
+        "{v}"
+    );
+    let job = v["data"]["confirmCaseMatch"]["case"]["job"]["number"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Leave fewer blanks than the booked jobs will take: 2 in stock.
+    keep_blanks(&app, 2).await;
+    let e = app.data(eta, json!({ "due": due })).await["customJobEta"].clone();
+    assert_eq!(
+        (e["possible"].clone(), e["materialAvailable"].clone()),
+        (json!(false), json!(false)),
+        "{e}"
+    );
+    let notes = e["notes"].to_string();
+    assert!(
+        notes.contains("2 in stock") && notes.contains("promised to booked jobs"),
+        "{e}"
+    );
+    // Matching says so, and a custom confirmation books nothing.
+    let other = app
+        .run_as(Some(Role::Sales), create, case("ORD-BLANK-2"))
+        .await["data"]["createCase"]["case"]["id"]
+        .clone();
+    let m = app
+        .data(
+            "query($id: ID!) { clinicalCase(id: $id) { matching { options { decision } rejected { decision reason } } } }",
+            json!({ "id": other }),
+        )
+        .await;
+    let rejected = m["clinicalCase"]["matching"]["rejected"]
+        .as_array()
+        .unwrap();
+    let custom = rejected
+        .iter()
+        .find(|r| r["decision"] == "CUSTOM")
+        .unwrap_or_else(|| panic!("{m}"));
+    assert!(
+        custom["reason"]
+            .as_str()
+            .unwrap()
+            .contains("no released blank"),
+        "{m}"
+    );
+    let jobs = app.count("production_job").await;
+    let v = app
+        .run_as(Some(Role::Sales), confirm, json!({ "id": other }))
+        .await;
+    assert_eq!(
+        v["data"]["confirmCaseMatch"]["userErrors"][0]["code"], "CONFLICT",
+        "{v}"
+    );
+    assert_eq!(app.count("production_job").await, jobs);
+    let v = app
+        .run_as(
+            Some(Role::Sales),
+            "mutation { matchOpenCases { inProduction } }",
+            json!({}),
+        )
+        .await;
+    assert!(v.get("errors").is_none(), "{v}");
+    let st = app
+        .data(
+            "query($id: ID!) { clinicalCase(id: $id) { status job { id } } }",
+            json!({ "id": other }),
+        )
+        .await;
+    assert_eq!(st["clinicalCase"]["status"], "OPEN", "{st}");
+    assert!(st["clinicalCase"]["job"].is_null(), "{st}");
+    // The booked case whose job will find no blank is at risk, with the reason.
+    let risk = app
+        .data("{ casesAtRisk { case { id } reason } }", json!({}))
+        .await;
+    let mine = risk["casesAtRisk"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["case"]["id"] == id)
+        .unwrap_or_else(|| panic!("case not at risk: {risk}"))
+        .clone();
+    assert!(
+        mine["reason"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("job {job} has no blank")),
+        "{mine}"
+    );
+}
+
+#[tokio::test]
+async fn logs_to_a_pipe_carry_no_colour_codes() {
+    let app = TestApp::empty().await;
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_abutment-erp"))
+        .arg("migrate")
+        .env("DATABASE_URL", &app.url)
+        .env("RUST_LOG", "debug")
+        .output()
+        .expect("run abutment-erp");
+    assert!(out.status.success());
+    let logs = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(logs.lines().count() > 0, "nothing logged");
+    assert!(
+        !logs.contains('\u{1b}'),
+        "ANSI escape in piped logs: {logs:?}"
+    );
+}

@@ -198,14 +198,14 @@ async fn fefo_reserves_the_earliest_expiring_released_lot_and_shipping_leaves_th
     // Ship the first reservation.
     let rid = res[0]["id"].clone();
     let s = app
-        .run_as(Some(Role::Warehouse), r#"mutation($id: ID!) { shipReservation(input: {reservationId: $id}) { reservations { status } userErrors { message } } }"#, json!({"id": rid}))
+        .run_as(Some(Role::Warehouse), r#"mutation($id: ID!) { shipReservation(input: {reservationId: $id, consignee: {clinic: "ZH-SMILE"}}) { reservations { status } userErrors { message } } }"#, json!({"id": rid}))
         .await;
     assert_eq!(
         s["data"]["shipReservation"]["reservations"][0]["status"], "SHIPPED",
         "{s}"
     );
     let again = app
-        .run_as(Some(Role::Warehouse), r#"mutation($id: ID!) { shipReservation(input: {reservationId: $id}) { userErrors { code } } }"#, json!({"id": rid}))
+        .run_as(Some(Role::Warehouse), r#"mutation($id: ID!) { shipReservation(input: {reservationId: $id, consignee: {clinic: "ZH-SMILE"}}) { userErrors { code } } }"#, json!({"id": rid}))
         .await;
     assert_eq!(
         again["data"]["shipReservation"]["userErrors"][0]["code"],

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use abutment_erp::access::Role;
 use chrono::{Duration, Utc};
+use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
 use crate::support::{TestApp, user_errors};
@@ -113,7 +114,7 @@ async fn world(app: &TestApp) -> World {
     assert!(res.is_string(), "{r}");
     let r = app
         .data(
-            r#"mutation($id: ID!) { shipReservation(input: {reservationId: $id}) { reservations { status } userErrors { message } } }"#,
+            r#"mutation($id: ID!) { shipReservation(input: {reservationId: $id, consignee: {clinic: "MI-DENTALAB"}}) { reservations { status } userErrors { message } } }"#,
             json!({ "id": res }),
         )
         .await;
@@ -422,6 +423,31 @@ async fn a_recall_by_heat_runs_from_draft_to_closure_with_a_reconciliation() {
             "{r}"
         );
     }
+    // … then no job may still run on the heat's bar (the seeded run on
+    // SWISS-2 is scrapped) …
+    let r = as_quality(&app, &close, json!({"v": {"recallId": id}})).await["closeRecall"].clone();
+    let e = user_errors(&r);
+    assert_eq!(e[0].0, "CONFLICT", "{r}");
+    assert!(e[0].2.contains("still running"), "{e:?}");
+    let running = app
+        .data(
+            r#"{ productionJobs(filter: {statuses: [IN_PROGRESS]}) { edges { node { id } } } }"#,
+            json!({}),
+        )
+        .await;
+    for j in running["productionJobs"]["edges"].as_array().unwrap() {
+        let r = app
+            .run_as(
+                Some(Role::Planner),
+                r#"mutation($id: ID!) { scrapProductionJob(id: $id, reason: "bar recalled") { job { status } } }"#,
+                json!({ "id": j["node"]["id"] }),
+            )
+            .await;
+        assert_eq!(
+            r["data"]["scrapProductionJob"]["job"]["status"], "SCRAPPED",
+            "{r}"
+        );
+    }
     // … then outstanding units (ZH-SMILE's one) need a justification.
     let r = as_quality(&app, &close, json!({"v": {"recallId": id}})).await["closeRecall"].clone();
     let e = user_errors(&r);
@@ -451,6 +477,7 @@ async fn a_recall_by_heat_runs_from_draft_to_closure_with_a_reconciliation() {
         [
             "CREATED",
             "ACTIVATED",
+            "CASE_REOPENED",
             "RETURNED",
             "CONFIRMED_USED",
             "NOTIFIED",
@@ -476,7 +503,7 @@ async fn a_recall_by_heat_runs_from_draft_to_closure_with_a_reconciliation() {
     assert!(kind("lot") >= 2);
     assert!(kind("stock_action") >= 2, "state changes and the return");
     assert_eq!(kind("consignee"), 2);
-    assert_eq!(kind("event"), 7);
+    assert_eq!(kind("event"), 8);
     let h = rd.headers().unwrap().clone();
     let col = |name: &str| h.iter().position(|c| c == name).unwrap();
     let dl = rows
@@ -928,5 +955,910 @@ async fn a_job_running_on_recalled_bar_completes_into_the_recall() {
     assert_eq!(
         rc["recall"]["events"].as_array().unwrap().last().unwrap()["action"],
         "LOT_ADDED"
+    );
+}
+
+// ------------------------------------------------------------------ jobs in a recall's scope
+
+async fn as_planner(app: &TestApp, q: &str, vars: Value) -> Value {
+    let r = app.run_as(Some(Role::Planner), q, vars).await;
+    assert!(r.get("errors").is_none(), "{r}");
+    r["data"].clone()
+}
+
+async fn machine_id(app: &TestApp, code: &str) -> Value {
+    let d = app.data("{ machines { id code } }", json!({})).await;
+    d["machines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["code"] == code)
+        .map(|m| m["id"].clone())
+        .unwrap_or_else(|| panic!("no machine {code}"))
+}
+
+/// A small stock run of the seeded part, started on `machine` with its
+/// mounted tools and released bar: (job id, job number).
+async fn running_stock_job(app: &TestApp, machine: &str) -> (Value, String) {
+    let r = as_planner(
+        app,
+        r#"mutation($input: CreateJobInput!) { createProductionJob(input: $input) { job { id number } userErrors { message } } }"#,
+        json!({"input": {"kind": "STOCK", "articleNumber": ARTICLE, "quantity": 2, "barMmPerPart": 20,
+               "dueAt": (Utc::now() + Duration::days(5)).to_rfc3339(), "priority": 5}}),
+    )
+    .await;
+    let job = r["createProductionJob"]["job"].clone();
+    assert!(job["id"].is_string(), "{r}");
+    start_job(app, &job["id"], Some(machine_id(app, machine).await)).await;
+    (
+        job["id"].clone(),
+        job["number"].as_str().unwrap().to_owned(),
+    )
+}
+
+async fn start_job(app: &TestApp, id: &Value, machine: Option<Value>) -> Value {
+    let r = as_planner(
+        app,
+        r#"mutation($id: ID!, $m: ID) { startProductionJob(id: $id, input: {machineId: $m, operator: "A. Rossi", camProgram: "T v1"}) {
+             job { status materials { lot { id lotNumber } } } userErrors { message } } }"#,
+        json!({ "id": id, "m": machine }),
+    )
+    .await;
+    assert_eq!(
+        r["startProductionJob"]["job"]["status"], "IN_PROGRESS",
+        "{r}"
+    );
+    r["startProductionJob"]["job"].clone()
+}
+
+async fn complete_job(app: &TestApp, id: &Value, made: i32) -> Value {
+    let r = as_planner(
+        app,
+        r#"mutation($id: ID!, $n: Int!) { completeProductionJob(id: $id, input: {quantityMade: $n}) {
+             job { status finishedLot { id lotNumber state } } userErrors { message } } }"#,
+        json!({ "id": id, "n": made }),
+    )
+    .await;
+    let lot = r["completeProductionJob"]["job"]["finishedLot"].clone();
+    assert!(lot["id"].is_string(), "{r}");
+    lot
+}
+
+async fn create_and_activate(app: &TestApp, reason: &str, scope: Value) -> Value {
+    let create = recall_mutation("createRecall", "input", "CreateRecallInput!");
+    let p = as_quality(
+        app,
+        &create,
+        json!({"v": {"class": "CLASS_II", "reason": reason, "scope": scope}}),
+    )
+    .await["createRecall"]
+        .clone();
+    assert!(user_errors(&p).is_empty(), "{p}");
+    let id = p["recall"]["id"].clone();
+    let a = as_quality(
+        app,
+        "mutation($id: ID!) { activateRecall(recallId: $id) { recall { status } userErrors { code message } } }",
+        json!({ "id": id }),
+    )
+    .await;
+    assert_eq!(a["activateRecall"]["recall"]["status"], "ACTIVE", "{a}");
+    id
+}
+
+fn numbers(list: &Value, key: &str) -> Vec<String> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            key.split('.')
+                .fold(v, |v, k| &v[k])
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_job_running_in_a_recalled_machine_window_or_with_a_recalled_tool_completes_into_the_recall()
+ {
+    for kind in ["machine", "tool"] {
+        let app = TestApp::new().await;
+        let lot = made_lot(&app).await;
+        // The seeded run that made the lot ran on SWISS-1 with its inserts;
+        // a second run starts there now and is still running at activation.
+        let d = app
+            .data(
+                r#"{ productionJobs(filter: {statuses: [DONE]}) { edges { node { finishedLot { id } startedAt tools { tool { id } } } } } }"#,
+                json!({}),
+            )
+            .await;
+        let done = d["productionJobs"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| &e["node"])
+            .find(|n| n["finishedLot"]["id"] == lot.as_str())
+            .unwrap()
+            .clone();
+        let started: chrono::DateTime<Utc> = done["startedAt"].as_str().unwrap().parse().unwrap();
+        let (job, number) = running_stock_job(&app, "SWISS-1").await;
+        let scope = match kind {
+            "machine" => json!({"machineId": machine_id(&app, "SWISS-1").await,
+                "from": (started - Duration::hours(1)).to_rfc3339(),
+                "to": (Utc::now() + Duration::days(1)).to_rfc3339()}),
+            _ => json!({"toolId": done["tools"][0]["tool"]["id"]}),
+        };
+        // The preview names the running job, though it consumes no traced material.
+        let t = as_quality(&app, TRACE, json!({ "scope": scope })).await["traceForward"].clone();
+        assert!(
+            numbers(&t["openJobs"], "number").contains(&number),
+            "{kind}: {}",
+            t["openJobs"]
+        );
+        assert_eq!(
+            t["totals"]["openJobs"].as_i64().unwrap() as usize,
+            t["openJobs"].as_array().unwrap().len()
+        );
+        let id = create_and_activate(&app, "spindle runout out of tolerance", scope.clone()).await;
+        let rc = as_quality(
+            &app,
+            "query($id: ID) { recall(id: $id) { impact { openJobs { number } } events { action detail } } }",
+            json!({ "id": id }),
+        )
+        .await;
+        assert!(
+            numbers(&rc["recall"]["impact"]["openJobs"], "number").contains(&number),
+            "{kind}: {rc}"
+        );
+        assert!(
+            rc["recall"]["events"][1]["detail"]
+                .as_str()
+                .unwrap()
+                .contains(&number),
+            "{kind}: the activation names the running job: {rc}"
+        );
+
+        let made = complete_job(&app, &job, 2).await;
+        assert_eq!(made["state"], "RECALLED", "{kind}: {made}");
+        let rc = as_quality(
+            &app,
+            "query($id: ID) { recall(id: $id) { affectedLots { depth previousState lot { id state } } events { action detail } } }",
+            json!({ "id": id }),
+        )
+        .await;
+        let joined = rc["recall"]["affectedLots"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["lot"]["id"] == made["id"])
+            .unwrap_or_else(|| panic!("{kind}: {made} is not in the recall: {rc}"));
+        assert_eq!(joined["depth"], 0, "{kind}: a root of the scope");
+        assert_eq!(joined["previousState"], "QUARANTINE");
+        let last = rc["recall"]["events"].as_array().unwrap().last().unwrap();
+        assert_eq!(last["action"], "LOT_ADDED", "{kind}: {rc}");
+        assert!(last["detail"].as_str().unwrap().contains(&number), "{last}");
+        // The mock recall of the same scope and the recall agree.
+        let m = as_quality(
+            &app,
+            "query($s: RecallScopeInput!) { mockRecall(scope: $s) { trace { lots { lot { id } } } } }",
+            json!({ "s": scope }),
+        )
+        .await;
+        let mocked = numbers(&m["mockRecall"]["trace"]["lots"], "lot.id");
+        let recalled = numbers(&rc["recall"]["affectedLots"], "lot.id");
+        assert!(
+            mocked.contains(&made["id"].as_str().unwrap().to_owned()),
+            "{m}"
+        );
+        for l in &mocked {
+            assert!(recalled.contains(l), "{kind}: {l} traced but not recalled");
+        }
+    }
+}
+
+const CLOSE_FIELDS: &str = "recall { status } userErrors { code field message }";
+
+async fn notify_all(app: &TestApp, id: &Value) {
+    let c = as_quality(
+        app,
+        "query($id: ID) { recall(id: $id) { consignees { id } } }",
+        json!({ "id": id }),
+    )
+    .await;
+    let notify = recall_mutation(
+        "recordRecallNotification",
+        "input",
+        "RecallNotificationInput!",
+    );
+    for c in c["recall"]["consignees"].as_array().unwrap() {
+        let r = as_quality(
+            app,
+            &notify,
+            json!({"v": {"recallId": id, "consigneeId": c["id"], "via": "PHONE"}}),
+        )
+        .await;
+        assert!(
+            user_errors(&r["recordRecallNotification"]).is_empty(),
+            "{r}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_recall_cannot_close_while_a_job_runs_on_its_material_and_a_lot_made_of_it_is_never_releasable()
+ {
+    let app = TestApp::new().await;
+    // The seeded run on SWISS-2 consumes the heat's bar; a second run on
+    // SWISS-1 takes more of it.
+    let d = app
+        .data(
+            r#"{ productionJobs(filter: {statuses: [IN_PROGRESS]}) { edges { node { id number materials { lot { heatNumber } } } } } }"#,
+            json!({}),
+        )
+        .await;
+    let seeded = d["productionJobs"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"].clone())
+        .find(|n| n["materials"][0]["lot"]["heatNumber"] == HEAT)
+        .expect("the seeded run on the heat's bar");
+    let (second, second_number) = running_stock_job(&app, "SWISS-1").await;
+    let id = create_and_activate(
+        &app,
+        "wrong grade on the certificate",
+        json!({ "heatNumber": HEAT }),
+    )
+    .await;
+    notify_all(&app, &id).await;
+    let close = format!(
+        "mutation($v: CloseRecallInput!) {{ closeRecall(input: $v) {{ {CLOSE_FIELDS} }} }}"
+    );
+    let justified =
+        json!({"v": {"recallId": id, "justification": "units implanted, patients followed up"}});
+    let r = as_quality(&app, &close, justified.clone()).await["closeRecall"].clone();
+    let e = user_errors(&r);
+    assert_eq!(e[0].0, "CONFLICT", "{r}");
+    for n in [seeded["number"].as_str().unwrap(), &second_number] {
+        assert!(e[0].2.contains(n), "the refusal names {n}: {e:?}");
+    }
+    // Scrapping one and completing the other ends the refusal.
+    let r = as_planner(
+        &app,
+        r#"mutation($id: ID!) { scrapProductionJob(id: $id, reason: "material recalled") { job { status } userErrors { message } } }"#,
+        json!({ "id": second }),
+    )
+    .await;
+    assert_eq!(r["scrapProductionJob"]["job"]["status"], "SCRAPPED", "{r}");
+    let r = as_quality(&app, &close, justified.clone()).await["closeRecall"].clone();
+    let e = user_errors(&r);
+    assert!(
+        e[0].2.contains(seeded["number"].as_str().unwrap()) && !e[0].2.contains(&second_number),
+        "{e:?}"
+    );
+    let made = complete_job(&app, &seeded["id"], 5).await;
+    assert_eq!(made["state"], "RECALLED", "{made}");
+    // Passing inspection does not release it.
+    let r = app
+        .run_as(
+            Some(Role::Quality),
+            r#"mutation($id: ID!) { recordJobInspection(id: $id, input: {result: PASS}) { job { status finishedLot { state } } userErrors { message } } }"#,
+            json!({ "id": seeded["id"] }),
+        )
+        .await;
+    let job = &r["data"]["recordJobInspection"]["job"];
+    assert_eq!(
+        (&job["status"], &job["finishedLot"]["state"]),
+        (&json!("DONE"), &json!("RECALLED")),
+        "{r}"
+    );
+    notify_all(&app, &id).await;
+    let r = as_quality(&app, &close, justified).await["closeRecall"].clone();
+    assert_eq!(r["recall"]["status"], "CLOSED", "{r}");
+    // Closed or not, the lot made of the recalled bar stays stopped: it
+    // cannot be released, shelved or reserved.
+    let r = as_quality(
+        &app,
+        r#"mutation($id: ID!) { changeLotState(input: {lotId: $id, state: RELEASED, reason: "recall closed"}) { lot { state } userErrors { code field message } } }"#,
+        json!({ "id": made["id"] }),
+    )
+    .await;
+    assert_eq!(
+        user_errors(&r["changeLotState"])[0].0,
+        "BAD_USER_INPUT",
+        "{r}"
+    );
+    let r = app
+        .data(
+            r#"mutation($id: ID!) { transferStock(input: {lotId: $id, from: "MAIN/QC/Q-01", to: "MAIN/STOCK/A-01", quantity: 1, reference: "put-away"}) { userErrors { code field message } } }"#,
+            json!({ "id": made["id"] }),
+        )
+        .await;
+    assert!(!user_errors(&r["transferStock"]).is_empty(), "{r}");
+    let r = app
+        .data(
+            r#"mutation($id: ID!) { reserveStock(input: {reference: "X-2", quantity: 1, lotId: $id}) { userErrors { code message } } }"#,
+            json!({ "id": made["id"] }),
+        )
+        .await;
+    assert!(
+        user_errors(&r["reserveStock"])[0].2.contains("is Recalled"),
+        "{r}"
+    );
+    let l = app
+        .data(
+            "query($id: ID) { lot(id: $id) { state quantities { available } } }",
+            json!({ "id": made["id"] }),
+        )
+        .await;
+    assert_eq!(
+        l["lot"],
+        json!({"state": "RECALLED", "quantities": {"available": 0}})
+    );
+}
+
+#[tokio::test]
+async fn a_custom_case_whose_part_joins_the_recall_after_activation_is_reopened() {
+    let app = TestApp::new().await;
+    // The seeded custom case: its job is planned on a mill; it starts now,
+    // taking a blank, and is still running when the blank lot is recalled.
+    let d = app
+        .data(
+            r#"{ clinicalCases(statuses: [IN_PRODUCTION]) { id number job { id number status } } }"#,
+            json!({}),
+        )
+        .await;
+    let case = d["clinicalCases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["job"]["status"] != "INSPECTION" && c["job"]["status"] != "DONE")
+        .expect("a seeded custom case not yet milled")
+        .clone();
+    let started = start_job(&app, &case["job"]["id"], None).await;
+    let blank = started["materials"][0]["lot"]["id"].clone();
+    let id = create_and_activate(
+        &app,
+        "blank connection out of tolerance",
+        json!({ "blankLotId": blank }),
+    )
+    .await;
+    let c = app
+        .data(
+            "query($id: ID) { clinicalCase(id: $id) { status } }",
+            json!({ "id": case["id"] }),
+        )
+        .await;
+    assert_eq!(
+        c["clinicalCase"]["status"], "IN_PRODUCTION",
+        "its part is not made yet"
+    );
+    let made = complete_job(&app, &case["job"]["id"], 1).await;
+    assert_eq!(made["state"], "RECALLED", "{made}");
+    let c = app
+        .data(
+            "query($id: ID) { clinicalCase(id: $id) { status statusReason job { id } } }",
+            json!({ "id": case["id"] }),
+        )
+        .await;
+    assert_eq!(c["clinicalCase"]["status"], "OPEN", "{c}");
+    assert!(c["clinicalCase"]["job"].is_null(), "{c}");
+    assert!(
+        c["clinicalCase"]["statusReason"]
+            .as_str()
+            .unwrap()
+            .contains("match it again"),
+        "{c}"
+    );
+    let rc = as_quality(
+        &app,
+        "query($id: ID) { recall(id: $id) { events { action detail } } }",
+        json!({ "id": id }),
+    )
+    .await;
+    let ev = rc["recall"]["events"].as_array().unwrap();
+    let reopened = ev
+        .iter()
+        .find(|e| e["action"] == "CASE_REOPENED")
+        .unwrap_or_else(|| panic!("no CASE_REOPENED in {rc}"));
+    assert!(
+        reopened["detail"]
+            .as_str()
+            .unwrap()
+            .contains(case["number"].as_str().unwrap()),
+        "{reopened}"
+    );
+    let actions: Vec<&str> = ev.iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(
+        actions,
+        ["CREATED", "ACTIVATED", "LOT_ADDED", "CASE_REOPENED"],
+        "{rc}"
+    );
+}
+
+// ------------------------------------------------------------------ consignees of shipments
+
+const SHIP: &str = r#"mutation($id: ID!, $to: ShipmentConsigneeInput) { shipReservation(input: {reservationId: $id, consignee: $to}) {
+    reservations { status } userErrors { code field message } } }"#;
+
+async fn reserve_one(app: &TestApp, lot: &str, reference: &str) -> Value {
+    let r = app
+        .data(
+            r#"mutation($lot: ID!, $r: String!) { reserveStock(input: {reference: $r, quantity: 1, lotId: $lot}) { reservations { id } userErrors { message } } }"#,
+            json!({ "lot": lot, "r": reference }),
+        )
+        .await;
+    let id = r["reserveStock"]["reservations"][0]["id"].clone();
+    assert!(id.is_string(), "{r}");
+    id
+}
+
+#[tokio::test]
+async fn every_shipment_names_its_consignee_and_the_recall_knows_whom_to_notify() {
+    let app = TestApp::new().await;
+    let lot = made_lot(&app).await;
+    let res = reserve_one(&app, &lot, "PO-77").await;
+    let movements = app.count("stock_movement").await;
+    // No consignee, an unknown clinic, a name without an address, both kinds
+    // at once, a clinic's code given as a name: refused, nothing shipped.
+    for (to, field) in [
+        (Value::Null, "input.consignee"),
+        (json!({}), "input.consignee"),
+        (json!({"clinic": "NOWHERE"}), "input.consignee.clinic"),
+        (
+            json!({"name": "Dentalhandel Meier AG"}),
+            "input.consignee.address",
+        ),
+        (
+            json!({"clinic": "ZH-SMILE", "name": "Meier", "address": "x"}),
+            "input.consignee",
+        ),
+        (
+            json!({"name": "ZH-SMILE", "address": "x"}),
+            "input.consignee.name",
+        ),
+    ] {
+        let r = app
+            .run_as(Some(Role::Warehouse), SHIP, json!({ "id": res, "to": to }))
+            .await;
+        let e = user_errors(&r["data"]["shipReservation"]);
+        assert_eq!(
+            (e[0].0.as_str(), e[0].1.as_str()),
+            ("BAD_USER_INPUT", field),
+            "{to}: {r}"
+        );
+    }
+    assert_eq!(app.count("stock_movement").await, movements);
+    assert_eq!(
+        app.count("shipment").await,
+        1,
+        "the seeded case shipment only"
+    );
+    // To a distributor outside the clinic register, and to a clinic under an
+    // order reference that is not its code.
+    let meier = json!({"name": "Dentalhandel Meier AG", "address": "Industriestrasse 12, 8305 Dietlikon, CH",
+                       "contact": "recall@meier-dental.example"});
+    for (id, to) in [
+        (res.clone(), meier.clone()),
+        (
+            reserve_one(&app, &lot, "ORDER-5531").await,
+            json!({"clinic": "mi-dentalab"}),
+        ),
+    ] {
+        let r = app
+            .run_as(Some(Role::Warehouse), SHIP, json!({ "id": id, "to": to }))
+            .await;
+        assert_eq!(
+            r["data"]["shipReservation"]["reservations"][0]["status"], "SHIPPED",
+            "{r}"
+        );
+    }
+    const SHIPPED: &str = r#"query($scope: RecallScopeInput!) { traceForward(scope: $scope) {
+      shipments { reference consignee clinic { code } namedConsignee { name address contact } }
+      consignees { consignee clinic { code } namedConsignee { name } address contact shipped } } }"#;
+    let t = as_quality(&app, SHIPPED, json!({"scope": {"lotIds": [lot]}})).await["traceForward"]
+        .clone();
+    let to_meier = find(&t["shipments"], "reference", "PO-77");
+    assert_eq!(to_meier["consignee"], "Dentalhandel Meier AG", "{t}");
+    assert!(to_meier["clinic"].is_null());
+    assert_eq!(to_meier["namedConsignee"], meier);
+    let to_clinic = find(&t["shipments"], "reference", "ORDER-5531");
+    assert_eq!(to_clinic["consignee"], "MI-DENTALAB", "{t}");
+    assert_eq!(to_clinic["clinic"]["code"], "MI-DENTALAB");
+    for s in t["shipments"].as_array().unwrap() {
+        assert!(!s["consignee"].as_str().unwrap().starts_with("ref:"), "{s}");
+    }
+    let line = find(&t["consignees"], "consignee", "Dentalhandel Meier AG");
+    assert_eq!(line["address"], meier["address"]);
+    assert_eq!(line["contact"], meier["contact"]);
+    assert!(
+        find(&t["consignees"], "consignee", "MI-DENTALAB")["address"]
+            .as_str()
+            .unwrap()
+            .len()
+            > 5
+    );
+
+    // The recall lists both, with where to send the notice, and reports it.
+    let id = create_and_activate(&app, "burr on the hex", json!({"lotIds": [lot]})).await;
+    let rc = as_quality(
+        &app,
+        "query($id: ID) { recall(id: $id) { consignees { consignee clinic { code } address contact shipped } reportCsv } }",
+        json!({ "id": id }),
+    )
+    .await["recall"]
+        .clone();
+    let c = find(&rc["consignees"], "consignee", "Dentalhandel Meier AG");
+    assert_eq!(
+        (&c["address"], &c["contact"], &c["shipped"]),
+        (&meier["address"], &meier["contact"], &json!(1)),
+        "{rc}"
+    );
+    assert!(c["clinic"].is_null());
+    assert_eq!(
+        find(&rc["consignees"], "consignee", "MI-DENTALAB")["shipped"],
+        1
+    );
+    let mut rd = csv::Reader::from_reader(rc["reportCsv"].as_str().unwrap().as_bytes());
+    let h = rd.headers().unwrap().clone();
+    let col = |name: &str| h.iter().position(|c| c == name).unwrap();
+    let rows: Vec<csv::StringRecord> = rd.records().map(Result::unwrap).collect();
+    let row = rows
+        .iter()
+        .find(|r| &r[0] == "consignee" && &r[col("consignee")] == "Dentalhandel Meier AG")
+        .expect("the distributor in the report");
+    assert_eq!(&row[col("address")], meier["address"].as_str().unwrap());
+    assert_eq!(&row[col("contact")], meier["contact"].as_str().unwrap());
+    // It can be notified, and return what it received.
+    notify_all(&app, &id).await;
+    let cid = as_quality(
+        &app,
+        "query($id: ID) { recall(id: $id) { consignees { id consignee } } }",
+        json!({ "id": id }),
+    )
+    .await;
+    let meier_id = find(
+        &cid["recall"]["consignees"],
+        "consignee",
+        "Dentalhandel Meier AG",
+    )["id"]
+        .clone();
+    let ret = recall_mutation("recordRecallReturn", "input", "RecallAccountingInput!");
+    let r = as_quality(
+        &app,
+        &ret,
+        json!({"v": {"recallId": id, "consigneeId": meier_id, "lotId": lot, "quantity": 1}}),
+    )
+    .await["recordRecallReturn"]
+        .clone();
+    let line = find(
+        &r["recall"]["consignees"],
+        "consignee",
+        "Dentalhandel Meier AG",
+    );
+    assert_eq!(
+        (&line["returned"], &line["outstanding"]),
+        (&json!(1), &json!(0)),
+        "{r}"
+    );
+}
+
+// ------------------------------------------------------------------ concurrent writers
+
+/// Receives a lot of the seeded part, releases it and shelves it.
+async fn shelved_lot(app: &TestApp, number: &str, qty: i64) -> String {
+    let d = app
+        .data(
+            r#"mutation($input: ReceiveFinishedLotInput!) { receiveFinishedLot(input: $input) { lot { id } userErrors { message } } }"#,
+            json!({"input": {"articleNumber": ARTICLE, "lotNumber": number, "quantity": qty,
+                   "location": "MAIN/RECV/DOCK-1", "productionDate": Utc::now().date_naive().to_string(),
+                   "reference": "PO-RACE"}}),
+        )
+        .await;
+    let id = d["receiveFinishedLot"]["lot"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{d}"))
+        .to_owned();
+    app.data(
+        r#"mutation($input: ChangeLotStateInput!) { changeLotState(input: $input) { lot { state } } }"#,
+        json!({"input": {"lotId": id, "state": "RELEASED", "reason": "inspected"}}),
+    )
+    .await;
+    app.data(
+        r#"mutation($input: TransferStockInput!) { transferStock(input: $input) { movement { id } } }"#,
+        json!({"input": {"lotId": id, "from": "MAIN/RECV/DOCK-1", "to": "MAIN/STOCK/A-01",
+               "quantity": qty, "reference": "put-away"}}),
+    )
+    .await;
+    id
+}
+
+/// What one concurrent request came to.
+#[derive(Debug, Default)]
+struct Outcomes {
+    ok: usize,
+    conflict: usize,
+    refused: usize,
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn activations_shipments_and_reservations_racing_on_the_same_lots_end_in_success_or_conflict_never_internal()
+ {
+    let app = Arc::new(TestApp::new().await);
+    let first = made_lot(&app).await;
+    let create = recall_mutation("createRecall", "input", "CreateRecallInput!");
+    let mut tally: std::collections::BTreeMap<&str, Outcomes> = Default::default();
+    let mut recalls = Vec::new();
+    for round in 0..3 {
+        // Four lots on the shelf (the seeded one in the first round), 5
+        // reservations of one on each, to ship or release while three
+        // overlapping recalls cover three of the lots.
+        let mut lots = Vec::new();
+        if round == 0 {
+            lots.push(first.clone());
+        }
+        while lots.len() < 4 {
+            lots.push(shelved_lot(&app, &format!("RACE-{round}-{}", lots.len()), 40).await);
+        }
+        let mut to_ship = Vec::new();
+        for (i, l) in lots.iter().enumerate() {
+            for k in 0..5 {
+                to_ship.push(reserve_one(&app, l, &format!("ORD-{round}-{i}-{k}")).await);
+            }
+        }
+        let mut drafts = Vec::new();
+        for scope in [
+            vec![&lots[0], &lots[1]],
+            vec![&lots[2], &lots[1]],
+            vec![&lots[2], &lots[0]],
+        ] {
+            let r = as_quality(
+                &app,
+                &create,
+                json!({"v": {"class": "CLASS_II", "reason": "seal failure", "scope": {"lotIds": scope}}}),
+            )
+            .await;
+            drafts.push(r["createRecall"]["recall"]["id"].clone());
+        }
+        let mut tasks: Vec<(&str, tokio::task::JoinHandle<Value>)> = Vec::new();
+        let spawn = |role: Role, q: String, vars: Value| {
+            let app = app.clone();
+            tokio::spawn(async move { app.run_as(Some(role), &q, vars).await })
+        };
+        for k in 0..20 {
+            if k < 3 {
+                tasks.push((
+                    "activateRecall",
+                    spawn(
+                        Role::Quality,
+                        "mutation($id: ID!) { activateRecall(recallId: $id) { userErrors { code message } } }".into(),
+                        json!({ "id": drafts[k] }),
+                    ),
+                ));
+            }
+            tasks.push((
+                "shipReservation",
+                spawn(
+                    Role::Warehouse,
+                    SHIP.into(),
+                    json!({ "id": to_ship[k], "to": {"clinic": "ZH-SMILE"} }),
+                ),
+            ));
+            let (q, vars) = if k % 2 == 0 {
+                (
+                    r#"mutation($a: String!) { reserveStock(input: {reference: "FEFO", quantity: 3, articleNumber: $a}) { userErrors { code message } } }"#,
+                    json!({ "a": ARTICLE }),
+                )
+            } else {
+                (
+                    r#"mutation($l: ID!) { reserveStock(input: {reference: "BY-LOT", quantity: 1, lotId: $l}) { userErrors { code message } } }"#,
+                    json!({ "l": lots[k % 4] }),
+                )
+            };
+            tasks.push(("reserveStock", spawn(Role::Sales, q.into(), vars)));
+            if k % 4 == 3 {
+                tasks.push((
+                    "releaseReservation",
+                    spawn(
+                        Role::Sales,
+                        r#"mutation($id: ID!) { releaseReservation(input: {reservationId: $id}) { userErrors { code message } } }"#.into(),
+                        json!({ "id": to_ship[k - 1] }),
+                    ),
+                ));
+            }
+        }
+        for (op, t) in tasks {
+            let r = t.await.unwrap();
+            assert!(
+                r.get("errors").is_none(),
+                "{op}: a loser must be a CONFLICT user error, never an error: {r}"
+            );
+            let o = tally.entry(op).or_default();
+            match user_errors(&r["data"][op]).first() {
+                None => o.ok += 1,
+                Some((code, _, msg)) if code == "CONFLICT" => {
+                    o.conflict += 1;
+                    let _ = msg;
+                }
+                Some((code, _, msg)) => {
+                    assert_eq!(code, "BAD_USER_INPUT", "{op}: {r}");
+                    assert!(
+                        msg.contains("is Recalled") || msg.contains("insufficient available"),
+                        "{op}: only a business refusal: {msg}"
+                    );
+                    o.refused += 1;
+                }
+            }
+        }
+        recalls.extend(drafts);
+    }
+    eprintln!("outcomes: {tally:#?}");
+    assert!(tally["shipReservation"].ok > 0 && tally["reserveStock"].ok > 0);
+
+    // Whatever won, the books hold: the ledger reconciles, no balance is
+    // negative, every shipment names its consignee …
+    assert!(
+        abutment_erp::inventory::service::verify(&app.db)
+            .await
+            .unwrap()
+            .is_empty(),
+        "the ledger reconciles"
+    );
+    let one = |sql: &str| {
+        let app = app.clone();
+        let sql = sql.to_owned();
+        async move {
+            app.db
+                .query_one_raw(sea_orm::Statement::from_string(
+                    app.db.get_database_backend(),
+                    sql,
+                ))
+                .await
+                .unwrap()
+                .unwrap()
+                .try_get::<i64>("", "n")
+                .unwrap()
+        }
+    };
+    assert_eq!(
+        one("SELECT COUNT(*) AS n FROM stock_balance WHERE on_hand < 0 OR reserved < 0 OR reserved > on_hand").await,
+        0
+    );
+    assert_eq!(
+        one("SELECT COUNT(*) AS n FROM shipment").await,
+        one("SELECT COUNT(*) AS n FROM stock_movement WHERE reason = 'SHIPMENT'").await
+    );
+    // … and an active recall stopped all of its lots: nothing of them was
+    // reserved or shipped after it recalled them, nothing stays reserved.
+    let mut active = 0;
+    for id in &recalls {
+        let rc = as_quality(
+            &app,
+            "query($id: ID) { recall(id: $id) { status affectedLots { lot { id state } } } }",
+            json!({ "id": id }),
+        )
+        .await;
+        if rc["recall"]["status"] != "ACTIVE" {
+            assert_eq!(rc["recall"]["status"], "DRAFT", "{rc}");
+            continue;
+        }
+        active += 1;
+        for l in rc["recall"]["affectedLots"].as_array().unwrap() {
+            assert_eq!(l["lot"]["state"], "RECALLED", "{rc}");
+        }
+    }
+    assert!(
+        active >= recalls.len() / 2,
+        "{active} of {} activated",
+        recalls.len()
+    );
+    assert_eq!(
+        one("SELECT COUNT(*) AS n FROM reservation r JOIN lot l ON l.id = r.lot_id WHERE l.state = 'RECALLED' AND r.status = 'OPEN'").await,
+        0
+    );
+    assert_eq!(
+        one(
+            "SELECT COUNT(*) AS n FROM stock_movement m JOIN lot l ON l.id = m.lot_id
+             WHERE l.state = 'RECALLED' AND m.reason IN ('SHIPMENT', 'RESERVATION')
+               AND m.id > (SELECT MIN(s.id) FROM stock_movement s WHERE s.lot_id = m.lot_id
+                           AND s.reason = 'STATE_CHANGE' AND s.note LIKE '%→ Recalled')"
+        )
+        .await,
+        0,
+        "nothing of a lot was reserved or shipped after it was recalled"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_write_helper_reruns_a_transaction_the_store_chose_as_a_deadlock_victim() {
+    let app = Arc::new(TestApp::new().await);
+    let ids: Vec<i64> = app
+        .db
+        .query_all_raw(sea_orm::Statement::from_string(
+            app.db.get_database_backend(),
+            "SELECT id FROM lot ORDER BY id LIMIT 2",
+        ))
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.try_get::<i64>("", "id").unwrap())
+        .collect();
+    // Two writers take the same two rows in opposite orders, each waiting
+    // (on its first attempt) until the other holds its first row: on
+    // PostgreSQL one of them is chosen as the deadlock victim (40P01), and
+    // the helper runs it again; on SQLite writers queue and never meet.
+    let barrier = Arc::new(tokio::sync::Barrier::new(2));
+    let mut tasks = Vec::new();
+    for (first, second) in [(ids[0], ids[1]), (ids[1], ids[0])] {
+        let (app, barrier) = (app.clone(), barrier.clone());
+        tasks.push(tokio::spawn(async move {
+            let touch = |id: i64| format!("UPDATE lot SET updated_at = updated_at WHERE id = {id}");
+            abutment_erp::db::write_tx(&app.db, |tx| {
+                let (barrier, a, b) = (barrier.clone(), touch(first), touch(second));
+                Box::pin(async move {
+                    tx.txn.execute_unprepared(&a).await?;
+                    if tx.attempt == 1 {
+                        let _ =
+                            tokio::time::timeout(std::time::Duration::from_secs(2), barrier.wait())
+                                .await;
+                    }
+                    tx.txn.execute_unprepared(&b).await?;
+                    Ok(tx.attempt)
+                })
+            })
+            .await
+        }));
+    }
+    let mut attempts = Vec::new();
+    for t in tasks {
+        attempts.push(t.await.unwrap().expect("both writers commit"));
+    }
+    attempts.sort_unstable();
+    match app.db.get_database_backend() {
+        sea_orm::DbBackend::Postgres => assert_eq!(attempts, [1, 2], "the victim ran twice"),
+        _ => assert_eq!(attempts, [1, 1]),
+    }
+}
+
+#[tokio::test]
+async fn a_lot_made_from_bar_recalled_by_hand_comes_out_recalled() {
+    let app = TestApp::new().await;
+    // The seeded run on SWISS-2 consumes the heat's bar; quality recalls the
+    // bar lot by hand (no recall holds it) while the run goes on.
+    let d = app
+        .data(
+            r#"{ productionJobs(filter: {statuses: [IN_PROGRESS]}) { edges { node { id materials { lot { id heatNumber } } } } } }"#,
+            json!({}),
+        )
+        .await;
+    let job = d["productionJobs"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"].clone())
+        .find(|n| n["materials"][0]["lot"]["heatNumber"] == HEAT)
+        .expect("the seeded run on the heat's bar");
+    let r = as_quality(
+        &app,
+        r#"mutation($id: ID!) { changeLotState(input: {lotId: $id, state: RECALLED, reason: "mill certificate withdrawn"}) { lot { state } userErrors { message } } }"#,
+        json!({ "id": job["materials"][0]["lot"]["id"] }),
+    )
+    .await;
+    assert_eq!(r["changeLotState"]["lot"]["state"], "RECALLED", "{r}");
+    let made = complete_job(&app, &job["id"], 3).await;
+    assert_eq!(made["state"], "RECALLED", "{made}");
+    let l = app
+        .data(
+            "query($id: ID) { lot(id: $id) { stateReason } }",
+            json!({ "id": made["id"] }),
+        )
+        .await;
+    assert!(
+        l["lot"]["stateReason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("made from recalled lot"),
+        "{l}"
     );
 }
