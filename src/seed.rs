@@ -894,6 +894,46 @@ pub async fn cases(db: &impl sea_orm::ConnectionTrait) -> crate::error::AppResul
         ),
     )
     .await?;
+    // The whole chain: the seeded stock run (bar of heat H-7721-A) shipped
+    // to a case at each clinic, so a recall of the heat has consignees.
+    let made = made_lot(db).await?;
+    for (clinic, order, patient, tooth) in [
+        ("ZH-SMILE", "ZS-2026-298", "P-1M4T7", 21),
+        ("BE-IMPLANT", "IZB-8802", "BE-0411-03", 12),
+        ("MI-DENTALAB", "DL-55087", "MI-5490", 22),
+    ] {
+        let new = case(
+            clinic,
+            order,
+            patient,
+            tooth,
+            "NobelActive",
+            "NP",
+            SingleCrown,
+            Straight,
+            1_500,
+            0,
+            Duration::days(3),
+        );
+        let c = cs::create_case(db, &actor, &new).await?;
+        let c = cs::confirm(db, &actor, c, Choice::Lot(made)).await?;
+        cs::ship_case(db, &actor, c).await?;
+    }
     planning::reschedule(db, "system", "seed cases").await?;
     Ok(())
+}
+
+/// The finished lot of the seeded stock run (the job `manufacturing` ran
+/// to completion from bar of heat H-7721-A).
+async fn made_lot(db: &impl sea_orm::ConnectionTrait) -> crate::error::AppResult<i64> {
+    use entity::{enums::JobStatus, production_job};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    production_job::Entity::find()
+        .filter(production_job::Column::Status.eq(JobStatus::Done))
+        .filter(production_job::Column::FinishedLotId.is_not_null())
+        .order_by_asc(production_job::Column::Id)
+        .one(db)
+        .await?
+        .and_then(|j| j.finished_lot_id)
+        .ok_or_else(|| crate::error::AppError::Internal("the seeded stock run has no lot".into()))
 }

@@ -14,7 +14,8 @@ use serde_json::{Value, json};
 use crate::support::{TestApp, user_errors};
 
 /// The seeded stock run's lot: made on SWISS-1 from bar of heat H-7721-A,
-/// released, 116 on MAIN/STOCK/A-01.
+/// released, 116 put on MAIN/STOCK/A-01, one shipped by the seeds to a case
+/// at each of ZH-SMILE, BE-IMPLANT and MI-DENTALAB (113 left).
 const HEAT: &str = "H-7721-A";
 const ARTICLE: &str = "AB-ST-NBA-NP-E-15";
 
@@ -94,8 +95,8 @@ async fn case_on(app: &TestApp, order: &str, lot: &str) -> String {
     id
 }
 
-/// Downstream of the heat: 3 units shipped to a clinic by its code, one case
-/// shipped, one case reserved.
+/// Downstream of the heat, beside the seeded shipments: 3 units shipped to a
+/// clinic by its code, one case shipped, one case reserved.
 struct World {
     lot: String,
     shipped_case: String,
@@ -148,6 +149,63 @@ fn find<'a>(list: &'a Value, key: &str, value: &str) -> &'a Value {
 }
 
 #[tokio::test]
+async fn the_seeded_heat_traces_through_bar_job_and_lot_to_a_case_at_every_clinic() {
+    let app = TestApp::new().await;
+    let t = as_quality(&app, TRACE, json!({"scope": {"heatNumber": HEAT}})).await["traceForward"]
+        .clone();
+    let kinds: Vec<(i64, &str)> = t["lots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| (l["depth"].as_i64().unwrap(), l["kind"].as_str().unwrap()))
+        .collect();
+    assert_eq!(kinds, [(0, "BAR"), (1, "FINISHED")], "{t}");
+    assert_eq!(t["lots"][1]["onHand"], 113);
+    let clinics: Vec<(&str, i64)> = t["consignees"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["clinic"]["code"].as_str().unwrap(),
+                c["shipped"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        clinics,
+        [("BE-IMPLANT", 1), ("MI-DENTALAB", 1), ("ZH-SMILE", 1)],
+        "{t}"
+    );
+    assert!(
+        t["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["status"] == "SHIPPED")
+    );
+    assert_eq!(t["totals"]["cases"], 3);
+    assert_eq!(t["totals"]["piecesShipped"], 3);
+    assert_eq!(t["totals"]["openJobs"], 1, "the run on SWISS-2");
+    // Each shipment leads back to the heat's mill certificate.
+    for s in t["shipments"].as_array().unwrap() {
+        let b = as_quality(
+            &app,
+            "query($id: ID) { traceBackward(caseId: $id) { lots { depth record { lot { heatNumber certificateRef } } } } }",
+            json!({ "id": s["caseId"] }),
+        )
+        .await;
+        let heats: Vec<&Value> = b["traceBackward"]["lots"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| &l["record"]["lot"]["heatNumber"])
+            .collect();
+        assert!(heats.contains(&&json!(HEAT)), "{b}");
+    }
+}
+
+#[tokio::test]
 async fn a_heat_traces_forward_to_every_lot_shipment_reservation_and_case() {
     let app = TestApp::new().await;
     let w = world(&app).await;
@@ -166,17 +224,22 @@ async fn a_heat_traces_forward_to_every_lot_shipment_reservation_and_case() {
         .expect("the made lot");
     assert_eq!(made["depth"], 1);
     assert_eq!(made["kind"], "FINISHED");
-    // 116 put away, 3 shipped to the clinic, 1 to a case; 1 reserved.
-    assert_eq!(made["onHand"], 112, "{made}");
+    // 116 put away, 3 shipped to seeded cases, 3 to the clinic, 1 to a
+    // case; 1 reserved.
+    assert_eq!(made["onHand"], 109, "{made}");
     assert_eq!(made["stock"][0]["reserved"], 1);
     assert_eq!(t["reservations"].as_array().unwrap().len(), 1);
     let by_code = find(&t["consignees"], "consignee", "MI-DENTALAB");
-    assert_eq!(by_code["shipped"], 3);
+    assert_eq!(by_code["shipped"], 4);
     assert_eq!(by_code["clinic"]["code"], "MI-DENTALAB");
     let by_case = find(&t["consignees"], "consignee", "ZH-SMILE");
-    assert_eq!(by_case["shipped"], 1);
-    let case_shipment = find(&t["shipments"], "consignee", "ZH-SMILE");
-    assert_eq!(case_shipment["caseId"], w.shipped_case.as_str());
+    assert_eq!(by_case["shipped"], 2);
+    assert_eq!(
+        find(&t["consignees"], "consignee", "BE-IMPLANT")["shipped"],
+        1
+    );
+    let case_shipment = find(&t["shipments"], "caseId", &w.shipped_case);
+    assert_eq!(case_shipment["consignee"], "ZH-SMILE");
     let cases: Vec<&str> = t["cases"]
         .as_array()
         .unwrap()
@@ -187,8 +250,8 @@ async fn a_heat_traces_forward_to_every_lot_shipment_reservation_and_case() {
         cases.contains(&"SHIPPED") && cases.contains(&"RESERVED"),
         "{cases:?}"
     );
-    assert_eq!(t["totals"]["piecesShipped"], 4);
-    assert_eq!(t["totals"]["clinics"], 2);
+    assert_eq!(t["totals"]["piecesShipped"], 7);
+    assert_eq!(t["totals"]["clinics"], 3);
     assert_eq!(t["totals"]["piecesReserved"], 1);
     assert!(t["totals"]["barMmOnHand"].as_i64().unwrap() > 0);
     // The bar also feeds a job still running: it is listed, not lost.
@@ -281,7 +344,7 @@ async fn a_recall_by_heat_runs_from_draft_to_closure_with_a_reconciliation() {
         json!({ "id": id }),
     )
     .await;
-    assert_eq!(preview["recall"]["impact"]["totals"]["piecesShipped"], 4);
+    assert_eq!(preview["recall"]["impact"]["totals"]["piecesShipped"], 7);
     let movements = app.count("stock_movement").await;
 
     let activate = format!(
@@ -292,7 +355,7 @@ async fn a_recall_by_heat_runs_from_draft_to_closure_with_a_reconciliation() {
     assert!(user_errors(&a).is_empty(), "{a}");
     assert_eq!(a["recall"]["status"], "ACTIVE");
     assert_eq!(a["reservationsReleased"], 1);
-    assert_eq!(a["consignees"], 2);
+    assert_eq!(a["consignees"], 3);
     assert_eq!(a["casesReopened"][0]["id"], w.reserved_case.as_str());
     assert_eq!(a["casesReopened"][0]["status"], "OPEN");
     assert!(
@@ -312,7 +375,7 @@ async fn a_recall_by_heat_runs_from_draft_to_closure_with_a_reconciliation() {
         .await;
     assert_eq!(
         made["lot"],
-        json!({"state": "RECALLED", "quantities": {"onHand": 112, "reserved": 0, "available": 0}})
+        json!({"state": "RECALLED", "quantities": {"onHand": 109, "reserved": 0, "available": 0}})
     );
     // One ledger row per lot state change and one for the released reservation.
     let lots = a["lotsRecalled"].as_i64().unwrap();
@@ -326,6 +389,7 @@ async fn a_recall_by_heat_runs_from_draft_to_closure_with_a_reconciliation() {
     let consignees = a["recall"]["consignees"].clone();
     let dentalab = find(&consignees, "consignee", "MI-DENTALAB")["id"].clone();
     let smile = find(&consignees, "consignee", "ZH-SMILE")["id"].clone();
+    let bern = find(&consignees, "consignee", "BE-IMPLANT")["id"].clone();
     let ret = recall_mutation("recordRecallReturn", "input", "RecallAccountingInput!");
     let used = recall_mutation("recordRecallUsage", "input", "RecallAccountingInput!");
     // More than the clinic received: refused, nothing written.
@@ -333,7 +397,7 @@ async fn a_recall_by_heat_runs_from_draft_to_closure_with_a_reconciliation() {
     let r = as_quality(
         &app,
         &ret,
-        json!({"v": {"recallId": id, "consigneeId": dentalab, "lotId": w.lot, "quantity": 4}}),
+        json!({"v": {"recallId": id, "consigneeId": dentalab, "lotId": w.lot, "quantity": 5}}),
     )
     .await["recordRecallReturn"]
         .clone();
@@ -343,9 +407,9 @@ async fn a_recall_by_heat_runs_from_draft_to_closure_with_a_reconciliation() {
         ("BAD_USER_INPUT", "input.quantity"),
         "{r}"
     );
-    assert!(e[0].2.contains("MI-DENTALAB has 3 unit(s)"), "{e:?}");
+    assert!(e[0].2.contains("MI-DENTALAB has 4 unit(s)"), "{e:?}");
     assert_eq!(app.count("stock_movement").await, before);
-    // Two back into quarantine, one confirmed implanted.
+    // Two back into quarantine, two confirmed implanted.
     let r = app
         .run_as(
             Some(Role::Warehouse),
@@ -361,7 +425,7 @@ async fn a_recall_by_heat_runs_from_draft_to_closure_with_a_reconciliation() {
     let r = as_quality(
         &app,
         &used,
-        json!({"v": {"recallId": id, "consigneeId": dentalab, "lotId": w.lot, "quantity": 1}}),
+        json!({"v": {"recallId": id, "consigneeId": dentalab, "lotId": w.lot, "quantity": 2}}),
     )
     .await["recordRecallUsage"]
         .clone();
@@ -373,7 +437,7 @@ async fn a_recall_by_heat_runs_from_draft_to_closure_with_a_reconciliation() {
             &line["used"],
             &line["outstanding"]
         ),
-        (&json!(3), &json!(2), &json!(1), &json!(0)),
+        (&json!(4), &json!(2), &json!(2), &json!(0)),
         "{line}"
     );
     // Nothing left to account for at that clinic.
@@ -410,7 +474,7 @@ async fn a_recall_by_heat_runs_from_draft_to_closure_with_a_reconciliation() {
         "input",
         "RecallNotificationInput!",
     );
-    for c in [&dentalab, &smile] {
+    for c in [&dentalab, &smile, &bern] {
         let r = app
             .run_as(
                 Some(Role::Sales),
@@ -448,11 +512,13 @@ async fn a_recall_by_heat_runs_from_draft_to_closure_with_a_reconciliation() {
             "{r}"
         );
     }
-    // … then outstanding units (ZH-SMILE's one) need a justification.
+    // … then outstanding units (ZH-SMILE's two, BE-IMPLANT's one) need a
+    // justification.
     let r = as_quality(&app, &close, json!({"v": {"recallId": id}})).await["closeRecall"].clone();
     let e = user_errors(&r);
     assert_eq!(e[0].1, "input.justification", "{r}");
-    assert!(e[0].2.contains("ZH-SMILE 1"), "{e:?}");
+    assert!(e[0].2.contains("ZH-SMILE 2"), "{e:?}");
+    assert!(e[0].2.contains("BE-IMPLANT 1"), "{e:?}");
     let r = as_quality(
         &app,
         &close,
@@ -463,7 +529,7 @@ async fn a_recall_by_heat_runs_from_draft_to_closure_with_a_reconciliation() {
     assert_eq!(r["recall"]["status"], "CLOSED", "{r}");
     let note = r["recall"]["closureNote"].as_str().unwrap();
     assert!(
-        note.contains("shipped 4 − returned 2 − used 1 = outstanding 1"),
+        note.contains("shipped 7 − returned 2 − used 2 = outstanding 3"),
         "{note}"
     );
     let actions: Vec<&str> = r["recall"]["events"]
@@ -480,6 +546,7 @@ async fn a_recall_by_heat_runs_from_draft_to_closure_with_a_reconciliation() {
             "CASE_REOPENED",
             "RETURNED",
             "CONFIRMED_USED",
+            "NOTIFIED",
             "NOTIFIED",
             "NOTIFIED",
             "CLOSED"
@@ -502,8 +569,8 @@ async fn a_recall_by_heat_runs_from_draft_to_closure_with_a_reconciliation() {
     assert_eq!(kind("recall"), 1);
     assert!(kind("lot") >= 2);
     assert!(kind("stock_action") >= 2, "state changes and the return");
-    assert_eq!(kind("consignee"), 2);
-    assert_eq!(kind("event"), 8);
+    assert_eq!(kind("consignee"), 3);
+    assert_eq!(kind("event"), 9);
     let h = rd.headers().unwrap().clone();
     let col = |name: &str| h.iter().position(|c| c == name).unwrap();
     let dl = rows
@@ -517,7 +584,7 @@ async fn a_recall_by_heat_runs_from_draft_to_closure_with_a_reconciliation() {
             &dl[col("used")],
             &dl[col("outstanding")]
         ),
-        ("3", "2", "1", "0")
+        ("4", "2", "2", "0")
     );
     assert!(
         abutment_erp::inventory::service::verify(&app.db)
@@ -674,8 +741,8 @@ async fn a_mock_recall_reports_what_it_found_and_changes_nothing() {
         .clone();
     assert_eq!(m["scope"], format!("heat number {HEAT}"));
     assert!(m["elapsedMs"].as_f64().unwrap() >= 0.0);
-    assert_eq!(m["piecesShipped"], 4);
-    assert_eq!(m["clinics"], 2);
+    assert_eq!(m["piecesShipped"], 7);
+    assert_eq!(m["clinics"], 3);
     assert!(m["lots"].as_i64().unwrap() >= 2);
     assert!(
         m["trace"]["lots"]
@@ -718,7 +785,7 @@ async fn concurrent_activations_and_returns_never_double_count() {
         }
     }
     assert_eq!(ok, 1, "exactly one activation");
-    assert_eq!(app.count("recall_consignee").await, 2);
+    assert_eq!(app.count("recall_consignee").await, 3);
     let c = app
         .data(
             "query($id: ID) { recall(id: $id) { consignees { id consignee } } }",
@@ -726,7 +793,7 @@ async fn concurrent_activations_and_returns_never_double_count() {
         )
         .await;
     let dentalab = find(&c["recall"]["consignees"], "consignee", "MI-DENTALAB")["id"].clone();
-    // Six clients each return 1 of the 3 units the clinic received.
+    // Six clients each return 1 of the 4 units the clinic received.
     let ret = recall_mutation("recordRecallReturn", "input", "RecallAccountingInput!");
     let mut tasks = Vec::new();
     for _ in 0..6 {
@@ -754,8 +821,8 @@ async fn concurrent_activations_and_returns_never_double_count() {
             accepted += 1;
         }
     }
-    assert_eq!(accepted, 3, "only what was shipped comes back");
-    assert_eq!(app.count("recall_action").await, 3);
+    assert_eq!(accepted, 4, "only what was shipped comes back");
+    assert_eq!(app.count("recall_action").await, 4);
     assert!(
         abutment_erp::inventory::service::verify(&app.db)
             .await
@@ -870,7 +937,7 @@ async fn a_unit_returned_under_a_recall_cannot_come_back_again_as_a_case_return(
     let r = as_quality(
         &app,
         &ret,
-        json!({"v": {"recallId": id, "consigneeId": smile, "lotId": w.lot, "quantity": 1}}),
+        json!({"v": {"recallId": id, "consigneeId": smile, "lotId": w.lot, "quantity": 2}}),
     )
     .await["recordRecallReturn"]
         .clone();
@@ -1432,8 +1499,8 @@ async fn every_shipment_names_its_consignee_and_the_recall_knows_whom_to_notify(
     assert_eq!(app.count("stock_movement").await, movements);
     assert_eq!(
         app.count("shipment").await,
-        1,
-        "the seeded case shipment only"
+        4,
+        "the seeded case shipments only"
     );
     // To a distributor outside the clinic register, and to a clinic under an
     // order reference that is not its code.
@@ -1498,7 +1565,8 @@ async fn every_shipment_names_its_consignee_and_the_recall_knows_whom_to_notify(
     assert!(c["clinic"].is_null());
     assert_eq!(
         find(&rc["consignees"], "consignee", "MI-DENTALAB")["shipped"],
-        1
+        2,
+        "the seeded case and the order"
     );
     let mut rd = csv::Reader::from_reader(rc["reportCsv"].as_str().unwrap().as_bytes());
     let h = rd.headers().unwrap().clone();
