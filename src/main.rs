@@ -218,6 +218,7 @@ async fn main() -> anyhow::Result<()> {
                     let u = access::service::user_by_name(&conn, &user)
                         .await
                         .map_err(err)?;
+                    println!("id\tname\tprefix\tstate\texpires");
                     for t in access::service::tokens_of(&conn, u.id).await.map_err(err)? {
                         let state = if t.revoked_at.is_some() {
                             "revoked"

@@ -683,7 +683,8 @@ async fn backdate(
 
 /// Clinics and cases covering each path: a stock hit reserved, one shipped,
 /// a custom job, one whose stock is only quarantined, one nothing fits, and
-/// one that cannot be made in time.
+/// one that cannot be made in time, and the stock run's lot shipped to a
+/// case at each clinic.
 pub async fn cases(db: &impl sea_orm::ConnectionTrait) -> crate::error::AppResult<()> {
     use crate::{
         cases::service::{self as cs, Choice, NewCase, NewClinic},
@@ -855,7 +856,8 @@ pub async fn cases(db: &impl sea_orm::ConnectionTrait) -> crate::error::AppResul
         ),
     )
     .await?;
-    // Open: no SKU fits and no mill holds the system's blanks.
+    // Open: nothing fits: the platform's SKUs are of another type or height,
+    // and 6 mm is beyond the custom design limits.
     cs::create_case(
         db,
         &actor,

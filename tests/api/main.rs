@@ -14,5 +14,6 @@ mod manufacturing;
 mod n_plus_one;
 mod ops;
 mod quality;
+mod readme;
 mod schema;
 mod support;
