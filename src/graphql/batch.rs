@@ -52,15 +52,24 @@ impl BatchQueue {
 
 /// Executes a request with per-request loaders and deterministic batching.
 /// Every caller (HTTP handler, tests, benches) goes through here.
+/// A failed field's null propagates as the GraphQL specification says
+/// ([`super::nulls`]).
 pub async fn execute(schema: &AppSchema, db: &DatabaseConnection, request: Request) -> Response {
     let queue = BatchQueue::default();
+    let query = request.query.clone();
+    let operation = request.operation_name.clone();
     let request = super::loaders::attach(request, db, &queue);
-    Drive {
+    let mut resp = Drive {
         exec: Box::pin(schema.execute(request)),
         queue,
         running: FuturesUnordered::new(),
     }
-    .await
+    .await;
+    if resp.errors.iter().any(|e| !e.path.is_empty()) {
+        let types = super::nulls::app_types(schema);
+        super::nulls::propagate(&types, &query, operation.as_deref(), &mut resp);
+    }
+    resp
 }
 
 struct Drive<F> {

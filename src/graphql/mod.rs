@@ -8,8 +8,10 @@ pub mod input_check;
 pub mod loaders;
 pub mod nesting;
 pub mod node;
+pub mod nulls;
 pub mod pagination;
 pub mod scalars;
+pub mod started;
 pub mod write;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
@@ -64,6 +66,7 @@ pub fn schema(db: DatabaseConnection, limits: &ApiLimits) -> AppSchema {
             max_query_bytes: limits.max_query_bytes,
         })
         .extension(input_check::InputCheck)
+        .extension(started::MarkStarted)
         .data(limits.clone());
     if !limits.introspection {
         b = b.disable_introspection();

@@ -54,7 +54,14 @@ async fn a_sales_lookup_over_http_returns_json_and_health_is_open() {
 async fn graphiql_is_served_in_a_browser_and_can_be_switched_off() {
     let app = TestApp::empty().await;
     let base = serve(&app, ApiLimits::default()).await;
-    let page = reqwest::get(format!("{base}/graphql"))
+    let browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+    let get = |url: String| {
+        reqwest::Client::new()
+            .get(url)
+            .header("accept", browser)
+            .send()
+    };
+    let page = get(format!("{base}/graphql"))
         .await
         .unwrap()
         .text()
@@ -69,13 +76,7 @@ async fn graphiql_is_served_in_a_browser_and_can_be_switched_off() {
         },
     )
     .await;
-    assert_eq!(
-        reqwest::get(format!("{off}/graphql"))
-            .await
-            .unwrap()
-            .status(),
-        404
-    );
+    assert_eq!(get(format!("{off}/graphql")).await.unwrap().status(), 404);
 }
 
 #[tokio::test]

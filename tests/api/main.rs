@@ -8,6 +8,7 @@ mod catalog;
 mod cli;
 mod edges;
 mod http;
+mod http_spec;
 mod import;
 mod inventory;
 mod manufacturing;

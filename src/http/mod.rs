@@ -1,32 +1,36 @@
-//! The HTTP surface: POST /graphql (and GraphiQL on GET), /health,
-//! /metrics, CSV exports, with tracing, CORS, body-size, timeout and
-//! per-token rate-limit layers.
+//! The HTTP surface: `/graphql` (GraphQL over HTTP, [`graphql`]; GraphiQL
+//! for browsers), the probes `/livez`, `/readyz` and `/health`, `/metrics`,
+//! CSV exports, with tracing, CORS, body-size, timeout and per-token
+//! rate-limit ([`limit`]) layers.
 //!
-//! The outermost layer gives every request its id: one `request` span with
-//! the id covers everything the request logs — the handler, the database
-//! (sqlx's slow-statement warnings), the trace layer, a streamed body — and
-//! the id is sent back in `x-request-id`.
+//! The outermost layer gives every request its id — the caller's
+//! `x-request-id` when it sends a sane one, else a new one: one `request`
+//! span with the id (and the W3C `traceparent` trace id, when sent) covers
+//! everything the request logs — the handler, the database (sqlx's
+//! slow-statement warnings), the trace layer, a streamed body — and the id
+//! is sent back in `x-request-id`.
+
+mod explorer;
+pub mod graphql;
+mod limit;
 
 use std::{
     pin::Pin,
     task::{Context, Poll},
-    time::{Duration, Instant},
+    time::Duration,
 };
 
-use async_graphql::http::GraphiQLSource;
-use std::{num::NonZeroU32, sync::Arc};
+use std::sync::Arc;
 
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::{
-    Extension, Json, Router,
+    Json, Router,
     extract::{Request, State},
     http::{HeaderMap, HeaderValue, Method, StatusCode, header::AUTHORIZATION},
     middleware::{self, Next},
-    response::{Html, IntoResponse, Response},
+    response::{IntoResponse, Response},
     routing::get,
 };
 use futures_util::Stream;
-use governor::Quota;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde_json::json;
 use tower_http::{
@@ -37,21 +41,14 @@ use tower_http::{
 };
 use tracing::Instrument;
 
-use crate::{
-    AppSchema,
-    access::RequestId,
-    config::ApiLimits,
-    ops::metrics::{Metrics, Operation},
-};
-
-type Limiter = governor::DefaultKeyedRateLimiter<String>;
+use crate::{AppSchema, access::RequestId, config::ApiLimits, ops::metrics::Metrics};
 
 #[derive(Clone)]
 struct AppState {
     schema: AppSchema,
     db: DatabaseConnection,
     graphiql: bool,
-    limiter: Arc<Limiter>,
+    limiter: Arc<limit::Limiter>,
     metrics: Arc<Metrics>,
     metrics_token: Option<Arc<str>>,
     max_query_bytes: usize,
@@ -59,14 +56,13 @@ struct AppState {
 
 /// The router: `/graphql`, `/health`, `/metrics` and the CSV exports.
 pub fn app(schema: AppSchema, db: DatabaseConnection, limits: &ApiLimits) -> Router {
-    let rate = NonZeroU32::new(limits.rate_limit_per_second.max(1)).unwrap_or(NonZeroU32::MIN);
-    let burst = NonZeroU32::new(limits.rate_limit_burst.max(1)).unwrap_or(NonZeroU32::MIN);
     let state = AppState {
         schema,
         db,
         graphiql: limits.graphiql,
-        limiter: Arc::new(governor::RateLimiter::keyed(
-            Quota::per_second(rate).allow_burst(burst),
+        limiter: Arc::new(limit::limiter(
+            limits.rate_limit_per_second,
+            limits.rate_limit_burst,
         )),
         metrics: Arc::new(Metrics::default()),
         metrics_token: limits
@@ -90,8 +86,10 @@ pub fn app(schema: AppSchema, db: DatabaseConnection, limits: &ApiLimits) -> Rou
         ])
         .allow_origin(AllowOrigin::list(origins));
     Router::new()
-        .route("/graphql", get(graphiql).post(graphql))
-        .route("/health", get(health))
+        .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/health", get(readyz))
+        .route("/readyz", get(readyz))
+        .route("/livez", get(livez))
         .route("/export/stock.csv", get(export_stock))
         .route("/export/ledger.csv", get(export_ledger))
         .route("/metrics", get(metrics_endpoint))
@@ -106,14 +104,49 @@ pub fn app(schema: AppSchema, db: DatabaseConnection, limits: &ApiLimits) -> Rou
         .with_state(state)
 }
 
+/// The caller's request id, when it is 1–128 characters of letters,
+/// digits, `-`, `_`, `.`, `:` or `/` (anything else could forge log lines).
+fn incoming_request_id(headers: &HeaderMap) -> Option<RequestId> {
+    let v = headers.get("x-request-id")?.to_str().ok()?.trim();
+    let sane = (1..=128).contains(&v.len())
+        && v.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.:/".contains(c));
+    sane.then(|| RequestId(v.to_owned()))
+}
+
+/// The trace id of a W3C `traceparent` header (version 00:
+/// `00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>`), when valid.
+pub fn trace_id(headers: &HeaderMap) -> Option<String> {
+    let v = headers.get("traceparent")?.to_str().ok()?.trim();
+    let parts: Vec<&str> = v.split('-').collect();
+    let hex = |s: &str, n: usize| {
+        s.len() == n
+            && s.chars()
+                .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
+    };
+    let [version, trace, parent, flags] = parts[..] else {
+        return None;
+    };
+    let ok = hex(version, 2)
+        && version != "ff"
+        && hex(trace, 32)
+        && trace.chars().any(|c| c != '0')
+        && hex(parent, 16)
+        && parent.chars().any(|c| c != '0')
+        && hex(flags, 2);
+    ok.then(|| trace.to_owned())
+}
+
 /// The outermost layer: the request id, the request's span, the HTTP count.
 async fn observe(State(metrics): State<Arc<Metrics>>, mut req: Request, next: Next) -> Response {
-    let request_id = RequestId::new();
+    let request_id = incoming_request_id(req.headers()).unwrap_or_default();
     let route = Metrics::route(req.uri().path());
+    let trace = trace_id(req.headers());
     let span = tracing::info_span!(
         target: crate::telemetry::REQUEST_TARGET,
         "request",
         request_id = %request_id.0,
+        trace_id = trace.as_deref().unwrap_or(""),
         method = %req.method(),
         route
     );
@@ -151,82 +184,31 @@ impl<S: Stream + Unpin> Stream for InSpan<S> {
     }
 }
 
-/// One GraphQL request: the caller from the `Authorization` header, the
-/// per-token rate limit, then execution. Authorisation itself is the
-/// schema's guard, so the same rules hold in tests and over HTTP. Runs in the
-/// request's span (see [`observe`]).
-async fn graphql(
-    State(s): State<AppState>,
-    request_id: Option<Extension<RequestId>>,
-    headers: HeaderMap,
-    req: GraphQLRequest,
-) -> Response {
-    let request_id = request_id.map(|Extension(r)| r).unwrap_or_default();
-    let auth = match headers.get(AUTHORIZATION).map(|v| v.to_str()) {
-        None => None,
-        Some(Ok(v)) => Some(v.to_owned()),
-        Some(Err(_)) => Some(String::new()),
+/// `401` for a caller without valid credentials, with the reason and
+/// `WWW-Authenticate: Bearer` (RFC 6750): `error="invalid_token"` when a
+/// token was sent but is not valid.
+fn unauthenticated(caller: &crate::access::Caller, media: graphql::Media) -> Response {
+    let (message, challenge) = match caller {
+        crate::access::Caller::Invalid(reason) => (
+            format!("not authenticated: {reason}"),
+            "Bearer realm=\"abutment-erp\", error=\"invalid_token\"",
+        ),
+        _ => (
+            "authentication required: send `Authorization: Bearer <token>`".to_owned(),
+            "Bearer realm=\"abutment-erp\"",
+        ),
     };
-    let key = match auth.as_deref() {
-        Some(a) if a.starts_with("Bearer ") => {
-            format!("token:{}", crate::access::service::hash_token(a))
-        }
-        _ => "anonymous".to_owned(),
-    };
-    if s.limiter.check_key(&key).is_err() {
-        s.metrics.error("RATE_LIMITED");
-        return (
-            StatusCode::TOO_MANY_REQUESTS,
-            Json(json!({"errors": [{"message": "rate limit exceeded; slow down and retry", "extensions": {"code": "RATE_LIMITED"}}]})),
-        )
-            .into_response();
-    }
-    let caller = match crate::access::service::authenticate(&s.db, auth.as_deref()).await {
-        Ok(c) => c,
-        Err(e) => {
-            tracing::error!(error = %e, "authentication failed on our side");
-            s.metrics.error("INTERNAL");
-            return (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                Json(json!({"errors": [{"message": "internal error", "extensions": {"code": "INTERNAL", "requestId": request_id.0}}]})),
-            )
-                .into_response();
-        }
-    };
-    let mut request = req.into_inner();
-    // Parsed here once (the schema reuses it) to label the metrics; a
-    // document over the size or nesting limit is left for the guard to
-    // refuse unparsed (the parser recurses: a deep document would overflow).
-    let op = if request.query.len() <= s.max_query_bytes
-        && crate::graphql::nesting::check(&request.query, crate::graphql::nesting::MAX_NESTING)
-            .is_ok()
-    {
-        let name = request.operation_name.clone();
-        match request.parsed_query() {
-            Ok(doc) => Operation::of(doc, name.as_deref()),
-            Err(_) => Operation::invalid(),
-        }
-    } else {
-        Operation::invalid()
-    };
-    let request = request.data(caller).data(request_id.clone());
-    let started = Instant::now();
-    let mut resp = crate::graphql::execute(&s.schema, &s.db, request).await;
-    crate::graphql::errors::tag_internal(&mut resp.errors, &request_id.0);
-    s.metrics.graphql(
-        op,
-        started.elapsed(),
-        resp.errors.iter().map(|e| {
-            e.extensions
-                .as_ref()
-                .and_then(|x| x.get("code"))
-                .and_then(|v| match v {
-                    async_graphql::Value::String(c) => Some(c.as_str()),
-                    _ => None,
-                })
-        }),
+    let mut r = graphql::answer(
+        media,
+        StatusCode::UNAUTHORIZED,
+        json!({"errors": [{"message": message, "extensions": {"code": "UNAUTHENTICATED"}}]}),
+        None,
     );
-    GraphQLResponse::from(resp).into_response()
+    r.headers_mut().insert(
+        axum::http::header::WWW_AUTHENTICATE,
+        HeaderValue::from_static(challenge),
+    );
+    r
 }
 
 /// Prometheus metrics; with `--metrics-token` set, only for that bearer token.
@@ -244,6 +226,10 @@ async fn metrics_endpoint(State(s): State<AppState>, headers: HeaderMap) -> Resp
         if !ok {
             return (
                 StatusCode::UNAUTHORIZED,
+                [(
+                    axum::http::header::WWW_AUTHENTICATE,
+                    "Bearer realm=\"abutment-erp metrics\"",
+                )],
                 "metrics: send `Authorization: Bearer <metrics token>`\n",
             )
                 .into_response();
@@ -259,26 +245,37 @@ async fn metrics_endpoint(State(s): State<AppState>, headers: HeaderMap) -> Resp
         .into_response()
 }
 
-async fn graphiql(State(s): State<AppState>) -> Response {
-    if s.graphiql {
-        Html(GraphiQLSource::build().endpoint("/graphql").finish()).into_response()
-    } else {
-        (StatusCode::NOT_FOUND, "GraphiQL is switched off").into_response()
+/// Liveness: the process answers; nothing else is checked.
+async fn livez() -> Response {
+    Json(json!({"status": "ok"})).into_response()
+}
+
+/// Readiness (also `/health`): the database answers `SELECT 1` within 2 s.
+async fn readyz(State(s): State<AppState>) -> Response {
+    let check = tokio::time::timeout(
+        std::time::Duration::from_secs(2),
+        s.db.execute_unprepared("SELECT 1"),
+    )
+    .await;
+    match check {
+        Ok(Ok(_)) => Json(json!({"status": "ok", "database": "ok"})).into_response(),
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "readiness: database unreachable");
+            unready("unreachable")
+        }
+        Err(_) => {
+            tracing::error!("readiness: database did not answer within 2 s");
+            unready("timeout")
+        }
     }
 }
 
-async fn health(State(s): State<AppState>) -> Response {
-    match s.db.execute_unprepared("SELECT 1").await {
-        Ok(_) => Json(json!({"status": "ok", "database": "ok"})).into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "health check: database unreachable");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({"status": "unavailable", "database": "unreachable"})),
-            )
-                .into_response()
-        }
-    }
+fn unready(database: &str) -> Response {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        Json(json!({"status": "unavailable", "database": database})),
+    )
+        .into_response()
 }
 
 /// Authenticates a plain HTTP request and checks it against the permission
@@ -308,16 +305,7 @@ async fn authorize(s: &AppState, headers: &HeaderMap, op: &str) -> Result<(), Re
                 ))
             }
         }
-        Ok(crate::access::Caller::Invalid(r)) => Err(refuse(
-            StatusCode::UNAUTHORIZED,
-            "UNAUTHENTICATED",
-            format!("not authenticated: {r}"),
-        )),
-        Ok(crate::access::Caller::Anonymous) => Err(refuse(
-            StatusCode::UNAUTHORIZED,
-            "UNAUTHENTICATED",
-            "authentication required: send `Authorization: Bearer <token>`".into(),
-        )),
+        Ok(other) => Err(unauthenticated(&other, graphql::Media::Json)),
         Err(e) => {
             tracing::error!(error = %e, "authentication failed on our side");
             Err(refuse(
