@@ -7,6 +7,7 @@ mod cases;
 mod catalog;
 mod cli;
 mod edges;
+mod gs1;
 mod http;
 mod import;
 mod inventory;
