@@ -516,22 +516,58 @@ pub struct StockFilterInput {
 /// What a barcode scan found.
 #[derive(SimpleObject)]
 pub struct ScanResult {
+    /// What the scan found in our records: a received lot, a label whose lot
+    /// has not been received yet, an item without lot, or a GTIN that is not ours.
+    pub status: ScanStatus,
     /// The GTIN read (AI 01), as GTIN-14.
     pub gtin: Option<String>,
     /// The lot number read (AI 10).
     pub lot_number: Option<String>,
     /// The serial number read (AI 21).
     pub serial: Option<String>,
-    /// The production date read (AI 11).
+    /// The production date read (AI 11; day 00 = end of month).
     pub production_date: Option<NaiveDate>,
     /// The expiry date read (AI 17; day 00 = end of month).
     pub expiry_date: Option<NaiveDate>,
+    /// Every element read, in the order of the code (a repeated AI once).
+    pub elements: Vec<ScanElement>,
     /// Our SKU with that GTIN, when it is one of ours.
     pub sku: Option<AbutmentSku>,
-    /// The lot, with its state and stock by location.
+    /// The lot, with its state and stock by location; null unless the status
+    /// is RECEIVED.
     pub lot: Option<Lot>,
-    /// Where the label disagrees with our records (e.g. another expiry date).
+    /// Where the label disagrees with our records (e.g. another expiry date),
+    /// and what to do with a label not received yet.
     pub warnings: Vec<String>,
+}
+
+/// One GS1 element of a scanned code.
+#[derive(SimpleObject)]
+pub struct ScanElement {
+    /// The Application Identifier, e.g. `01`, `3103`, `7003`.
+    pub ai: String,
+    /// Its data title in the GS1 General Specifications (e.g. `BATCH/LOT`,
+    /// `NET WEIGHT (kg)`); null for a well-formed AI that is not in the table.
+    pub title: Option<String>,
+    /// The data as read (percent-decoded from a Digital Link URI).
+    pub value: String,
+}
+
+/// What a scanned label is, for our records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+pub enum ScanStatus {
+    /// The lot on the label is one of ours: `lot` is set.
+    Received,
+    /// The GTIN is one of ours, but no lot with the label's lot number has
+    /// been received (e.g. a delivery at the dock): `lot` is null; receive it
+    /// with `receiveFinishedLot(input: {code: …})`.
+    NotReceived,
+    /// The GTIN is one of ours and the label carries no lot (AI 10).
+    NoLot,
+    /// The GTIN is not one of our SKUs nor a blank we have received.
+    UnknownGtin,
+    /// The code carries no GTIN (AI 01), e.g. a pallet label with only an SSCC.
+    NoGtin,
 }
 
 /// Inventory queries.
@@ -644,11 +680,13 @@ impl InventoryQuery {
             .collect())
     }
 
-    /// Reads a GS1 barcode as a scanner sends it (with or without AIM prefix
-    /// `]d2`/`]C1`/`]Q3`, GS separators, or the human-readable form with
-    /// parentheses) and finds the SKU and lot. A malformed code is
-    /// `BAD_USER_INPUT` saying what is wrong where; an unknown GTIN or lot is
-    /// `NOT_FOUND`.
+    /// Reads a GS1 barcode as a scanner sends it — a raw element string (with
+    /// or without symbology identifier `]d2`/`]C1`/`]e0`/`]Q3`/`]J1`, GS
+    /// separators), the bracketed form `(01)…(10)…`, or a GS1 Digital Link
+    /// URI on any domain — and returns every element read and the SKU and lot
+    /// it names. A malformed or non-GS1 code is `BAD_USER_INPUT` saying what
+    /// is wrong, in which AI and at which character (0-based); a label whose
+    /// lot has not been received is `status: NOT_RECEIVED` with `lot: null`.
     async fn scan(
         &self,
         ctx: &Context<'_>,
@@ -659,8 +697,29 @@ impl InventoryQuery {
     ) -> async_graphql::Result<ScanResult> {
         let db = db(ctx)?;
         let s = super::gs1::parse(&code).map_err(|e| AppError::bad_input("code", e.to_string()))?;
+        let elements = s
+            .elements
+            .iter()
+            .map(|e| ScanElement {
+                ai: e.ai.clone(),
+                title: e.title.map(str::to_owned),
+                value: e.value.clone(),
+            })
+            .collect();
+        let mut result = ScanResult {
+            status: ScanStatus::NoGtin,
+            gtin: s.gtin.clone(),
+            lot_number: s.lot.clone(),
+            serial: s.serial.clone(),
+            production_date: s.production_date,
+            expiry_date: s.expiry_date,
+            elements,
+            sku: None,
+            lot: None,
+            warnings: Vec::new(),
+        };
         let Some(gtin) = s.gtin.clone() else {
-            return Err(AppError::bad_input("code", "the code has no GTIN (AI 01)").into());
+            return Ok(result);
         };
         let sku = abutment_sku::Entity::find()
             .filter(abutment_sku::Column::Gtin.eq(gtin.clone()))
@@ -683,42 +742,43 @@ impl InventoryQuery {
         }
         .map_err(AppError::from)?;
         if sku.is_none() && item.is_none() {
-            return Err(AppError::not_found("item with GTIN", gtin).into());
+            result.status = ScanStatus::UnknownGtin;
+            return Ok(result);
         }
-        let mut warnings = Vec::new();
-        let lot = match (&s.lot, &item) {
-            (Some(n), Some(i)) => {
-                let l = lot::Entity::find()
-                    .filter(lot::Column::ItemId.eq(i.id))
-                    .filter(lot::Column::LotNumber.eq(n.clone()))
-                    .one(db)
-                    .await
-                    .map_err(AppError::from)?
-                    .ok_or_else(|| AppError::not_found("lot", format!("{n} of GTIN {gtin}")))?;
+        result.sku = sku.map(AbutmentSku);
+        let Some(n) = &s.lot else {
+            result.status = ScanStatus::NoLot;
+            return Ok(result);
+        };
+        let found = match &item {
+            Some(i) => lot::Entity::find()
+                .filter(lot::Column::ItemId.eq(i.id))
+                .filter(lot::Column::LotNumber.eq(n.clone()))
+                .one(db)
+                .await
+                .map_err(AppError::from)?,
+            None => None,
+        };
+        match found {
+            Some(l) => {
                 if let (Some(read), Some(ours)) = (s.expiry_date, l.expiry_date)
                     && read != ours
                 {
-                    warnings.push(format!(
+                    result.warnings.push(format!(
                         "the label says expiry {read}, our record says {ours}"
                     ));
                 }
-                Some(Lot(l))
+                result.status = ScanStatus::Received;
+                result.lot = Some(Lot(l));
             }
-            (Some(n), None) => {
-                return Err(AppError::not_found("lot", format!("{n} of GTIN {gtin}")).into());
+            None => {
+                result.status = ScanStatus::NotReceived;
+                result.warnings.push(format!(
+                    "lot {n} of GTIN {gtin} has not been received; receiveFinishedLot with this code receives it"
+                ));
             }
-            _ => None,
-        };
-        Ok(ScanResult {
-            gtin: Some(gtin),
-            lot_number: s.lot,
-            serial: s.serial,
-            production_date: s.production_date,
-            expiry_date: s.expiry_date,
-            sku: sku.map(AbutmentSku),
-            lot,
-            warnings,
-        })
+        }
+        Ok(result)
     }
 
     /// SKUs whose available stock is below their reorder point.
@@ -851,20 +911,146 @@ pub struct LocationPayload {
 /// A finished lot to receive.
 #[derive(InputObject)]
 pub struct ReceiveFinishedLotInput {
-    /// The SKU's article number.
-    pub article_number: String,
-    /// Lot number (1–20 printable characters).
-    pub lot_number: String,
+    /// The SKU's article number; or give `gtin` or `code`.
+    pub article_number: Option<String>,
+    /// The SKU's GTIN (8, 12, 13 or 14 digits), instead of the article number.
+    pub gtin: Option<String>,
+    /// The scanned label, as `scan` reads it (the group separator GS, U+001D, is allowed; at most 500 characters): its GTIN names the SKU, its lot (AI 10), production date (AI 11) and expiry (AI 17) fill the fields not given; a field given that disagrees with the label is refused.
+    pub code: Option<String>,
+    /// Lot number: 1–20 characters of GS1 character set 82 (it goes into the
+    /// UDI); required unless `code` carries one.
+    pub lot_number: Option<String>,
     /// Pieces.
     pub quantity: i64,
     /// Code of a RECEIVING location.
     pub location: String,
-    /// Production date.
-    pub production_date: NaiveDate,
-    /// Expiry date; default for a sterile SKU: production date + shelf life.
+    /// Production date; required unless `code` carries one (AI 11).
+    pub production_date: Option<NaiveDate>,
+    /// Expiry date; default: the label's (AI 17), else for a sterile SKU
+    /// production date + shelf life.
     pub expiry_date: Option<NaiveDate>,
     /// Reference document (delivery note, opening stock).
     pub reference: String,
+}
+
+/// Turns the mutation's input into a receipt: the SKU from exactly one
+/// identity (article number, GTIN or scanned code; several only when they
+/// agree), the lot and dates from the input or the label.
+async fn receipt_of(
+    db: &impl sea_orm::ConnectionTrait,
+    input: ReceiveFinishedLotInput,
+) -> AppResult<ReceiveFinished> {
+    let scan = match &input.code {
+        Some(c) => Some(
+            super::gs1::parse(c).map_err(|e| AppError::bad_input("input.code", e.to_string()))?,
+        ),
+        None => None,
+    };
+    let code_gtin =
+        match &scan {
+            Some(s) => Some(s.gtin.clone().ok_or_else(|| {
+                AppError::bad_input("input.code", "the code has no GTIN (AI 01)")
+            })?),
+            None => None,
+        };
+    let gtin = match (&input.gtin, code_gtin) {
+        (Some(g), from_code) => {
+            let g = crate::catalog::gtin::normalize(g)
+                .map_err(|m| AppError::bad_input("input.gtin", m))?;
+            if let Some(c) = from_code
+                && c != g
+            {
+                return Err(AppError::bad_input(
+                    "input.gtin",
+                    format!("GTIN {g} differs from the GTIN {c} of the code"),
+                ));
+            }
+            Some((g, "input.gtin"))
+        }
+        (None, from_code) => from_code.map(|c| (c, "input.code")),
+    };
+    let article_number = match (&input.article_number, gtin) {
+        (Some(a), None) => a.clone(),
+        (None, Some((g, field))) => {
+            crate::catalog::service::sku_by_code(db, None, Some(&g))
+                .await?
+                .ok_or_else(|| AppError::bad_input(field, format!("no SKU has GTIN {g}")))?
+                .article_number
+        }
+        (Some(a), Some((g, field))) => {
+            let sku = service::sku_by_article(db, a, "input.articleNumber").await?;
+            if sku.gtin != g {
+                return Err(AppError::bad_input(
+                    field,
+                    format!(
+                        "GTIN {g} is not the GTIN of article {} ({})",
+                        sku.article_number, sku.gtin
+                    ),
+                ));
+            }
+            a.clone()
+        }
+        (None, None) => {
+            return Err(AppError::bad_input(
+                "input.articleNumber",
+                "give articleNumber, gtin or code (the scanned label)",
+            ));
+        }
+    };
+    let label_lot = scan.as_ref().and_then(|s| s.lot.clone());
+    let lot_number = match (input.lot_number, label_lot) {
+        (Some(n), Some(l)) if n.trim() != l => {
+            return Err(AppError::bad_input(
+                "input.lotNumber",
+                format!("`{}` differs from the label's lot `{l}`", n.trim()),
+            ));
+        }
+        (Some(n), _) => n,
+        (None, Some(l)) => l,
+        (None, None) => {
+            return Err(AppError::bad_input(
+                "input.lotNumber",
+                "is required unless the code carries a lot (AI 10)",
+            ));
+        }
+    };
+    let pick = |given: Option<NaiveDate>, label: Option<NaiveDate>, field: &str, ai: &str| match (
+        given, label,
+    ) {
+        (Some(g), Some(l)) if g != l => Err(AppError::bad_input(
+            field,
+            format!("{g} differs from the label's {l} (AI {ai})"),
+        )),
+        (Some(g), _) => Ok(Some(g)),
+        (None, l) => Ok(l),
+    };
+    let expiry_date = pick(
+        input.expiry_date,
+        scan.as_ref().and_then(|s| s.expiry_date),
+        "input.expiryDate",
+        "17",
+    )?;
+    let production_date = pick(
+        input.production_date,
+        scan.as_ref().and_then(|s| s.production_date),
+        "input.productionDate",
+        "11",
+    )?
+    .ok_or_else(|| {
+        AppError::bad_input(
+            "input.productionDate",
+            "is required unless the code carries a production date (AI 11)",
+        )
+    })?;
+    Ok(ReceiveFinished {
+        article_number,
+        lot_number,
+        quantity: input.quantity,
+        location: input.location,
+        production_date,
+        expiry_date,
+        reference: input.reference,
+    })
 }
 
 /// A titanium bar lot to receive.
@@ -1080,7 +1266,8 @@ impl InventoryMutation {
         })
     }
 
-    /// Receives a finished lot (opening stock or purchase) into quarantine.
+    /// Receives a finished lot (opening stock or purchase) into quarantine,
+    /// naming the SKU by article number, GTIN or the scanned label.
     async fn receive_finished_lot(
         &self,
         ctx: &Context<'_>,
@@ -1089,16 +1276,10 @@ impl InventoryMutation {
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<LotPayload> {
         let (txn, a) = begin(ctx).await?;
-        let r = ReceiveFinished {
-            article_number: input.article_number,
-            lot_number: input.lot_number,
-            quantity: input.quantity,
-            location: input.location,
-            production_date: input.production_date,
-            expiry_date: input.expiry_date,
-            reference: input.reference,
+        let res = match receipt_of(&txn, input).await {
+            Ok(r) => service::receive_finished(&txn, &a, &r, idempotency_key.as_deref()).await,
+            Err(e) => Err(e),
         };
-        let res = service::receive_finished(&txn, &a, &r, idempotency_key.as_deref()).await;
         Ok(LotPayload::of(finish(txn, res).await?))
     }
 

@@ -1,97 +1,137 @@
-//! Parsing of GS1 element strings as sent by warehouse barcode scanners.
+//! Parsing of GS1 data as warehouse barcode scanners send it.
 //!
-//! A scan of a GS1 DataMatrix, GS1-128 or GS1 QR Code label on an implant box
-//! arrives as text such as
+//! A scan of a GS1 DataMatrix, GS1-128, GS1 DataBar, GS1 QR Code or GS1
+//! DotCode label arrives as text such as
 //!
 //! ```text
-//! ]d201095212345432131727013110L24A017        (raw, with AIM prefix)
-//! (01)09521234543213(17)270131(10)L24A017      (human-readable form)
+//! ]d201095212345432131727013110L24A017            raw, with symbology identifier
+//! (01)09521234543213(17)270131(10)L24A017          bracketed (human-readable) form
+//! https://id.gs1.org/01/09520123456788/10/ABC123?17=201231   GS1 Digital Link URI
 //! ```
 //!
-//! [`parse`] turns such a string into a [`Gs1Scan`] (GTIN, lot, serial,
-//! production date, expiry date and the symbology, if known), or a
-//! [`Gs1Error`] saying what is wrong and where.
+//! [`parse`] turns such a string into a [`Gs1Scan`]: every element read
+//! ([`Gs1Scan::elements`], AI, data title and value) and the fields this ERP
+//! uses (GTIN, lot, serial, production and expiry date), or a [`Gs1Error`]
+//! saying what is wrong, where, and in which AI.
+//!
+//! # The AI table
+//!
+//! Every AI of the GS1 General Specifications is in [`table::TABLE`], as
+//! data: its data title and the format of its data field (character set and
+//! length of each component, check digit, date and time rules). Whether an
+//! FNC1 separator must follow an AI comes from the specifications'
+//! "predefined length" table ([`table::PREDEFINED_LENGTH`]).
+//!
+//! Checked for each element: digits where the format says `N`, GS1 character
+//! set 82 where it says `X` (set 39 for `Y`, set 64 for `Z`), lengths, the
+//! mod-10 check digit of GTIN, SSCC, GLN, GRAI, GDTI, GCN, GSIN, ITIP and
+//! GSRN, dates (`YYMMDD`; day `00` where the specifications allow it, read as
+//! the last day of the month) and times (`HH`, `HHMM`, `MM[SS]`). Not
+//! checked: the GMN/MUDI check-character pair (AIs 8013, 8014), code lists
+//! (ISO 3166, ISO 4217, …) beyond their digits, and which AIs must or must
+//! not appear together.
 //!
 //! # Accepted input
 //!
-//! * Surrounding whitespace (spaces, tabs, CR, LF) is ignored. Error positions
-//!   are 0-based **character** (not byte) offsets into the input *as given*,
-//!   i.e. before that trimming.
-//! * An optional AIM symbology identifier comes first: `]d2` (GS1 DataMatrix),
-//!   `]C1` (GS1-128) or `]Q3` (GS1 QR Code). Any other `]xx` (e.g. `]d1`,
-//!   `]e0`, `]J1`) is rejected with an error naming it.
-//! * **Raw element string**: each element is a 2-digit AI followed directly by
-//!   its data. A variable-length field (AI 10, 21) ends at the GS character
-//!   (ASCII 0x1D, what scanners send for FNC1) or at the end of the input.
-//!   Fixed-length fields (AI 01 = 14 digits, AI 11 / 17 = 6 digits) never
-//!   need a GS, but a single GS after any element is tolerated, as is one
-//!   leading GS (FNC1 in first position, sent by scanners not configured for
-//!   AIM prefixes) and one trailing GS. A GS anywhere else (e.g. two in a row)
-//!   is an error. Only the real 0x1D character counts as GS: textual stand-ins
-//!   such as `<GS>`, `\x1d` or `^` are *not* recognised.
-//! * **Human-readable form**: `(01)09521234543213 (17)270131 (10)L24A017`.
-//!   The parentheses delimit the AIs, no GS is needed, and whitespace is
-//!   allowed between elements and between `)` and the data. In this form a
-//!   field's data ends at the next `(` or whitespace, so a lot or serial
-//!   containing `(` can only be sent in raw form.
+//! * Surrounding whitespace is ignored. Error positions are 0-based
+//!   **character** offsets into the input *as given*.
+//! * An optional AIM symbology identifier comes first. `]d2` (GS1
+//!   DataMatrix), `]C1` (GS1-128), `]e0` (GS1 DataBar and composite),
+//!   `]Q3` (GS1 QR Code) and `]J1` (GS1 DotCode) announce a GS1 element
+//!   string. `]d1` and `]Q1` (plain DataMatrix / QR Code) are accepted only
+//!   in front of a GS1 Digital Link URI, which is how those symbols carry
+//!   GS1 data. Any other identifier is refused, naming it.
+//! * **Raw element string**: each element is an AI followed directly by its
+//!   data. The AI's length (2, 3 or 4 digits) follows from its first two
+//!   digits. A field of predefined length never needs a GS (ASCII 0x1D,
+//!   what scanners send for FNC1); a variable-length field ends at a GS or
+//!   at the end of the input. A fixed-length field that the specifications
+//!   want followed by FNC1 (e.g. AI 8005) is read by its length, so a missing
+//!   GS after it is tolerated. One GS after any element, one leading GS and
+//!   one trailing GS are tolerated; two in a row are an error. Only the real
+//!   0x1D counts: `<GS>`, `\x1d` or `^` are data.
+//!   An AI that is not in the table is an error here: where its data ends
+//!   cannot be known.
+//! * **Bracketed form**: `(01)09521234543213 (17)270131 (10)L24A017`.
+//!   Whitespace is allowed between elements and after `)`; a field's data
+//!   ends at whitespace or at a `(` that starts the next element, i.e. a
+//!   `(` followed by 2–4 digits and `)`. Any other `(` is data (character set
+//!   82 contains `(` and `)`), and `\(` is always a literal `(`: that is how
+//!   [`udi`] writes a lot such as `A(17)B`, which would otherwise read as
+//!   lot `A` and AI 17. An AI not in the table but well-formed (2–4 digits,
+//!   as many as its first two digits imply) is read, checked as 1–90
+//!   characters of set 82, and returned without title.
+//! * **GS1 Digital Link URI**: `http(s)://{any host}/{optional path
+//!   prefix}/{primary key AI}/{value}/{qualifier AI}/{value}…?{AI}={value}&…`.
+//!   The primary key is one of [`digital_link::PRIMARY_KEYS`]; values are
+//!   percent-decoded; query parameters whose name is not 2–4 digits (e.g.
+//!   `linkType`) and the fragment are ignored; a GTIN-8, -12 or -13 in AI 01
+//!   is padded to 14 digits. Unknown well-formed AIs are returned as in the
+//!   bracketed form.
+//! * Anything else (plain text, another URI) is refused: "not a GS1 element
+//!   string or GS1 Digital Link URI".
+//!
+//! # Two-digit years
+//!
+//! `YY` is placed in a century by the sliding window of the General
+//! Specifications (section 7.12): with `d = YY − (current year mod 100)`,
+//! `d` in 51…99 means the previous century, `d` in −99…−50 the next one,
+//! anything else the current one. In 2026 `(17)800715` is 1980-07-15 and
+//! `(17)760715` is 2076-07-15. [`parse_at`] takes the current year, for tests.
 //!
 //! # Missing GS separators
 //!
-//! Some scanners drop the GS. Without a GS, a variable-length field (AI 10 or
-//! 21) **always extends to the end of the string**: there is no way to know
-//! whether `10ABC17270131` is lot `ABC` plus expiry `270131` or lot
-//! `ABC17270131`, and this parser always reads the latter. Real labels put the
-//! fixed-length AIs first and at most one variable-length AI last, which
-//! parses correctly with or without GS.
+//! Without a GS, a variable-length field **always extends to the end of the
+//! string**: `10ABC17270131` is lot `ABC17270131`. Real labels put the
+//! fixed-length AIs first and at most one variable-length AI last.
 //!
-//! # Supported AIs and their rules
+//! # Repeated AIs
 //!
-//! | AI | field | rule |
-//! |----|-------|------|
-//! | 01 | GTIN | exactly 14 digits, check digit verified ([`gtin_check_digit`]) |
-//! | 10 | lot / batch | 1–20 characters in 0x21–0x7E |
-//! | 11 | production date | `YYMMDD` |
-//! | 17 | expiry date | `YYMMDD` |
-//! | 21 | serial number | 1–20 characters in 0x21–0x7E |
-//!
-//! * Any other AI is rejected (`unsupported AI xx`).
-//! * Dates: the year is simply `2000 + YY` (GS1's own rule is a sliding
-//!   window around the current year; for the years this ERP deals with the two
-//!   agree until 2049). The month must be 01–12. Day `00` means the last day
-//!   of that month, for AI 17 as GS1 specifies and, leniently, for AI 11 too.
-//!   A day that does not exist in that month (e.g. `310231`) is an error.
-//! * Lots and serials: GS1 restricts them to "character set 82", a subset of
-//!   printable ASCII; this parser accepts all of 0x21–0x7E.
-//! * An AI given twice with the same value is accepted; with different values
-//!   it is an error. Dates are compared by value, so `17270100` and
-//!   `17270131` agree.
-//! * Empty input, or a symbology identifier with no data after it, is an
-//!   error.
+//! An AI given twice with the same value is read once; with different values
+//! it is an error. Dates are compared by value (`17270100` = `17270131`).
 
-use chrono::NaiveDate;
+pub mod digital_link;
+pub mod table;
+
+use chrono::{Datelike, NaiveDate};
 use std::fmt;
 
-/// The GS (group separator) character, ASCII 0x1D, which scanners send for FNC1.
-const GS: char = '\u{1d}';
+pub use table::{AiDef, Charset, Rule};
 
-/// Maximum length of a lot (AI 10) or serial (AI 21).
-const MAX_VARIABLE_LEN: usize = 20;
+/// The GS (group separator) character, ASCII 0x1D, which scanners send for FNC1.
+pub const GS: char = '\u{1d}';
 
 /// A parsed scan.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Gs1Scan {
     /// AI 01: 14 digits, check digit verified.
     pub gtin: Option<String>,
-    /// AI 10: 1–20 chars.
+    /// AI 10: 1–20 characters of set 82.
     pub lot: Option<String>,
-    /// AI 21: 1–20 chars.
+    /// AI 21: 1–20 characters of set 82.
     pub serial: Option<String>,
-    /// AI 11: YYMMDD.
+    /// AI 11: YYMMDD, day 00 = last day of that month.
     pub production_date: Option<NaiveDate>,
     /// AI 17: YYMMDD, day 00 = last day of that month.
     pub expiry_date: Option<NaiveDate>,
     /// From the AIM prefix, if any.
     pub symbology: Option<Symbology>,
+    /// How the data was written.
+    pub syntax: Syntax,
+    /// Every element read, in input order (a repeated AI once).
+    pub elements: Vec<Element>,
+}
+
+/// One element read: its AI, the data title of the table (none for an AI
+/// that is not in it) and its value as read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Element {
+    /// The AI, e.g. `"3103"`.
+    pub ai: String,
+    /// Its data title, e.g. `"NET WEIGHT (kg)"`; `None` for an unknown AI.
+    pub title: Option<&'static str>,
+    /// The data, as read (percent-decoded in a Digital Link URI).
+    pub value: String,
 }
 
 /// The symbology announced by the AIM symbology identifier.
@@ -101,8 +141,63 @@ pub enum Symbology {
     DataMatrix,
     /// `]C1`: GS1-128.
     Gs1_128,
+    /// `]e0`: GS1 DataBar (or GS1 composite).
+    DataBar,
     /// `]Q3`: GS1 QR Code.
     QrCode,
+    /// `]J1`: GS1 DotCode.
+    DotCode,
+    /// `]d1`: plain DataMatrix (a GS1 Digital Link URI).
+    PlainDataMatrix,
+    /// `]Q1`: plain QR Code (a GS1 Digital Link URI).
+    PlainQrCode,
+}
+
+impl Symbology {
+    /// The identifier, e.g. `"]d2"`.
+    #[must_use]
+    pub fn identifier(self) -> &'static str {
+        match self {
+            Self::DataMatrix => "]d2",
+            Self::Gs1_128 => "]C1",
+            Self::DataBar => "]e0",
+            Self::QrCode => "]Q3",
+            Self::DotCode => "]J1",
+            Self::PlainDataMatrix => "]d1",
+            Self::PlainQrCode => "]Q1",
+        }
+    }
+
+    fn from_identifier(id: &str) -> Option<Self> {
+        [
+            Self::DataMatrix,
+            Self::Gs1_128,
+            Self::DataBar,
+            Self::QrCode,
+            Self::DotCode,
+            Self::PlainDataMatrix,
+            Self::PlainQrCode,
+        ]
+        .into_iter()
+        .find(|s| &s.identifier()[1..] == id)
+    }
+
+    /// Whether the symbol carries a GS1 element string (FNC1 mode), as
+    /// opposed to plain text that may be a Digital Link URI.
+    fn is_gs1_mode(self) -> bool {
+        !matches!(self, Self::PlainDataMatrix | Self::PlainQrCode)
+    }
+}
+
+/// How the GS1 data was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Syntax {
+    /// AIs and data run together, GS between fields.
+    Raw,
+    /// `(AI)data…`.
+    Bracketed,
+    /// A GS1 Digital Link URI.
+    DigitalLink,
 }
 
 /// What is wrong, and where (0-based char offset into the input as given).
@@ -112,175 +207,226 @@ pub struct Gs1Error {
     pub position: usize,
     /// The AI whose element is at fault, if the error belongs to one.
     pub ai: Option<String>,
+    /// That AI's data title, when it is in the table.
+    pub title: Option<&'static str>,
     /// Human-readable description of the problem.
     pub message: String,
 }
 
 impl fmt::Display for Gs1Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.ai {
-            Some(ai) => write!(f, "at {}, AI {}: {}", self.position, ai, self.message),
-            None => write!(f, "at {}: {}", self.position, self.message),
+        match (&self.ai, self.title) {
+            (Some(ai), Some(t)) => {
+                write!(f, "at {}, AI {ai} ({t}): {}", self.position, self.message)
+            }
+            (Some(ai), None) => write!(f, "at {}, AI {ai}: {}", self.position, self.message),
+            _ => write!(f, "at {}: {}", self.position, self.message),
         }
     }
 }
 
 impl std::error::Error for Gs1Error {}
 
-/// Computes the GTIN check digit of `body13`, the digits before the check
-/// digit, given as values 0–9 (not ASCII).
+/// Computes the GS1 mod-10 check digit of `body`, the digits before the
+/// check digit, given as values 0–9 (not ASCII).
 ///
 /// Weights 3, 1, 3, 1, … are applied from the right, and the result is
-/// `(10 - sum % 10) % 10`. Because the weights start from the right, the same
-/// function works for GTIN-8, -12, -13 and -14 bodies. It never panics: a
-/// value above 9 counts as its last decimal digit.
+/// `(10 - sum % 10) % 10`; the same function serves GTIN-8 to -14, SSCC,
+/// GLN and the other keys. It never panics: a value above 9 counts as its
+/// last decimal digit.
 #[must_use]
-pub fn gtin_check_digit(body13: &[u8]) -> u8 {
-    let sum = body13.iter().rev().enumerate().fold(0u8, |acc, (k, &d)| {
+pub fn gtin_check_digit(body: &[u8]) -> u8 {
+    let sum = body.iter().rev().enumerate().fold(0u8, |acc, (k, &d)| {
         let weight = if k % 2 == 0 { 3 } else { 1 };
         (acc + weight * (d % 10)) % 10
     });
     (10 - sum) % 10
 }
 
-/// Parses one scanned GS1 element string (raw or human-readable form).
-///
-/// See the module documentation for the accepted syntax and the rules.
+/// The year of a two-digit `yy` by GS1's sliding window around `current_year`.
+#[must_use]
+pub fn century_year(yy: u32, current_year: i32) -> i32 {
+    let yy = i32::try_from(yy % 100).unwrap_or(0);
+    let now = current_year.rem_euclid(100);
+    let century = current_year - now;
+    match yy - now {
+        51..=99 => century - 100 + yy,
+        -99..=-50 => century + 100 + yy,
+        _ => century + yy,
+    }
+}
+
+/// Whether `c` is in GS1 AI encodable character set 82.
+#[must_use]
+pub fn is_cs82(c: char) -> bool {
+    matches!(c, '!' | '"' | '%'..='?' | 'A'..='Z' | '_' | 'a'..='z')
+}
+
+fn in_charset(charset: Charset, c: char) -> bool {
+    match charset {
+        Charset::Numeric => c.is_ascii_digit(),
+        Charset::Cs82 => is_cs82(c),
+        Charset::Cs39 => matches!(c, '#' | '-' | '/' | '0'..='9' | 'A'..='Z'),
+        Charset::Cs64 => c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '='),
+    }
+}
+
+/// Parses one scanned GS1 string with today's year for two-digit years.
 ///
 /// # Errors
 ///
-/// Returns a [`Gs1Error`] for the first problem found: empty input, an
-/// unknown symbology identifier, a malformed or unsupported AI, a field of
-/// the wrong length or with invalid characters, a wrong GTIN check digit, an
-/// impossible date, or an AI repeated with a different value.
+/// See [`parse_at`].
 pub fn parse(input: &str) -> Result<Gs1Scan, Gs1Error> {
+    parse_at(input, chrono::Utc::now().year())
+}
+
+/// Parses one scanned GS1 string (raw, bracketed or Digital Link), placing
+/// two-digit years around `current_year`. See the module documentation.
+///
+/// # Errors
+///
+/// A [`Gs1Error`] for the first problem found: empty input, a symbology
+/// identifier that is not GS1's, a non-GS1 payload, a malformed or (in raw
+/// form) unknown AI, a field of the wrong length or with characters its
+/// format does not allow, a wrong check digit, an impossible date or time,
+/// or an AI repeated with a different value.
+pub fn parse_at(input: &str, current_year: i32) -> Result<Gs1Scan, Gs1Error> {
     let chars: Vec<char> = input.chars().collect();
     let Some(start) = chars.iter().position(|c| !c.is_whitespace()) else {
-        return Err(error(0, None, "empty input"));
+        return Err(error(0, "empty input"));
     };
     let end = chars
         .iter()
         .rposition(|c| !c.is_whitespace())
         .map_or(start, |k| k + 1);
-    // From here on `s` is the input with trailing whitespace removed; indices
-    // into it are indices into the original input.
+    // `s` is the input with trailing whitespace removed; indices into it are
+    // indices into the original input.
     let s = chars.get(..end).unwrap_or_default();
 
-    let mut scan = Gs1Scan {
-        gtin: None,
-        lot: None,
-        serial: None,
-        production_date: None,
-        expiry_date: None,
-        symbology: None,
-    };
-
     let mut i = start;
+    let mut symbology = None;
     if s.get(i) == Some(&']') {
         let Some(id) = s.get(i + 1..i + 3) else {
             let got: String = s.get(i..).unwrap_or_default().iter().collect();
-            return Err(error(
-                i,
-                None,
-                format!("incomplete symbology identifier {got:?}"),
-            ));
+            return Err(error(i, format!("incomplete symbology identifier {got:?}")));
         };
         let id: String = id.iter().collect();
-        scan.symbology = Some(match id.as_str() {
-            "d2" => Symbology::DataMatrix,
-            "C1" => Symbology::Gs1_128,
-            "Q3" => Symbology::QrCode,
-            _ => {
-                return Err(error(
-                    i,
-                    None,
-                    format!("unsupported symbology identifier ]{id} (expected ]d2, ]C1 or ]Q3)"),
-                ));
-            }
-        });
+        let Some(sym) = Symbology::from_identifier(&id) else {
+            return Err(error(
+                i,
+                format!(
+                    "]{id} is not a GS1 symbology identifier (GS1 element strings come \
+                     with ]d2, ]C1, ]e0, ]Q3 or ]J1; a Digital Link URI with ]d1 or ]Q1)"
+                ),
+            ));
+        };
+        symbology = Some(sym);
         i += 3;
         if i >= end {
             return Err(error(
                 i,
-                None,
                 format!("no data after symbology identifier ]{id}"),
             ));
         }
     }
 
-    if s.get(i) == Some(&'(') {
-        parse_human_readable(s, i, &mut scan)?;
-    } else {
-        parse_raw(s, i, &mut scan)?;
-    }
-    Ok(scan)
-}
-
-/// The supported application identifiers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Ai {
-    Gtin,
-    Lot,
-    ProductionDate,
-    ExpiryDate,
-    Serial,
-}
-
-impl Ai {
-    fn from_code(code: &str) -> Option<Self> {
-        match code {
-            "01" => Some(Self::Gtin),
-            "10" => Some(Self::Lot),
-            "11" => Some(Self::ProductionDate),
-            "17" => Some(Self::ExpiryDate),
-            "21" => Some(Self::Serial),
-            _ => None,
+    let is_uri =
+        starts_with_ignore_case(s, i, "https://") || starts_with_ignore_case(s, i, "http://");
+    let mut fields = Vec::new();
+    let (syntax, split) = match (s.get(i), symbology) {
+        _ if is_uri => {
+            if let Some(sym) = symbology.filter(|s| s.is_gs1_mode()) {
+                return Err(error(
+                    i,
+                    format!(
+                        "{} announces a GS1 element string, but a URI follows",
+                        sym.identifier()
+                    ),
+                ));
+            }
+            (Syntax::DigitalLink, digital_link::fields(s, i, &mut fields))
         }
-    }
-
-    fn code(self) -> &'static str {
-        match self {
-            Self::Gtin => "01",
-            Self::Lot => "10",
-            Self::ProductionDate => "11",
-            Self::ExpiryDate => "17",
-            Self::Serial => "21",
+        (_, Some(sym)) if !sym.is_gs1_mode() => {
+            return Err(error(
+                i,
+                format!(
+                    "{} is a plain symbol without GS1 data; only a GS1 Digital Link URI is read from it",
+                    sym.identifier()
+                ),
+            ));
         }
-    }
-
-    fn name(self) -> &'static str {
-        match self {
-            Self::Gtin => "GTIN",
-            Self::Lot => "lot",
-            Self::ProductionDate => "production date",
-            Self::ExpiryDate => "expiry date",
-            Self::Serial => "serial",
+        (Some('('), _) => (Syntax::Bracketed, bracketed_fields(s, i, &mut fields)),
+        (Some(&c), _) if c.is_ascii_digit() || c == GS => {
+            (Syntax::Raw, raw_fields(s, i, &mut fields))
         }
-    }
-
-    /// Number of data characters of a fixed-length AI, `None` if variable.
-    fn fixed_len(self) -> Option<usize> {
-        match self {
-            Self::Gtin => Some(14),
-            Self::ProductionDate | Self::ExpiryDate => Some(6),
-            Self::Lot | Self::Serial => None,
+        (Some(&c), _) => {
+            return Err(error(
+                i,
+                format!(
+                    "not a GS1 element string or GS1 Digital Link URI (it starts with {})",
+                    describe(c)
+                ),
+            ));
         }
+        (None, _) => return Err(error(i, "empty input")),
+    };
+    // The first problem in input order: a bad element before the point
+    // where splitting stopped comes first.
+    match split {
+        Ok(()) => assemble(fields, syntax, symbology, current_year),
+        Err(e) => match assemble(fields, syntax, symbology, current_year) {
+            Err(first)
+                if first.position < e.position && !first.message.starts_with("no GS1 element") =>
+            {
+                Err(first)
+            }
+            _ => Err(e),
+        },
     }
 }
 
-/// One parsed element.
-enum Element {
-    Gtin(String),
-    Lot(String),
-    Serial(String),
-    Production(NaiveDate),
-    Expiry(NaiveDate),
+fn starts_with_ignore_case(s: &[char], i: usize, prefix: &str) -> bool {
+    let n = prefix.chars().count();
+    s.get(i..i + n).is_some_and(|w| {
+        w.iter()
+            .zip(prefix.chars())
+            .all(|(a, b)| a.eq_ignore_ascii_case(&b))
+    })
 }
 
-fn error(position: usize, ai: Option<Ai>, message: impl Into<String>) -> Gs1Error {
+/// One element as found in the input, before its data is checked.
+#[derive(Debug, Clone)]
+struct Field {
+    code: String,
+    /// Position of the AI's first digit.
+    code_pos: usize,
+    value: Vec<char>,
+    /// Position in the input of each character of `value`.
+    pos: Vec<usize>,
+    /// Position just after the value.
+    end: usize,
+}
+
+impl Field {
+    fn at(&self, k: usize) -> usize {
+        self.pos.get(k).copied().unwrap_or(self.end)
+    }
+}
+
+fn error(position: usize, message: impl Into<String>) -> Gs1Error {
     Gs1Error {
         position,
-        ai: ai.map(|a| a.code().to_string()),
+        ai: None,
+        title: None,
+        message: message.into(),
+    }
+}
+
+fn ai_error(position: usize, code: &str, message: impl Into<String>) -> Gs1Error {
+    Gs1Error {
+        position,
+        ai: Some(code.to_string()),
+        title: table::lookup(code).map(|d| d.title),
         message: message.into(),
     }
 }
@@ -295,20 +441,20 @@ fn describe(c: char) -> String {
     }
 }
 
-/// Parses the raw form starting at `i`; `s` ends where the data ends.
-fn parse_raw(s: &[char], mut i: usize, scan: &mut Gs1Scan) -> Result<(), Gs1Error> {
+/// Splits the raw form starting at `i` into fields.
+fn raw_fields(s: &[char], mut i: usize, fields: &mut Vec<Field>) -> Result<(), Gs1Error> {
     // FNC1 in first position, as sent by scanners without AIM prefixes.
     if s.get(i) == Some(&GS) {
         i += 1;
         if i >= s.len() {
-            return Err(error(i, None, "no data after the leading GS"));
+            return Err(error(i, "no data after the leading GS"));
         }
     }
     while i < s.len() {
-        let ai_pos = i;
-        let ai = read_raw_ai(s, i)?;
-        i += 2;
-        let data_end = match ai.fixed_len() {
+        let code_pos = i;
+        let (code, def) = read_raw_ai(s, i)?;
+        i += code.len();
+        let data_end = match def.fixed_len() {
             Some(n) => (i + n).min(s.len()),
             None => s
                 .get(i..)
@@ -317,12 +463,14 @@ fn parse_raw(s: &[char], mut i: usize, scan: &mut Gs1Scan) -> Result<(), Gs1Erro
                 .position(|&c| c == GS)
                 .map_or(s.len(), |k| i + k),
         };
-        let data = s.get(i..data_end).unwrap_or_default();
-        let element = parse_value(ai, data, i)?;
-        store(scan, element, ai, ai_pos)?;
+        fields.push(Field {
+            code,
+            code_pos,
+            value: s.get(i..data_end).unwrap_or_default().to_vec(),
+            pos: (i..data_end).collect(),
+            end: data_end,
+        });
         i = data_end;
-        // The separator after an element: required after a variable-length
-        // field that is not last, tolerated after anything else.
         if s.get(i) == Some(&GS) {
             i += 1;
         }
@@ -330,41 +478,65 @@ fn parse_raw(s: &[char], mut i: usize, scan: &mut Gs1Scan) -> Result<(), Gs1Erro
     Ok(())
 }
 
-/// Reads the 2-digit AI at `i` in the raw form.
-fn read_raw_ai(s: &[char], i: usize) -> Result<Ai, Gs1Error> {
-    match (s.get(i), s.get(i + 1)) {
-        (Some(&a), Some(&b)) if a.is_ascii_digit() && b.is_ascii_digit() => {
-            let code: String = [a, b].iter().collect();
-            Ai::from_code(&code).ok_or_else(|| Gs1Error {
-                position: i,
-                ai: Some(code.clone()),
-                message: format!("unsupported AI {code}"),
-            })
+/// Reads the AI at `i` in the raw form; its length follows from its first
+/// two digits.
+fn read_raw_ai(s: &[char], i: usize) -> Result<(String, &'static AiDef), Gs1Error> {
+    let digit_at = |k: usize| -> Result<char, Gs1Error> {
+        match s.get(k) {
+            Some(&c) if c.is_ascii_digit() => Ok(c),
+            Some(&c) => Err(error(
+                k,
+                format!("expected an AI (digits), found {}", describe(c)),
+            )),
+            None => Err(error(i, "input ends in the middle of an AI")),
         }
-        (Some(&a), _) if !a.is_ascii_digit() => Err(error(
+    };
+    let prefix: String = [digit_at(i)?, digit_at(i + 1)?].iter().collect();
+    let Some(len) = table::ai_len_for_prefix(&prefix) else {
+        return Err(error(
             i,
-            None,
-            format!("expected an AI (2 digits), found {}", describe(a)),
-        )),
-        (Some(_), Some(&b)) => Err(error(
-            i + 1,
-            None,
-            format!("expected an AI (2 digits), found {}", describe(b)),
-        )),
-        _ => Err(error(i, None, "input ends in the middle of an AI")),
+            format!("no GS1 Application Identifier starts with {prefix}"),
+        ));
+    };
+    let mut code = prefix;
+    for k in 2..len {
+        code.push(digit_at(i + k)?);
+    }
+    match table::lookup(&code) {
+        Some(def) => Ok((code, def)),
+        None => Err(Gs1Error {
+            position: i,
+            message: format!(
+                "unknown AI {code}: it is not in the GS1 table, so where its data ends cannot be known in a raw string"
+            ),
+            ai: Some(code),
+            title: None,
+        }),
     }
 }
 
-/// Parses the human-readable form starting at `i` (which holds a `(`); `s`
-/// ends where the data ends.
-fn parse_human_readable(s: &[char], mut i: usize, scan: &mut Gs1Scan) -> Result<(), Gs1Error> {
+/// Whether a `(` at `i` starts an element: `(` 2–4 digits `)`.
+fn starts_element(s: &[char], i: usize) -> bool {
+    if s.get(i) != Some(&'(') {
+        return false;
+    }
+    let digits = s
+        .get(i + 1..)
+        .unwrap_or_default()
+        .iter()
+        .take_while(|c| c.is_ascii_digit())
+        .count();
+    (2..=4).contains(&digits) && s.get(i + 1 + digits) == Some(&')')
+}
+
+/// Splits the bracketed form starting at `i` (which holds a `(`) into fields.
+fn bracketed_fields(s: &[char], mut i: usize, fields: &mut Vec<Field>) -> Result<(), Gs1Error> {
     while i < s.len() {
         match s.get(i) {
             Some('(') => i += 1,
             Some(&c) => {
                 return Err(error(
                     i,
-                    None,
                     format!(
                         "expected '(' to start the next element, found {}",
                         describe(c)
@@ -373,51 +545,81 @@ fn parse_human_readable(s: &[char], mut i: usize, scan: &mut Gs1Scan) -> Result<
             }
             None => break,
         }
-        let code_start = i;
+        let code_pos = i;
         while s.get(i).is_some_and(char::is_ascii_digit) {
             i += 1;
         }
-        let code: String = s.get(code_start..i).unwrap_or_default().iter().collect();
+        let code: String = s.get(code_pos..i).unwrap_or_default().iter().collect();
         match s.get(i) {
+            Some(')') if code.is_empty() => {
+                return Err(error(code_pos, "empty AI in parentheses"));
+            }
             Some(')') => {}
             Some(&c) if code.is_empty() => {
                 return Err(error(
                     i,
-                    None,
                     format!("expected AI digits after '(', found {}", describe(c)),
                 ));
             }
             Some(&c) => {
                 return Err(error(
                     i,
-                    None,
                     format!("expected ')' after AI {code}, found {}", describe(c)),
                 ));
             }
             None => {
-                return Err(error(i, None, "input ends before the ')' closing the AI"));
+                return Err(error(i, "input ends before the ')' closing the AI"));
             }
         }
-        if code.is_empty() {
-            return Err(error(code_start, None, "empty AI in parentheses"));
-        }
-        let Some(ai) = Ai::from_code(&code) else {
-            return Err(Gs1Error {
-                position: code_start,
-                message: format!("unsupported AI {code}"),
-                ai: Some(code),
-            });
-        };
-        i += 1;
-        i = skip_whitespace(s, i);
-        let data_start = i;
-        while s.get(i).is_some_and(|&c| c != '(' && !c.is_whitespace()) {
+        check_ai_form(&code, code_pos)?;
+        i = skip_whitespace(s, i + 1);
+        let (mut value, mut pos) = (Vec::new(), Vec::new());
+        while let Some(&c) = s.get(i) {
+            if c.is_whitespace() || (c == '(' && starts_element(s, i)) {
+                break;
+            }
+            if c == '\\' && s.get(i + 1) == Some(&'(') {
+                value.push('(');
+                pos.push(i + 1);
+                i += 2;
+                continue;
+            }
+            value.push(c);
+            pos.push(i);
             i += 1;
         }
-        let data = s.get(data_start..i).unwrap_or_default();
-        let element = parse_value(ai, data, data_start)?;
-        store(scan, element, ai, code_start)?;
+        fields.push(Field {
+            code,
+            code_pos,
+            value,
+            pos,
+            end: i,
+        });
         i = skip_whitespace(s, i);
+    }
+    Ok(())
+}
+
+/// Checks that an AI written between delimiters (brackets, URI path or
+/// query) could be a GS1 AI: 2–4 digits, as many as its first two digits
+/// imply when the table knows AIs starting with them.
+fn check_ai_form(code: &str, code_pos: usize) -> Result<(), Gs1Error> {
+    if !(2..=4).contains(&code.len()) || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(error(
+            code_pos,
+            format!("AI {code} is not an AI: an AI has 2 to 4 digits"),
+        ));
+    }
+    if let Some(len) = code.get(..2).and_then(table::ai_len_for_prefix)
+        && len != code.len()
+    {
+        return Err(error(
+            code_pos,
+            format!(
+                "AI {code} cannot exist: the AIs starting with {} have {len} digits",
+                &code[..2]
+            ),
+        ));
     }
     Ok(())
 }
@@ -429,81 +631,257 @@ fn skip_whitespace(s: &[char], mut i: usize) -> usize {
     i
 }
 
-/// Validates and converts the data of one element; `pos` is the offset of
-/// `data`'s first character in the input.
-fn parse_value(ai: Ai, data: &[char], pos: usize) -> Result<Element, Gs1Error> {
-    match ai {
-        Ai::Gtin => {
-            let digits = fixed_digits(ai, data, pos, 14)?;
-            if let Some((&check, body)) = digits.split_last() {
-                let expected = gtin_check_digit(body);
-                if check != expected {
-                    return Err(error(
-                        pos + body.len(),
-                        Some(ai),
-                        format!("GTIN check digit should be {expected}"),
+/// Checks every field and builds the scan.
+fn assemble(
+    fields: Vec<Field>,
+    syntax: Syntax,
+    symbology: Option<Symbology>,
+    current_year: i32,
+) -> Result<Gs1Scan, Gs1Error> {
+    let mut scan = Gs1Scan {
+        gtin: None,
+        lot: None,
+        serial: None,
+        production_date: None,
+        expiry_date: None,
+        symbology,
+        syntax,
+        elements: Vec::new(),
+    };
+    // (AI, value compared for repeats)
+    let mut seen: Vec<(String, String)> = Vec::new();
+    for f in fields {
+        let def = table::lookup(&f.code);
+        let date = match def {
+            Some(def) => check_field(def, &f, current_year)?,
+            None => {
+                check_unknown(&f)?;
+                None
+            }
+        };
+        let value: String = f.value.iter().collect();
+        let canon = date.map_or_else(|| value.clone(), |d| d.to_string());
+        if let Some((_, old)) = seen.iter().find(|(c, _)| *c == f.code) {
+            if *old != canon {
+                return Err(ai_error(
+                    f.code_pos,
+                    &f.code,
+                    format!("repeated with a different value: {old:?}, then {canon:?}"),
+                ));
+            }
+            continue;
+        }
+        seen.push((f.code.clone(), canon));
+        match f.code.as_str() {
+            "01" => scan.gtin = Some(value.clone()),
+            "10" => scan.lot = Some(value.clone()),
+            "21" => scan.serial = Some(value.clone()),
+            "11" => scan.production_date = date,
+            "17" => scan.expiry_date = date,
+            _ => {}
+        }
+        scan.elements.push(Element {
+            ai: f.code,
+            title: def.map(|d| d.title),
+            value,
+        });
+    }
+    if scan.elements.is_empty() {
+        return Err(error(0, "no GS1 element in the input"));
+    }
+    Ok(scan)
+}
+
+/// An AI not in the table: 1–90 characters of set 82.
+fn check_unknown(f: &Field) -> Result<(), Gs1Error> {
+    if f.value.is_empty() {
+        return Err(ai_error(f.end, &f.code, "is empty"));
+    }
+    if let Some((k, &c)) = f.value.iter().enumerate().find(|(_, c)| !is_cs82(**c)) {
+        return Err(ai_error(
+            f.at(k),
+            &f.code,
+            format!("{} is not in GS1 character set 82", describe(c)),
+        ));
+    }
+    if f.value.len() > 90 {
+        return Err(ai_error(
+            f.at(90),
+            &f.code,
+            "is longer than 90 characters, the longest any AI allows",
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a field against its table entry. Returns the date of a single
+/// `YYMMDD` field (AIs 11–17, …), for the derived fields and repeats.
+fn check_field(def: &AiDef, f: &Field, current_year: i32) -> Result<Option<NaiveDate>, Gs1Error> {
+    let err = |k: usize, m: String| ai_error(f.at(k), &f.code, m);
+    let len = f.value.len();
+    let single = def.parts.len() == 1;
+    let mut k = 0;
+    let mut date = None;
+    for (n, part) in def.parts.iter().enumerate() {
+        let remaining = len - k;
+        let max = usize::from(part.max);
+        let take = if part.optional {
+            if remaining == 0 {
+                continue;
+            }
+            max
+        } else if part.min == part.max {
+            max
+        } else {
+            remaining.min(max)
+        };
+        let what = if single {
+            String::new()
+        } else {
+            format!("part {} of {}: ", n + 1, def.format())
+        };
+        for j in k..(k + take).min(len) {
+            let c = f.value[j];
+            if !in_charset(part.charset, c) {
+                let m = match part.charset {
+                    Charset::Numeric => format!("{what}expected a digit, found {}", describe(c)),
+                    Charset::Cs82 => {
+                        format!("{what}{} is not in GS1 character set 82", describe(c))
+                    }
+                    Charset::Cs39 => {
+                        format!("{what}{} is not in GS1 character set 39", describe(c))
+                    }
+                    Charset::Cs64 => {
+                        format!("{what}{} is not in GS1 character set 64", describe(c))
+                    }
+                };
+                return Err(err(j, m));
+            }
+        }
+        if remaining < take {
+            let unit = if part.charset == Charset::Numeric {
+                "digits"
+            } else {
+                "characters"
+            };
+            let m = match def.fixed_len() {
+                Some(total) => format!("needs exactly {total} {unit}, found {len}"),
+                None => format!("{what}needs {take} {unit}, found {remaining}"),
+            };
+            return Err(err(len, m));
+        }
+        if take < usize::from(part.min) {
+            return Err(err(k, format!("{what}is empty")));
+        }
+        let digits: Vec<u32> = f.value[k..k + take]
+            .iter()
+            .map(|c| c.to_digit(10).unwrap_or(0))
+            .collect();
+        match part.rule {
+            Rule::None => {}
+            Rule::CheckDigit => {
+                if let Some((&check, body)) = digits.split_last() {
+                    let body: Vec<u8> = body.iter().map(|&d| d as u8).collect();
+                    let expected = u32::from(gtin_check_digit(&body));
+                    if check != expected {
+                        return Err(err(
+                            k + take - 1,
+                            format!("{what}check digit should be {expected}, found {check}"),
+                        ));
+                    }
+                }
+            }
+            Rule::Yymmdd | Rule::YymmddDay00 => {
+                let year = century_year(digits[0] * 10 + digits[1], current_year);
+                let d = ymd(year, &digits[2..6], part.rule == Rule::YymmddDay00)
+                    .map_err(|(off, m)| err(k + off, format!("{what}{m}")))?;
+                if single {
+                    date = Some(d);
+                }
+            }
+            Rule::Yyyymmdd => {
+                let year = digits[..4].iter().fold(0, |a, d| a * 10 + d);
+                ymd(year as i32, &digits[4..8], false)
+                    .map_err(|(off, m)| err(k + 2 + off, format!("{what}{m}")))?;
+            }
+            Rule::Hh => {
+                let hh = digits[0] * 10 + digits[1];
+                if hh > 23 {
+                    return Err(err(k, format!("{what}hour {hh:02} is not an hour")));
+                }
+            }
+            Rule::Hhmm => {
+                let hh = digits[0] * 10 + digits[1];
+                let mm = digits[2] * 10 + digits[3];
+                if hh > 23 {
+                    return Err(err(k, format!("{what}hour {hh:02} is not an hour (HHMM)")));
+                }
+                if mm > 59 {
+                    return Err(err(
+                        k + 2,
+                        format!("{what}minute {mm:02} is not a minute (HHMM)"),
                     ));
                 }
             }
-            Ok(Element::Gtin(data.iter().collect()))
-        }
-        Ai::ProductionDate => {
-            let digits = fixed_digits(ai, data, pos, 6)?;
-            Ok(Element::Production(date(ai, &digits, pos)?))
-        }
-        Ai::ExpiryDate => {
-            let digits = fixed_digits(ai, data, pos, 6)?;
-            Ok(Element::Expiry(date(ai, &digits, pos)?))
-        }
-        Ai::Lot => Ok(Element::Lot(variable_text(ai, data, pos)?)),
-        Ai::Serial => Ok(Element::Serial(variable_text(ai, data, pos)?)),
-    }
-}
-
-/// Checks that `data` is exactly `n` ASCII digits and returns their values.
-fn fixed_digits(ai: Ai, data: &[char], pos: usize, n: usize) -> Result<Vec<u8>, Gs1Error> {
-    let mut digits = Vec::with_capacity(n);
-    for (k, &c) in data.iter().enumerate() {
-        match c {
-            '0'..='9' => digits.push(c as u8 - b'0'),
-            _ => {
-                return Err(error(
-                    pos + k,
-                    Some(ai),
-                    format!("expected a digit in {}, found {}", ai.name(), describe(c)),
-                ));
+            Rule::MmOptSs => {
+                if !take.is_multiple_of(2) {
+                    return Err(err(
+                        k,
+                        format!("{what}expected MM or MMSS, found {take} digits"),
+                    ));
+                }
+                for (p, pair) in digits.chunks(2).enumerate() {
+                    let v = pair[0] * 10 + pair[1];
+                    if v > 59 {
+                        return Err(err(
+                            k + 2 * p,
+                            format!("{what}{v:02} is not a minute or second"),
+                        ));
+                    }
+                }
+            }
+            Rule::Hyphen => {
+                if f.value[k] != '-' {
+                    return Err(err(
+                        k,
+                        format!("{what}expected '-', found {}", describe(f.value[k])),
+                    ));
+                }
             }
         }
+        k += take;
     }
-    if digits.len() != n {
-        return Err(error(
-            pos + digits.len().min(n),
-            Some(ai),
-            format!(
-                "{} needs exactly {n} digits, found {}",
-                ai.name(),
-                digits.len()
+    if k < len {
+        let m = match def.fixed_len() {
+            Some(total) => {
+                let unit = if def.parts.iter().all(|p| p.charset == Charset::Numeric) {
+                    "digits"
+                } else {
+                    "characters"
+                };
+                format!("needs exactly {total} {unit}, found {len}")
+            }
+            None => format!(
+                "is {len} characters long, at most {} allowed",
+                def.max_len()
             ),
-        ));
+        };
+        return Err(err(k, m));
     }
-    Ok(digits)
+    Ok(date)
 }
 
-/// Converts the six digit values `YYMMDD` into a date (year 2000 + YY, day 00
-/// = last day of the month).
-fn date(ai: Ai, digits: &[u8], pos: usize) -> Result<NaiveDate, Gs1Error> {
-    let &[y1, y2, m1, m2, d1, d2] = digits else {
-        return Err(error(pos, Some(ai), "a date needs exactly 6 digits"));
-    };
-    let year = 2000 + i32::from(y1 * 10 + y2);
-    let month = u32::from(m1 * 10 + m2);
-    let day = u32::from(d1 * 10 + d2);
+/// A date from `MMDD` digit values in `year`; day 00 (when allowed) is the
+/// last day of the month. The error carries the offset of the bad part
+/// (2 = month, 4 = day, counted from the start of `YYMMDD`).
+fn ymd(year: i32, mmdd: &[u32], day00: bool) -> Result<NaiveDate, (usize, String)> {
+    let month = mmdd[0] * 10 + mmdd[1];
+    let day = mmdd[2] * 10 + mmdd[3];
     if !(1..=12).contains(&month) {
-        return Err(error(
-            pos + 2,
-            Some(ai),
-            format!("month {m1}{m2} is not a month"),
-        ));
+        return Err((2, format!("month {month:02} is not a month")));
+    }
+    if day == 0 && !day00 {
+        return Err((4, "day 00 is not allowed in this date".to_string()));
     }
     let found = if day == 0 {
         (28..=31)
@@ -513,73 +891,71 @@ fn date(ai: Ai, digits: &[u8], pos: usize) -> Result<NaiveDate, Gs1Error> {
         NaiveDate::from_ymd_opt(year, month, day)
     };
     found.ok_or_else(|| {
-        error(
-            pos + 4,
-            Some(ai),
-            format!("day {d1}{d2} does not exist in {year}-{m1}{m2}"),
+        (
+            4,
+            format!("day {day:02} does not exist in {year}-{month:02}"),
         )
     })
 }
 
-/// Checks a lot or serial: 1–20 characters in 0x21–0x7E.
-fn variable_text(ai: Ai, data: &[char], pos: usize) -> Result<String, Gs1Error> {
-    if data.is_empty() {
-        return Err(error(pos, Some(ai), format!("{} is empty", ai.name())));
-    }
-    if let Some((k, &c)) = data
-        .iter()
-        .enumerate()
-        .find(|&(_, c)| !('\u{21}'..='\u{7e}').contains(c))
-    {
-        return Err(error(
-            pos + k,
-            Some(ai),
-            format!("{} may not contain {}", ai.name(), describe(c)),
-        ));
-    }
-    if data.len() > MAX_VARIABLE_LEN {
-        return Err(error(
-            pos + MAX_VARIABLE_LEN,
-            Some(ai),
-            format!(
-                "{} is {} characters long, at most {MAX_VARIABLE_LEN} allowed",
-                ai.name(),
-                data.len()
-            ),
-        ));
-    }
-    Ok(data.iter().collect())
+/// Checks one value against the table entry of `ai`, as if it had been
+/// scanned (positions are 0-based offsets into `value`). This is the rule
+/// for anything the ERP writes into a GS1 code, e.g. a lot number (AI 10).
+///
+/// # Errors
+///
+/// What [`parse`] would say about that element; an AI not in the table.
+pub fn check_value(ai: &str, value: &str) -> Result<(), Gs1Error> {
+    let Some(def) = table::lookup(ai) else {
+        return Err(ai_error(0, ai, "not in the GS1 AI table"));
+    };
+    let value: Vec<char> = value.chars().collect();
+    let f = Field {
+        code: ai.to_string(),
+        code_pos: 0,
+        pos: (0..value.len()).collect(),
+        end: value.len(),
+        value,
+    };
+    check_field(def, &f, chrono::Utc::now().year()).map(|_| ())
 }
 
-/// Stores an element, rejecting a repeated AI with a different value.
-fn store(scan: &mut Gs1Scan, element: Element, ai: Ai, ai_pos: usize) -> Result<(), Gs1Error> {
-    match element {
-        Element::Gtin(v) => put(&mut scan.gtin, v, ai, ai_pos),
-        Element::Lot(v) => put(&mut scan.lot, v, ai, ai_pos),
-        Element::Serial(v) => put(&mut scan.serial, v, ai, ai_pos),
-        Element::Production(v) => put(&mut scan.production_date, v, ai, ai_pos),
-        Element::Expiry(v) => put(&mut scan.expiry_date, v, ai, ai_pos),
-    }
-}
-
-fn put<T: PartialEq + fmt::Debug>(
-    slot: &mut Option<T>,
-    value: T,
-    ai: Ai,
-    ai_pos: usize,
-) -> Result<(), Gs1Error> {
-    match slot {
-        Some(old) if *old != value => Err(error(
-            ai_pos,
-            Some(ai),
-            format!("repeated with a different value: {old:?}, then {value:?}"),
-        )),
-        Some(_) => Ok(()),
-        None => {
-            *slot = Some(value);
-            Ok(())
+/// Writes a value in the bracketed form: a `(` that would read as the start
+/// of an element (`(` 2–4 digits `)`) is written `\(`.
+#[must_use]
+pub fn bracketed_value(value: &str) -> String {
+    let chars: Vec<char> = value.chars().collect();
+    let mut out = String::with_capacity(value.len());
+    for (i, &c) in chars.iter().enumerate() {
+        if starts_element(&chars, i) {
+            out.push('\\');
         }
+        out.push(c);
     }
+    out
+}
+
+/// The UDI the ERP issues for a lot, in bracketed (human-readable) form:
+/// `(01)GTIN(10)LOT` and `(17)YYMMDD` when the lot expires. [`parse`] reads
+/// it back to the same GTIN, lot and expiry, for every lot number
+/// [`check_value`] accepts for AI 10 and an expiry within the sliding
+/// window (at most 50 years ahead).
+#[must_use]
+pub fn udi(gtin: &str, lot: &str, expiry: Option<NaiveDate>) -> String {
+    format!(
+        "(01){gtin}(10){}{}",
+        bracketed_value(lot),
+        expiry
+            .map(|e| format!("(17){}", e.format("%y%m%d")))
+            .unwrap_or_default()
+    )
+}
+
+/// Whether `date` can be written as `YYMMDD` and read back by the sliding
+/// window in `current_year`: from 49 years back to 50 years ahead.
+#[must_use]
+pub fn fits_sliding_window(date: NaiveDate, current_year: i32) -> bool {
+    (current_year - 49..=current_year + 50).contains(&date.year())
 }
 
 #[cfg(test)]
@@ -588,34 +964,46 @@ mod tests {
     use proptest::prelude::*;
 
     const GTIN: &str = "09521234543213";
+    /// The year the fixed-year tests run "in".
+    const YEAR: i32 = 2026;
 
     fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).expect("valid test date")
     }
 
     fn ok(input: &str) -> Gs1Scan {
-        match parse(input) {
+        match parse_at(input, YEAR) {
             Ok(scan) => scan,
             Err(e) => panic!("{input:?} should parse, got: {e}"),
         }
     }
 
     fn err(input: &str) -> Gs1Error {
-        match parse(input) {
+        match parse_at(input, YEAR) {
             Ok(scan) => panic!("{input:?} should fail, got: {scan:?}"),
             Err(e) => e,
         }
     }
 
-    fn published_example(symbology: Option<Symbology>) -> Gs1Scan {
-        Gs1Scan {
-            gtin: Some(GTIN.to_string()),
-            lot: Some("L24A017".to_string()),
-            serial: None,
-            production_date: None,
-            expiry_date: Some(ymd(2027, 1, 31)),
-            symbology,
-        }
+    fn elements(input: &str) -> Vec<(String, Option<&'static str>, String)> {
+        ok(input)
+            .elements
+            .into_iter()
+            .map(|e| (e.ai, e.title, e.value))
+            .collect()
+    }
+
+    fn el(
+        ai: &str,
+        title: Option<&'static str>,
+        value: &str,
+    ) -> (String, Option<&'static str>, String) {
+        (ai.to_string(), title, value.to_string())
+    }
+
+    fn with_check_digit(body: &str) -> String {
+        let d: Vec<u8> = body.bytes().map(|b| b - b'0').collect();
+        format!("{body}{}", gtin_check_digit(&d))
     }
 
     #[test]
@@ -624,6 +1012,9 @@ mod tests {
             gtin_check_digit(&[0, 9, 5, 2, 1, 2, 3, 4, 5, 4, 3, 2, 1]),
             3
         );
+        // The GS1 examples 09520123456788 and 12345678901231.
+        assert_eq!(with_check_digit("0952012345678"), "09520123456788");
+        assert_eq!(with_check_digit("1234567890123"), "12345678901231");
         // EAN-13 4006381333931: weights from the right make GTIN-13 work too.
         assert_eq!(gtin_check_digit(&[4, 0, 0, 6, 3, 8, 1, 3, 3, 3, 9, 3]), 1);
         assert_eq!(gtin_check_digit(&[0; 13]), 0);
@@ -631,23 +1022,275 @@ mod tests {
     }
 
     #[test]
-    fn human_readable_published_example() {
+    fn the_published_examples_read_every_element() {
+        // GS1 General Specifications: GTIN with net weight 0.123 kg.
         assert_eq!(
-            ok("(01)09521234543213(17)270131(10)L24A017"),
-            published_example(None)
+            elements("(01)09521234543213(3103)000123"),
+            [
+                el("01", Some("GTIN"), GTIN),
+                el("3103", Some("NET WEIGHT (kg)"), "000123")
+            ]
+        );
+        let s = ok("(01)09520123456788(10)ABC123(17)210630");
+        assert_eq!(s.gtin.as_deref(), Some("09520123456788"));
+        assert_eq!(s.lot.as_deref(), Some("ABC123"));
+        assert_eq!(s.expiry_date, Some(ymd(2021, 6, 30)));
+        assert_eq!(s.syntax, Syntax::Bracketed);
+        // GS1 DataMatrix as the scanner sends it.
+        let s = ok("]d2011234567890123110ABC123\u{1d}17210630");
+        assert_eq!(s.symbology, Some(Symbology::DataMatrix));
+        assert_eq!(s.gtin.as_deref(), Some("12345678901231"));
+        assert_eq!(s.lot.as_deref(), Some("ABC123"));
+        assert_eq!(s.expiry_date, Some(ymd(2021, 6, 30)));
+        assert_eq!(s.syntax, Syntax::Raw);
+    }
+
+    #[test]
+    fn real_label_ais_are_read_in_raw_form() {
+        // 01, 3103 (predefined), 240 and 30 (FNC1), 7003 (fixed, FNC1),
+        // 8020, 37, 91.
+        let raw = format!(
+            "]C101{GTIN}3103000123240ADD-1\u{1d}3012\u{1d}700327013112308020REF/9\u{1d}3750\u{1d}91Intern(al)"
+        );
+        assert_eq!(
+            elements(&raw),
+            [
+                el("01", Some("GTIN"), GTIN),
+                el("3103", Some("NET WEIGHT (kg)"), "000123"),
+                el("240", Some("ADDITIONAL ID"), "ADD-1"),
+                el("30", Some("VAR. COUNT"), "12"),
+                el("7003", Some("EXPIRY TIME"), "2701311230"),
+                el("8020", Some("REF No."), "REF/9"),
+                el("37", Some("COUNT"), "50"),
+                el("91", Some("INTERNAL"), "Intern(al)"),
+            ]
+        );
+        assert_eq!(ok(&raw).symbology, Some(Symbology::Gs1_128));
+    }
+
+    #[test]
+    fn errors_name_the_ai_that_exists_and_why() {
+        let e = err("(01)09521234543213(7003)2701312460");
+        assert_eq!((e.position, e.ai.as_deref()), (30, Some("7003")));
+        assert_eq!(
+            e.to_string(),
+            "at 30, AI 7003 (EXPIRY TIME): part 2 of N4+N6+N4: hour 24 is not an hour (HHMM)"
+        );
+        let e = err("(8020)ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+        assert_eq!((e.position, e.ai.as_deref()), (31, Some("8020")));
+        assert!(
+            e.to_string()
+                .contains("AI 8020 (REF No.): is 26 characters long, at most 25"),
+            "{e}"
+        );
+        let e = err(&format!("01{GTIN}240AB#C"));
+        assert_eq!((e.position, e.ai.as_deref()), (21, Some("240")));
+        assert_eq!(e.title, Some("ADDITIONAL ID"));
+        assert!(
+            e.message.contains("'#' is not in GS1 character set 82"),
+            "{e}"
+        );
+        let e = err("(7003)27013112");
+        assert!(
+            e.message.contains("needs exactly 10 digits, found 8"),
+            "{e}"
+        );
+        let e = err("(7006)270100");
+        assert!(e.message.contains("day 00 is not allowed"), "{e}");
+        assert_eq!(
+            err("(00)123456789012345678").message,
+            "check digit should be 5, found 8"
+        );
+        assert!(ok("(00)123456789012345675").elements[0].title == Some("SSCC"));
+    }
+
+    #[test]
+    fn two_digit_years_follow_the_sliding_window() {
+        assert_eq!(ok("(17)800715").expiry_date, Some(ymd(1980, 7, 15)));
+        assert_eq!(ok("(17)760715").expiry_date, Some(ymd(2076, 7, 15)));
+        assert_eq!(ok("(17)770715").expiry_date, Some(ymd(1977, 7, 15)));
+        assert_eq!(ok("(11)000101").production_date, Some(ymd(2000, 1, 1)));
+        assert_eq!(century_year(26, 2026), 2026);
+        assert_eq!(century_year(76, 2026), 2076); // d = 50: this century
+        assert_eq!(century_year(77, 2026), 1977); // d = 51: previous
+        assert_eq!(century_year(10, 2060), 2110); // d = -50: next
+        assert_eq!(century_year(11, 2060), 2011); // d = -49: this
+        assert_eq!(century_year(0, 2099), 2100);
+        assert_eq!(century_year(99, 2000), 1999);
+        let s = parse_at("(17)800715", 2040).expect("parses");
+        assert_eq!(s.expiry_date, Some(ymd(2080, 7, 15)));
+        assert!(fits_sliding_window(ymd(2076, 12, 31), 2026));
+        assert!(!fits_sliding_window(ymd(2077, 1, 1), 2026));
+    }
+
+    #[test]
+    fn every_gs1_symbology_identifier_is_accepted() {
+        for (id, sym) in [
+            ("]d2", Symbology::DataMatrix),
+            ("]C1", Symbology::Gs1_128),
+            ("]e0", Symbology::DataBar),
+            ("]Q3", Symbology::QrCode),
+            ("]J1", Symbology::DotCode),
+        ] {
+            let s = ok(&format!("{id}01{GTIN}3103000123"));
+            assert_eq!(s.symbology, Some(sym), "{id}");
+            assert_eq!(s.elements.len(), 2, "{id}");
+        }
+        let e = err("]X90109521234543213");
+        assert_eq!(e.position, 0);
+        assert!(
+            e.message.contains("]X9 is not a GS1 symbology identifier"),
+            "{e}"
+        );
+        assert!(err("]d").message.contains("incomplete"));
+        // Plain DataMatrix / QR Code carry GS1 data only as a Digital Link URI.
+        let e = err("]Q10109521234543213");
+        assert_eq!(e.position, 3);
+        assert!(e.message.contains("only a GS1 Digital Link URI"), "{e}");
+        let s = ok("]Q1https://id.gs1.org/01/09520123456788");
+        assert_eq!(s.symbology, Some(Symbology::PlainQrCode));
+        assert!(
+            err("]d2https://id.gs1.org/01/09520123456788")
+                .message
+                .contains("URI follows")
         );
     }
 
     #[test]
-    fn raw_with_datamatrix_prefix_and_no_gs() {
-        let input = format!("]d20109521234543213{}{}", "17270131", "10L24A017");
-        assert_eq!(ok(&input), published_example(Some(Symbology::DataMatrix)));
+    fn digital_link_uris_on_any_domain() {
+        let s = ok("https://id.gs1.org/01/09520123456788/10/ABC123?17=201231");
+        assert_eq!(s.syntax, Syntax::DigitalLink);
+        assert_eq!(s.gtin.as_deref(), Some("09520123456788"));
+        assert_eq!(s.lot.as_deref(), Some("ABC123"));
+        assert_eq!(s.expiry_date, Some(ymd(2020, 12, 31)));
+        // Another host, a path prefix, GTIN-13, percent-encoding, a serial,
+        // a non-AI parameter and a fragment.
+        let s = ok(
+            "HTTPS://example.com/shop/p/01/9520123456788/10/A%2FB/21/S1?3103=000123&linkType=gs1:pip#x",
+        );
+        assert_eq!(s.gtin.as_deref(), Some("09520123456788"));
+        assert_eq!(s.lot.as_deref(), Some("A/B"));
+        assert_eq!(s.serial.as_deref(), Some("S1"));
+        assert_eq!(
+            s.elements.last().map(|e| (e.ai.as_str(), e.value.as_str())),
+            Some(("3103", "000123"))
+        );
+        // Unknown but well-formed AIs are read and returned without title.
+        let s = ok("https://id.gs1.org/01/09520123456788?7099=X");
+        assert_eq!(
+            s.elements[1],
+            Element {
+                ai: "7099".into(),
+                title: None,
+                value: "X".into()
+            }
+        );
+        let e = err("https://example.com/products/123");
+        assert!(e.message.contains("no GS1 primary key"), "{e}");
+        assert_eq!(e.position, 19);
+        let e = err("https://id.gs1.org/01/09520123456780");
+        assert_eq!((e.position, e.ai.as_deref()), (35, Some("01")));
+        assert!(
+            err("https://id.gs1.org/01/09520123456788/10/A%zz")
+                .message
+                .contains("percent")
+        );
+    }
+
+    #[test]
+    fn non_gs1_payloads_are_refused_with_a_reason() {
+        let e = err("hello world");
+        assert_eq!(e.position, 0);
+        assert!(
+            e.message
+                .starts_with("not a GS1 element string or GS1 Digital Link URI"),
+            "{e}"
+        );
+        assert!(
+            err("  ftp://x/01/1")
+                .message
+                .contains("not a GS1 element string")
+        );
+        assert_eq!(err("").message, "empty input");
+        assert_eq!(err(" \r\n\t").message, "empty input");
+        assert!(err("]d2\r\n").message.contains("no data"));
+        assert!(err("\u{1d}").message.contains("no data"));
+        assert!(err("]C1\u{1d}").message.contains("no data"));
+    }
+
+    #[test]
+    fn unknown_ais_are_read_where_their_end_is_known() {
+        assert_eq!(
+            elements(&format!("(01){GTIN}(7099)XYZ")),
+            [el("01", Some("GTIN"), GTIN), el("7099", None, "XYZ")]
+        );
+        // Raw: its length cannot be known, so it is an error naming it.
+        let e = err(&format!("01{GTIN}7099XYZ"));
+        assert_eq!((e.position, e.ai.as_deref()), (16, Some("7099")));
+        assert!(e.message.contains("unknown AI 7099"), "{e}");
+        let e = err(&format!("01{GTIN}05XYZ"));
+        assert_eq!(e.position, 16);
+        assert!(
+            e.message
+                .contains("no GS1 Application Identifier starts with 05"),
+            "{e}"
+        );
+        // Not well-formed: AIs starting with 10 have 2 digits.
+        assert!(err("(100)X").message.contains("cannot exist"));
+        assert!(err("(12345)X").message.contains("2 to 4 digits"));
+        // The old "unsupported" AIs are now simply read.
+        assert_eq!(elements("(99)ABC"), [el("99", Some("INTERNAL"), "ABC")]);
+    }
+
+    #[test]
+    fn lots_and_serials_outside_character_set_82_are_refused() {
+        for (bad, at) in [
+            ("#", 4),
+            ("~", 4),
+            ("{", 4),
+            ("\\", 4),
+            (" ", 4),
+            ("\u{e9}", 4),
+        ] {
+            let e = err(&format!("10AB{bad}CD"));
+            assert_eq!((e.position, e.ai.as_deref()), (at, Some("10")), "{bad:?}");
+            assert!(e.message.contains("character set 82"), "{e}");
+        }
+        let e = err(&format!("(01){GTIN}(21)SN~1"));
+        assert_eq!((e.position, e.ai.as_deref()), (24, Some("21")));
+        // Everything of set 82 is fine.
+        let all82: String = (0x21u8..0x7f)
+            .map(char::from)
+            .filter(|&c| is_cs82(c))
+            .collect();
+        assert_eq!(all82.len(), 82);
+        for chunk in all82.as_bytes().chunks(20) {
+            let lot = std::str::from_utf8(chunk).unwrap_or_default();
+            assert_eq!(ok(&format!("10{lot}")).lot.as_deref(), Some(lot));
+            assert_eq!(check_value("10", lot), Ok(()));
+        }
+        assert!(check_value("10", "L#1").is_err());
+        assert_eq!(check_value("10", "L#1").unwrap_err().position, 1);
+    }
+
+    #[test]
+    fn parentheses_in_bracketed_data() {
+        // A '(' that does not start "(digits)" is data.
+        assert_eq!(ok("(10)A(B)C(17)270131").lot.as_deref(), Some("A(B)C"));
+        // "\(" is a literal '('.
+        let s = ok("(10)A\\(17)B(17)270131");
+        assert_eq!(s.lot.as_deref(), Some("A(17)B"));
+        assert_eq!(s.expiry_date, Some(ymd(2027, 1, 31)));
+        assert_eq!(bracketed_value("A(17)B"), "A\\(17)B");
+        assert_eq!(bracketed_value("A(B"), "A(B");
+        let u = udi(GTIN, "X(10)(", Some(ymd(2029, 5, 31)));
+        assert_eq!(u, "(01)09521234543213(10)X\\(10)((17)290531");
+        assert_eq!(ok(&u).lot.as_deref(), Some("X(10)("));
     }
 
     #[test]
     fn raw_gs1_128_with_gs_and_day_00() {
         let scan = ok("]C1010952123454321310ABC123\u{1d}17270100");
-        assert_eq!(scan.symbology, Some(Symbology::Gs1_128));
         assert_eq!(scan.gtin.as_deref(), Some(GTIN));
         assert_eq!(scan.lot.as_deref(), Some("ABC123"));
         assert_eq!(scan.expiry_date, Some(ymd(2027, 1, 31)));
@@ -655,43 +1298,30 @@ mod tests {
 
     #[test]
     fn human_readable_with_spaces_and_line_ending() {
-        assert_eq!(
-            ok("  (01) 09521234543213 (17) 270131  (10) L24A017\r\n"),
-            published_example(None)
-        );
-        assert_eq!(
-            ok("(01)09521234543213 (17)270131 (10)L24A017"),
-            published_example(None)
-        );
+        let s = ok("  (01) 09521234543213 (17) 270131  (10) L24A017\r\n");
+        assert_eq!(s.gtin.as_deref(), Some(GTIN));
+        assert_eq!(s.lot.as_deref(), Some("L24A017"));
+        assert_eq!(s.expiry_date, Some(ymd(2027, 1, 31)));
     }
 
     #[test]
-    fn serial_and_qr_prefix() {
-        let scan = ok("]Q3010952123454321321SN-0001/A\u{1d}10LOT1");
-        assert_eq!(scan.symbology, Some(Symbology::QrCode));
-        assert_eq!(scan.serial.as_deref(), Some("SN-0001/A"));
-        assert_eq!(scan.lot.as_deref(), Some("LOT1"));
-        assert_eq!(ok("(21)12345").serial.as_deref(), Some("12345"));
-    }
-
-    #[test]
-    fn production_date() {
+    fn production_date_and_day_00() {
         let scan = ok("(01)09521234543213(11)240315(17)290314");
         assert_eq!(scan.production_date, Some(ymd(2024, 3, 15)));
         assert_eq!(scan.expiry_date, Some(ymd(2029, 3, 14)));
-        // Day 00 is accepted for AI 11 as well.
         assert_eq!(ok("11240200").production_date, Some(ymd(2024, 2, 29)));
+        assert_eq!(ok("17280200").expiry_date, Some(ymd(2028, 2, 29)));
+        assert_eq!(ok("17270200").expiry_date, Some(ymd(2027, 2, 28)));
+        assert_eq!(ok("17271200").expiry_date, Some(ymd(2027, 12, 31)));
     }
 
     #[test]
     fn bad_check_digit() {
         let e = err("(01)09521234543210");
-        assert_eq!(e.message, "GTIN check digit should be 3");
+        assert_eq!(e.message, "check digit should be 3, found 0");
         assert_eq!(e.ai.as_deref(), Some("01"));
         assert_eq!(e.position, 17);
-        let e = err("0109521234543210");
-        assert_eq!(e.message, "GTIN check digit should be 3");
-        assert_eq!(e.position, 15);
+        assert_eq!(err("0109521234543210").position, 15);
     }
 
     #[test]
@@ -699,72 +1329,37 @@ mod tests {
         let e = err("(01)0952123454321");
         assert_eq!((e.position, e.ai.as_deref()), (17, Some("01")));
         assert!(e.message.contains("14 digits"), "{e}");
-        let e = err("(01)095212345432130");
-        assert_eq!(e.position, 18);
+        assert_eq!(err("(01)095212345432130").position, 18);
         let e = err("010952123X543213");
         assert_eq!(e.position, 9);
         assert!(e.message.contains("'X'"), "{e}");
-        let e = err("0109521");
-        assert_eq!(e.position, 7);
+        assert_eq!(err("0109521").position, 7);
     }
 
     #[test]
-    fn month_13() {
+    fn impossible_dates() {
         let e = err("010952123454321317271331");
-        assert_eq!(e.position, 20);
-        assert_eq!(e.ai.as_deref(), Some("17"));
-        assert_eq!(e.message, "month 13 is not a month");
-        assert_eq!(e.to_string(), "at 20, AI 17: month 13 is not a month");
+        assert_eq!((e.position, e.ai.as_deref()), (20, Some("17")));
+        assert_eq!(
+            e.to_string(),
+            "at 20, AI 17 (USE BY OR EXPIRY): month 13 is not a month"
+        );
         assert!(err("(17)270031").message.contains("month 00"));
-    }
-
-    #[test]
-    fn day_00_is_last_day_of_month() {
-        assert_eq!(ok("17280200").expiry_date, Some(ymd(2028, 2, 29)));
-        assert_eq!(ok("17270200").expiry_date, Some(ymd(2027, 2, 28)));
-        assert_eq!(ok("17271200").expiry_date, Some(ymd(2027, 12, 31)));
-        assert_eq!(ok("17270400").expiry_date, Some(ymd(2027, 4, 30)));
-    }
-
-    #[test]
-    fn invalid_day() {
         let e = err("17310231");
         assert_eq!((e.position, e.ai.as_deref()), (6, Some("17")));
         assert!(e.message.contains("day 31"), "{e}");
         assert!(err("(11)270230").message.contains("day 30"));
         assert!(ok("17280229").expiry_date.is_some());
-        assert!(parse("17270229").is_err());
+        assert!(parse_at("17270229", YEAR).is_err());
     }
 
     #[test]
-    fn unknown_ai() {
-        let e = err("010952123454321399ABC");
-        assert_eq!(e.position, 16);
-        assert_eq!(e.ai.as_deref(), Some("99"));
-        assert_eq!(e.message, "unsupported AI 99");
-        let e = err("(01)09521234543213(99)ABC");
-        assert_eq!((e.position, e.ai.as_deref()), (19, Some("99")));
-        let e = err("(7003)2501011200");
-        assert_eq!(e.message, "unsupported AI 7003");
-    }
-
-    #[test]
-    fn too_long_lot() {
+    fn too_long_or_empty_lot() {
         let e = err("10ABCDEFGHIJKLMNOPQRSTU");
-        assert_eq!(e.position, 22);
-        assert_eq!(e.ai.as_deref(), Some("10"));
+        assert_eq!((e.position, e.ai.as_deref()), (22, Some("10")));
         assert!(e.message.contains("21 characters"), "{e}");
         let twenty = "ABCDEFGHIJKLMNOPQRST";
         assert_eq!(ok(&format!("10{twenty}")).lot.as_deref(), Some(twenty));
-    }
-
-    #[test]
-    fn invalid_or_empty_lot() {
-        let e = err("10AB\u{e9}CD");
-        assert_eq!((e.position, e.ai.as_deref()), (4, Some("10")));
-        let e = err("10AB CD");
-        assert_eq!(e.position, 4);
-        assert!(e.message.contains("space"), "{e}");
         let e = err("10\u{1d}17270131");
         assert_eq!(e.position, 2);
         assert!(e.message.contains("empty"), "{e}");
@@ -776,71 +1371,43 @@ mod tests {
         let e = err("(10)A(10)B");
         assert_eq!((e.position, e.ai.as_deref()), (6, Some("10")));
         assert!(e.message.contains("different"), "{e}");
-        // Same value twice, or the same date spelt differently, is fine.
-        assert_eq!(ok("(10)A(10)A").lot.as_deref(), Some("A"));
+        assert_eq!(ok("(10)A(10)A").elements.len(), 1);
         assert!(ok("1727010017270131").expiry_date.is_some());
-        assert!(parse("0109521234543213\u{1d}0109521234543220").is_err());
-    }
-
-    #[test]
-    fn unknown_aim_prefix() {
-        let e = err("]X90109521234543213");
-        assert_eq!(e.position, 0);
-        assert!(e.message.contains("]X9"), "{e}");
-        assert!(err("]d10109521234543213").message.contains("]d1"));
-        assert!(err("]d").message.contains("incomplete"));
-    }
-
-    #[test]
-    fn empty_input_and_prefix_without_data() {
-        assert_eq!(err("").message, "empty input");
-        assert_eq!(err(" \r\n\t").message, "empty input");
-        let e = err("]d2\r\n");
-        assert_eq!(e.position, 3);
-        assert!(e.message.contains("no data"), "{e}");
-        assert!(err("\u{1d}").message.contains("no data"));
-        assert!(err("]C1\u{1d}").message.contains("no data"));
-    }
-
-    #[test]
-    fn without_gs_a_variable_field_runs_to_the_end() {
-        // Documented rule: cannot tell "ABC" + AI 17 from a lot "ABC17270131".
-        let scan = ok("10ABC17270131");
-        assert_eq!(scan.lot.as_deref(), Some("ABC17270131"));
-        assert_eq!(scan.expiry_date, None);
+        assert!(parse_at("0109521234543213\u{1d}0109521234543220", YEAR).is_err());
     }
 
     #[test]
     fn gs_handling() {
-        let expected = published_example(None);
-        // Leading GS (FNC1), GS after fixed fields, trailing GS: all tolerated.
-        assert_eq!(
-            ok("\u{1d}0109521234543213\u{1d}17270131\u{1d}10L24A017\u{1d}\r\n"),
-            expected
-        );
+        let s = ok("\u{1d}0109521234543213\u{1d}17270131\u{1d}10L24A017\u{1d}\r\n");
+        assert_eq!(s.lot.as_deref(), Some("L24A017"));
         let e = err("10L24A017\u{1d}\u{1d}17270131");
         assert_eq!(e.position, 10);
         assert!(e.message.contains("GS"), "{e}");
-        // A GS in the middle of a fixed-length field.
-        let e = err("17270\u{1d}131");
-        assert_eq!(e.position, 5);
-        // Textual stand-ins for GS are not separators.
+        assert_eq!(err("17270\u{1d}131").position, 5);
+        // Textual stand-ins for GS are data (and '<', '>' are in set 82).
         assert_eq!(
             ok("10ABC<GS>17270131").lot.as_deref(),
             Some("ABC<GS>17270131")
+        );
+        // Without GS a variable field runs to the end.
+        assert_eq!(ok("10ABC17270131").lot.as_deref(), Some("ABC17270131"));
+        // A fixed-length AI that wants FNC1 after it is read by its length.
+        let s = ok(&format!("01{GTIN}8005000150\u{1d}10L1"));
+        assert_eq!(s.elements[1].value, "000150");
+        assert_eq!(
+            ok(&format!("01{GTIN}800500015010L1")).lot.as_deref(),
+            Some("L1")
         );
     }
 
     #[test]
     fn positions_count_chars_of_untrimmed_input() {
-        let e = err("  \u{e9}");
-        assert_eq!(e.position, 2);
-        let e = err(" \t010952123454321317271331");
-        assert_eq!(e.position, 22);
+        assert_eq!(err("  \u{e9}").position, 2);
+        assert_eq!(err(" \t010952123454321317271331").position, 22);
     }
 
     #[test]
-    fn malformed_human_readable() {
+    fn malformed_bracketed() {
         assert_eq!(err("(01").position, 3);
         assert_eq!(err("()123").position, 1);
         assert!(err("(ab)1").message.contains("AI digits"));
@@ -855,15 +1422,16 @@ mod tests {
         assert_eq!(e.position, 16);
         assert!(e.message.contains("middle of an AI"), "{e}");
         assert_eq!(err("1X").position, 1);
+        assert!(
+            err(&format!("01{GTIN}700"))
+                .message
+                .contains("middle of an AI")
+        );
     }
 
     #[test]
     fn error_display_and_trait() {
-        let e = Gs1Error {
-            position: 0,
-            ai: None,
-            message: "empty input".to_string(),
-        };
+        let e = error(0, "empty input");
         assert_eq!(e.to_string(), "at 0: empty input");
         let dynamic: &dyn std::error::Error = &e;
         assert_eq!(dynamic.to_string(), "at 0: empty input");
@@ -876,19 +1444,17 @@ mod tests {
             .unwrap_or(28)
     }
 
-    /// (YYMMDD text, expected date); day 00 included.
+    /// (YYMMDD text, expected date in YEAR's window); day 00 included.
     fn date_strategy() -> impl Strategy<Value = (String, NaiveDate)> {
         (0u32..100, 1u32..=12)
             .prop_flat_map(|(yy, mm)| {
-                let dim = days_in_month(2000 + yy as i32, mm);
-                (Just(yy), Just(mm), 0..=dim, Just(dim))
+                let year = century_year(yy, YEAR);
+                let dim = days_in_month(year, mm);
+                (Just(yy), Just(year), Just(mm), 0..=dim, Just(dim))
             })
-            .prop_map(|(yy, mm, dd, dim)| {
+            .prop_map(|(yy, year, mm, dd, dim)| {
                 let day = if dd == 0 { dim } else { dd };
-                (
-                    format!("{yy:02}{mm:02}{dd:02}"),
-                    ymd(2000 + yy as i32, mm, day),
-                )
+                (format!("{yy:02}{mm:02}{dd:02}"), ymd(year, mm, day))
             })
     }
 
@@ -903,9 +1469,14 @@ mod tests {
     }
 
     fn noisy_string() -> impl Strategy<Value = String> {
-        let alphabet: Vec<char> = "0123456789()]\u{1d} dCQ123XL".chars().collect();
+        let alphabet: Vec<char> = "0123456789()]\u{1d} dCQ123XL/:?=%htps".chars().collect();
         proptest::collection::vec(proptest::sample::select(alphabet), 0..60)
             .prop_map(|v| v.into_iter().collect())
+    }
+
+    /// Any printable ASCII (and a few others), as a user might type a lot.
+    fn typed_lot() -> impl Strategy<Value = String> {
+        "[\\x20-\\x7e\u{e9}]{0,22}"
     }
 
     proptest! {
@@ -917,20 +1488,45 @@ mod tests {
         }
 
         #[test]
-        fn never_panics_on_gs1_like_noise(s in noisy_string()) {
-            if let Err(e) = parse(&s) {
-                prop_assert!(e.position <= s.chars().count());
-            }
-        }
-
-        #[test]
-        fn never_panics_on_gs1_like_noise_after_valid_start(
+        fn never_panics_on_gs1_like_noise(
             s in noisy_string(),
-            prefix in prop_oneof![Just(""), Just("]d2"), Just("(01)"), Just("0109521234543213")],
+            prefix in prop_oneof![Just(""), Just("]d2"), Just("(01)"), Just("0109521234543213"),
+                                  Just("https://x/01/09521234543213"), Just("]Q1http://a/")],
         ) {
             let input = format!("{prefix}{s}");
             if let Err(e) = parse(&input) {
                 prop_assert!(e.position <= input.chars().count());
+            }
+        }
+
+        /// Every UDI the ERP issues parses back to the same values, for every
+        /// lot number it accepts; and what it accepts is valid per the table.
+        #[test]
+        fn every_issued_udi_reads_back(
+            gtin in gtin_strategy(),
+            lot in typed_lot(),
+            expiry in proptest::option::of(0i64..(100 * 366)),
+        ) {
+            let expiry = expiry
+                .and_then(|d| ymd(YEAR - 49, 1, 1).checked_add_signed(chrono::Duration::days(d)))
+                .filter(|d| fits_sliding_window(*d, YEAR));
+            let trimmed = lot.trim();
+            if check_value("10", trimmed).is_ok() {
+                prop_assert!(trimmed.chars().all(is_cs82));
+                prop_assert!((1..=20).contains(&trimmed.chars().count()));
+                let u = udi(&gtin, trimmed, expiry);
+                let s = parse_at(&u, YEAR).map_err(|e| TestCaseError::fail(format!("{u}: {e}")))?;
+                prop_assert_eq!(s.gtin.as_deref(), Some(gtin.as_str()));
+                prop_assert_eq!(s.lot.as_deref(), Some(trimmed));
+                prop_assert_eq!(s.expiry_date, expiry);
+                // And in raw form, as a printer would encode it.
+                let raw = format!("]d201{gtin}{}10{trimmed}",
+                    expiry.map(|e| format!("17{}", e.format("%y%m%d"))).unwrap_or_default());
+                let s = parse_at(&raw, YEAR).map_err(|e| TestCaseError::fail(format!("{raw}: {e}")))?;
+                prop_assert_eq!(s.lot.as_deref(), Some(trimmed));
+            } else {
+                prop_assert!(trimmed.is_empty() || trimmed.chars().count() > 20
+                    || !trimmed.chars().all(is_cs82));
             }
         }
 
@@ -939,11 +1535,10 @@ mod tests {
             gtin in gtin_strategy(),
             expiry in date_strategy(),
             production in proptest::option::of(date_strategy()),
-            lot in "[A-Z0-9]{1,20}",
+            lot in "[A-Za-z0-9!\"%&'()*+,./:;<=>?_-]{1,20}",
             serial in proptest::option::of("[A-Z0-9]{1,20}"),
             order_seed in proptest::collection::vec(any::<u8>(), 5),
-            prefix in prop_oneof![Just(None), Just(Some(Symbology::DataMatrix)),
-                                  Just(Some(Symbology::Gs1_128)), Just(Some(Symbology::QrCode))],
+            prefix in prop_oneof![Just(""), Just("]d2"), Just("]C1"), Just("]e0"), Just("]Q3"), Just("]J1")],
             spaced in any::<bool>(),
         ) {
             // (AI, data, variable-length?)
@@ -958,38 +1553,27 @@ mod tests {
             if let Some(s) = &serial {
                 elements.push(("21", s.clone(), true));
             }
-            // Deterministic shuffle from the generated seed.
-            let mut keyed: Vec<_> = elements
-                .into_iter()
-                .zip(order_seed)
-                .map(|(e, k)| (k, e))
-                .collect();
+            let mut keyed: Vec<_> = elements.into_iter().zip(order_seed).map(|(e, k)| (k, e)).collect();
             keyed.sort_by_key(|(k, _)| *k);
             let elements: Vec<_> = keyed.into_iter().map(|(_, e)| e).collect();
 
-            let expected = Gs1Scan {
-                gtin: Some(gtin),
-                lot: Some(lot),
-                serial,
-                production_date: production.map(|(_, d)| d),
-                expiry_date: Some(expiry.1),
-                symbology: None,
+            let check = |s: &Gs1Scan| {
+                s.gtin.as_deref() == Some(gtin.as_str())
+                    && s.lot.as_deref() == Some(lot.as_str())
+                    && s.serial == serial
+                    && s.production_date == production.as_ref().map(|(_, d)| *d)
+                    && s.expiry_date == Some(expiry.1)
             };
-
             let separator = if spaced { " " } else { "" };
             let human: Vec<String> = elements
                 .iter()
-                .map(|(ai, data, _)| format!("({ai}){data}"))
+                .map(|(ai, data, _)| format!("({ai}){}", bracketed_value(data)))
                 .collect();
             let human = human.join(separator);
-            prop_assert_eq!(parse(&human), Ok(expected.clone()));
+            let parsed = parse_at(&human, YEAR);
+            prop_assert!(parsed.as_ref().is_ok_and(check), "{human}: {parsed:?}");
 
-            let mut raw = match prefix {
-                None => String::new(),
-                Some(Symbology::DataMatrix) => "]d2".to_string(),
-                Some(Symbology::Gs1_128) => "]C1".to_string(),
-                Some(Symbology::QrCode) => "]Q3".to_string(),
-            };
+            let mut raw = prefix.to_string();
             for (k, (ai, data, variable)) in elements.iter().enumerate() {
                 raw.push_str(ai);
                 raw.push_str(data);
@@ -997,7 +1581,8 @@ mod tests {
                     raw.push(GS);
                 }
             }
-            prop_assert_eq!(parse(&raw), Ok(Gs1Scan { symbology: prefix, ..expected }));
+            let parsed = parse_at(&raw, YEAR);
+            prop_assert!(parsed.as_ref().is_ok_and(check), "{raw:?}: {parsed:?}");
         }
     }
 }

@@ -200,6 +200,46 @@ fn check_lot_number(n: &str) -> AppResult<String> {
     Ok(n.to_owned())
 }
 
+/// A lot number that goes into a GS1 code (AI 10 of the UDI): 1–20
+/// characters of GS1 character set 82. The refusal names the first
+/// offending character and its 0-based position.
+pub fn check_gs1_lot_number(n: &str, field: &str) -> AppResult<String> {
+    let n = n.trim();
+    super::gs1::check_value("10", n).map_err(|e| {
+        let at = if n.is_empty() || e.message.contains("long") {
+            String::new()
+        } else {
+            format!(" at position {} (counted from 0)", e.position)
+        };
+        AppError::bad_input(
+            field,
+            format!(
+                "{}{at}: a lot number goes into the GS1 barcode (AI 10), which allows 1–20 characters of GS1 character set 82: A–Z a–z 0–9 and ! \" % & ' ( ) * + , - . / : ; < = > ? _",
+                e.message
+            ),
+        )
+    })?;
+    Ok(n.to_owned())
+}
+
+/// An expiry date that a GS1 label can carry: `YYMMDD` read back by the
+/// sliding window, i.e. at most 50 years ahead.
+fn check_gs1_expiry(e: NaiveDate, field: &str) -> AppResult<()> {
+    use chrono::Datelike;
+    let year = Utc::now().year();
+    if !super::gs1::fits_sliding_window(e, year) {
+        return Err(AppError::bad_input(
+            field,
+            format!(
+                "{e} cannot be written on a GS1 label: a YYMMDD date is read within {} to {}",
+                year - 49,
+                year + 50
+            ),
+        ));
+    }
+    Ok(())
+}
+
 async fn receiving_location(db: &impl ConnectionTrait, code: &str) -> AppResult<location::Model> {
     let loc = location_by_code(db, code, "input.location").await?;
     if loc.location_type != LocationType::Receiving {
@@ -324,7 +364,7 @@ pub async fn receive_finished(
     key: Option<&str>,
 ) -> AppResult<lot::Model> {
     let sku = sku_by_article(db, &r.article_number, "input.articleNumber").await?;
-    let number = check_lot_number(&r.lot_number)?;
+    let number = check_gs1_lot_number(&r.lot_number, "input.lotNumber")?;
     check_qty(r.quantity, "input.quantity")?;
     check_production_date(r.production_date, "input.productionDate")?;
     let loc = receiving_location(db, &r.location).await?;
@@ -341,14 +381,11 @@ pub async fn receive_finished(
             "must be after the production date",
         ));
     }
+    if let Some(e) = expiry {
+        check_gs1_expiry(e, "input.expiryDate")?;
+    }
     let item = finished_item(db, &sku).await?;
-    let udi = format!(
-        "(01){}(10){number}{}",
-        sku.gtin,
-        expiry
-            .map(|e| format!("(17){}", e.format("%y%m%d")))
-            .unwrap_or_default()
-    );
+    let udi = super::gs1::udi(&sku.gtin, &number, expiry);
     let receipt = Receipt {
         reason: MovementReason::Receipt,
         location_id: loc.id,
@@ -496,12 +533,7 @@ pub async fn receive_blank(
 ) -> AppResult<lot::Model> {
     let g = gtin::normalize(&r.supplier_gtin)
         .map_err(|m| AppError::bad_input("input.supplierGtin", m))?;
-    let number = check_lot_number(&r.supplier_lot).map_err(|_| {
-        AppError::bad_input(
-            "input.supplierLot",
-            "must be 1–20 printable characters without spaces",
-        )
-    })?;
+    let number = check_gs1_lot_number(&r.supplier_lot, "input.supplierLot")?;
     check_qty(r.quantity, "input.quantity")?;
     let platform = catalog::resolve_platform(db, &r.platform).await?;
     let loc = receiving_location(db, &r.location).await?;
@@ -540,7 +572,7 @@ pub async fn receive_blank(
         lot::ActiveModel {
             supplier_gtin: Set(Some(g.clone())),
             supplier_lot: Set(Some(number.clone())),
-            udi: Set(Some(format!("(01){g}(10){number}"))),
+            udi: Set(Some(super::gs1::udi(&g, &number, None))),
             ..Default::default()
         },
         receipt,

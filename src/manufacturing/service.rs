@@ -1296,14 +1296,7 @@ pub async fn complete_job(
                 (true, Some(m)) => made.checked_add_months(Months::new(m as u32)),
                 _ => None,
             };
-            let udi = format!(
-                "(01){}(10){}{}",
-                sku.gtin,
-                j.number,
-                expiry
-                    .map(|e| format!("(17){}", e.format("%y%m%d")))
-                    .unwrap_or_default()
-            );
+            let udi = crate::inventory::gs1::udi(&sku.gtin, &j.number, expiry);
             (
                 item,
                 lot::ActiveModel {

@@ -370,10 +370,17 @@ async fn scanning_a_label_finds_the_lot_and_a_bad_code_says_what_is_wrong() {
             .contains("month 13"),
         "{bad}"
     );
+    // A label whose lot has not been received is read, not refused.
     let unknown = app
-        .run(q, json!({"c": format!("(01){gtin}(10)NOPE")}))
+        .data(
+            r#"query($c: String!) { scan(code: $c) { status lotNumber sku { articleNumber } lot { id } } }"#,
+            json!({"c": format!("(01){gtin}(10)NOPE")}),
+        )
         .await;
-    assert_eq!(unknown["errors"][0]["extensions"]["code"], "NOT_FOUND");
+    assert_eq!(unknown["scan"]["status"], "NOT_RECEIVED", "{unknown}");
+    assert_eq!(unknown["scan"]["lotNumber"], "NOPE");
+    assert_eq!(unknown["scan"]["sku"]["articleNumber"], ARTICLE);
+    assert_eq!(unknown["scan"]["lot"], Value::Null);
 }
 
 #[tokio::test]

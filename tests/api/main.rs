@@ -7,6 +7,7 @@ mod cases;
 mod catalog;
 mod cli;
 mod edges;
+mod gs1;
 mod http;
 mod http_spec;
 mod import;
