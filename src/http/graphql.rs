@@ -109,7 +109,7 @@ pub fn negotiate(accept: Option<&str>) -> Negotiated {
         (Some(_), None) => Some(Media::GraphqlResponse),
         (None, Some(_)) => Some(Media::Json),
         (Some((qg, sg)), Some((qj, sj))) => {
-            if qg > qj || (qg == qj && sg > 0 && sg >= sj) {
+            if qg > qj || (qg == qj && sg == 2) {
                 Some(Media::GraphqlResponse)
             } else {
                 Some(Media::Json)

@@ -155,6 +155,8 @@ impl Metrics {
         match path {
             "/graphql" => "/graphql",
             "/health" => "/health",
+            "/livez" => "/livez",
+            "/readyz" => "/readyz",
             "/metrics" => "/metrics",
             "/export/stock.csv" => "/export/stock.csv",
             "/export/ledger.csv" => "/export/ledger.csv",
@@ -274,6 +276,8 @@ impl Metrics {
                 let _ = writeln!(out, "abutment_graphql_errors_total{{code=\"{code}\"}} {n}");
             }
         }
+        super::process::build_info(&mut out);
+        super::process::render(&mut out);
         let (size, idle, max) = pool_usage(db);
         out.push_str("# HELP abutment_db_pool_connections Database pool connections by state.\n# TYPE abutment_db_pool_connections gauge\n");
         let _ = writeln!(out, "abutment_db_pool_connections{{state=\"open\"}} {size}");

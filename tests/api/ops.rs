@@ -761,14 +761,37 @@ async fn metrics_count_requests_by_operation_errors_by_code_pool_and_ledger_in_p
     for line in [
         "abutment_graphql_request_duration_seconds_count{kind=\"query\",operation=\"compatibleAbutments\"} 1",
         "abutment_graphql_request_duration_seconds_count{kind=\"query\",operation=\"unknown\"} 1",
-        "abutment_graphql_errors_total{code=\"GRAPHQL_VALIDATION_FAILED\"} 1",
-        "abutment_graphql_errors_total{code=\"FORBIDDEN\"} 2",
+        "abutment_graphql_errors_total{code=\"GRAPHQL_VALIDATION_FAILED\"} 2",
+        "abutment_graphql_errors_total{code=\"FORBIDDEN\"} 1",
         "abutment_graphql_request_duration_seconds_count{kind=\"query\",operation=\"me\"} 1",
-        "abutment_http_requests_total{route=\"/graphql\",status=\"200\"} 4",
+        "abutment_http_requests_total{route=\"/graphql\",status=\"200\"} 1",
+        "abutment_http_requests_total{route=\"/graphql\",status=\"422\"} 2",
+        "abutment_http_requests_total{route=\"/graphql\",status=\"403\"} 1",
         "abutment_db_pool_connections{state=\"max\"} 8",
+        "# TYPE process_cpu_seconds_total counter",
+        "# TYPE process_resident_memory_bytes gauge",
+        "# TYPE process_open_fds gauge",
+        "# TYPE process_max_fds gauge",
+        "# TYPE process_start_time_seconds gauge",
+        "abutment_build_info{version=\"",
     ] {
         assert!(text.contains(line), "missing `{line}` in\n{text}");
     }
+    let value = |name: &str| -> f64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix(&format!("{name} ")))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("no {name}"))
+    };
+    assert!(value("process_cpu_seconds_total") > 0.0);
+    assert!(value("process_resident_memory_bytes") > 1e6);
+    assert!(value("process_open_fds") >= 3.0);
+    let started = value("process_start_time_seconds");
+    let now = chrono::Utc::now().timestamp() as f64;
+    assert!(
+        started <= now + 1.0 && started > now - 3600.0,
+        "{started} vs {now}"
+    );
     let receipts = scalar(
         &app.db,
         "SELECT COUNT(*) FROM stock_movement WHERE reason = 'RECEIPT'",
