@@ -2,7 +2,7 @@
 //! write transaction: all of it happens, or none of it.
 
 use async_graphql::{
-    Context, ID, InputObject, Object, SimpleObject,
+    ComplexObject, Context, ID, InputObject, Object, SimpleObject,
     dataloader::{DataLoader, HashMapCache},
 };
 use chrono::{DateTime, NaiveDate, Utc};
@@ -36,7 +36,7 @@ use crate::{
         db, ids,
         loaders::{ByIdLoader, ByParent, ByParentLoader, loader_error, required},
         pagination::PageRequest,
-        scalars::Decimal,
+        scalars::{Date, Decimal},
     },
     impl_by_id,
 };
@@ -200,12 +200,12 @@ impl Lot {
         self.0.state_reason.as_deref()
     }
     /// Production date (finished lots).
-    async fn production_date(&self) -> Option<NaiveDate> {
-        self.0.production_date
+    async fn production_date(&self) -> Option<Date> {
+        self.0.production_date.map(Date)
     }
     /// Expiry date (sterile finished lots); usable through this day.
-    async fn expiry_date(&self) -> Option<NaiveDate> {
-        self.0.expiry_date
+    async fn expiry_date(&self) -> Option<Date> {
+        self.0.expiry_date.map(Date)
     }
     /// The UDI in GS1 human-readable form: GTIN, lot and expiry.
     async fn udi(&self) -> Option<&str> {
@@ -515,6 +515,7 @@ pub struct StockFilterInput {
 
 /// What a barcode scan found.
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct ScanResult {
     /// The GTIN read (AI 01), as GTIN-14.
     pub gtin: Option<String>,
@@ -523,8 +524,10 @@ pub struct ScanResult {
     /// The serial number read (AI 21).
     pub serial: Option<String>,
     /// The production date read (AI 11).
+    #[graphql(skip)]
     pub production_date: Option<NaiveDate>,
     /// The expiry date read (AI 17; day 00 = end of month).
+    #[graphql(skip)]
     pub expiry_date: Option<NaiveDate>,
     /// Our SKU with that GTIN, when it is one of ours.
     pub sku: Option<AbutmentSku>,
@@ -752,6 +755,18 @@ impl InventoryQuery {
     }
 }
 
+#[ComplexObject]
+impl ScanResult {
+    /// The production date read (AI 11).
+    async fn production_date(&self) -> Option<Date> {
+        self.production_date.map(Date)
+    }
+    /// The expiry date read (AI 17; day 00 = end of month).
+    async fn expiry_date(&self) -> Option<Date> {
+        self.expiry_date.map(Date)
+    }
+}
+
 /// Result of a mutation that changes a lot.
 #[derive(SimpleObject)]
 pub struct LotPayload {
@@ -860,9 +875,9 @@ pub struct ReceiveFinishedLotInput {
     /// Code of a RECEIVING location.
     pub location: String,
     /// Production date.
-    pub production_date: NaiveDate,
+    pub production_date: Date,
     /// Expiry date; default for a sterile SKU: production date + shelf life.
-    pub expiry_date: Option<NaiveDate>,
+    pub expiry_date: Option<Date>,
     /// Reference document (delivery note, opening stock).
     pub reference: String,
 }
@@ -1094,8 +1109,8 @@ impl InventoryMutation {
             lot_number: input.lot_number,
             quantity: input.quantity,
             location: input.location,
-            production_date: input.production_date,
-            expiry_date: input.expiry_date,
+            production_date: input.production_date.0,
+            expiry_date: input.expiry_date.map(NaiveDate::from),
             reference: input.reference,
         };
         let res = service::receive_finished(&txn, &a, &r, idempotency_key.as_deref()).await;
