@@ -36,7 +36,7 @@ pub struct User(pub app_user::Model);
 #[Object]
 impl User {
     /// Opaque global id.
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ids::encode("User", self.0.id)
     }
     /// Unique user name.
@@ -76,7 +76,7 @@ pub struct ApiToken(pub api_token::Model);
 #[Object]
 impl ApiToken {
     /// Opaque global id.
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ids::encode("ApiToken", self.0.id)
     }
     /// A label, e.g. the machine or script using it.
@@ -112,7 +112,7 @@ pub struct AuditEntry(pub audit_log::Model);
 #[Object]
 impl AuditEntry {
     /// Opaque global id.
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ids::encode("AuditEntry", self.0.id)
     }
     /// When it happened.

@@ -53,7 +53,7 @@ pub struct Clinic(pub clinic::Model);
 #[Object]
 impl Clinic {
     /// Opaque global id.
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ids::encode("Clinic", self.0.id)
     }
     /// Short code, e.g. `ZH-SMILE`.
@@ -99,7 +99,7 @@ pub struct ClinicalCase(pub clinical_case::Model);
 #[Object]
 impl ClinicalCase {
     /// Opaque global id.
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ids::encode("ClinicalCase", self.0.id)
     }
     /// Our case number, e.g. `CASE-000012`.

@@ -50,7 +50,7 @@ pub struct Location(pub location::Model);
 #[Object]
 impl Location {
     /// Opaque global id.
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ids::encode("Location", self.0.id)
     }
     /// Unique code, e.g. `MAIN/STOCK/A-01`.
@@ -164,7 +164,7 @@ pub struct Lot(pub lot::Model);
 #[Object]
 impl Lot {
     /// Opaque global id.
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ids::encode("Lot", self.0.id)
     }
     /// Lot number (unique per item).
@@ -394,7 +394,7 @@ pub struct StockMovement(pub stock_movement::Model);
 #[Object]
 impl StockMovement {
     /// Opaque global id.
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ids::encode("StockMovement", self.0.id)
     }
     /// When.
@@ -456,7 +456,7 @@ pub struct Reservation(pub reservation::Model);
 #[Object]
 impl Reservation {
     /// Opaque global id.
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ids::encode("Reservation", self.0.id)
     }
     /// The lot.

@@ -252,7 +252,7 @@ pub struct Machine(pub machine::Model);
 #[Object]
 impl Machine {
     /// Opaque global id.
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ids::encode("Machine", self.0.id)
     }
     /// Short code, e.g. `SWISS-1`.
@@ -366,8 +366,8 @@ pub struct Downtime(pub machine_downtime::Model);
 #[Object]
 impl Downtime {
     /// Opaque global id.
-    async fn id(&self) -> ID {
-        ids::encode("MachineDowntime", self.0.id)
+    pub async fn id(&self) -> ID {
+        ids::encode("Downtime", self.0.id)
     }
     /// Maintenance, breakdown or calibration.
     async fn kind(&self) -> DowntimeKind {
@@ -394,7 +394,7 @@ pub struct Tool(pub tool::Model);
 #[Object]
 impl Tool {
     /// Opaque global id.
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ids::encode("Tool", self.0.id)
     }
     /// Code, e.g. `BUR-M1-07`.
@@ -443,7 +443,7 @@ pub struct ProductionJob(pub production_job::Model);
 #[Object]
 impl ProductionJob {
     /// Opaque global id.
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ids::encode("ProductionJob", self.0.id)
     }
     /// Job number, e.g. `JOB-000042`; also the finished lot's number.
@@ -1693,7 +1693,7 @@ impl ManufacturingMutation {
     ) -> async_graphql::Result<DowntimePayload> {
         let (txn, a) = begin(ctx).await?;
         let r = async {
-            let id = ids::decode(&id, "MachineDowntime", "id")?;
+            let id = ids::decode(&id, "Downtime", "id")?;
             let d = service::remove_downtime(&txn, id).await?;
             replan(&txn, &a, "downtime removed").await?;
             Ok(d)

@@ -409,14 +409,14 @@ impl RecallLot {
 }
 
 /// One consignee's line of a recall's reconciliation.
-pub struct RecallConsignee(ReconciliationLine);
+pub struct RecallConsignee(pub ReconciliationLine);
 
 /// A consignee of an active or closed recall: notification, and shipped −
 /// returned − used = outstanding.
 #[Object]
 impl RecallConsignee {
     /// Global id, for the notification, return and usage mutations.
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ids::encode("RecallConsignee", self.0.consignee.id)
     }
     /// The clinic's code, the named consignee's name, or `ref:` and the
@@ -539,7 +539,7 @@ pub struct Recall(pub recall::Model);
 #[Object]
 impl Recall {
     /// Global id.
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ids::encode("Recall", self.0.id)
     }
     /// Number, e.g. `RC-2026-0001`.

@@ -12,6 +12,7 @@ mod import;
 mod inventory;
 mod manufacturing;
 mod n_plus_one;
+mod node;
 mod ops;
 mod quality;
 mod readme;
