@@ -13,7 +13,7 @@ use crate::{
     graphql::{
         db, ids,
         loaders::{ByParent, ByParentLoader, loader_error},
-        pagination::PageRequest,
+        pagination::PageArgs,
     },
 };
 
@@ -232,18 +232,35 @@ impl AccessQuery {
     }
 
     /// The audit trail, newest first.
-    #[graphql(complexity = "2 + first.unwrap_or(50).clamp(0, 500) as usize * child_complexity")]
+    #[graphql(
+        complexity = "2 + first.or(last).unwrap_or(50).clamp(0, 500) as usize * child_complexity"
+    )]
     async fn audit_log(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Optional filters.")] filter: Option<AuditFilterInput>,
         #[graphql(desc = "Page size (default 50, capped).")] first: Option<i32>,
         #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
+        #[graphql(desc = "Page size counted from the end (capped); not with `first`.")]
+        last: Option<i32>,
+        #[graphql(desc = "Cursor to continue before, paging backward.")] before: Option<String>,
     ) -> async_graphql::Result<AuditEntryConnection> {
-        let page = PageRequest::from_ctx(ctx, first, after.as_deref())?;
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        }
+        .page_ctx(ctx)?;
         let f: audit::Filter = filter.map(Into::into).unwrap_or_default();
         let (rows, total) = audit::list(db(ctx)?, &f, &page).await?;
-        Ok(AuditEntryConnection::build(&page, rows, total, AuditEntry))
+        Ok(AuditEntryConnection::build(
+            &page,
+            rows,
+            total,
+            audit::key,
+            AuditEntry,
+        ))
     }
 
     /// The audit trail as CSV (oldest first), for export.

@@ -35,7 +35,7 @@ use crate::{
     graphql::{
         db, ids,
         loaders::{ByIdLoader, ByParent, ByParentLoader, loader_error, required},
-        pagination::PageRequest,
+        pagination::PageArgs,
         scalars::{Date, Decimal},
     },
     impl_by_id,
@@ -273,19 +273,31 @@ impl Lot {
         Ok(service::sum(&self.lines(ctx).await?, today()).into())
     }
     /// The lot's ledger, oldest first.
-    #[graphql(complexity = "2 + first.unwrap_or(50).clamp(0, 500) as usize * child_complexity")]
+    #[graphql(
+        complexity = "2 + first.or(last).unwrap_or(50).clamp(0, 500) as usize * child_complexity"
+    )]
     async fn movements(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Page size (default 50, capped).")] first: Option<i32>,
         #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
+        #[graphql(desc = "Page size counted from the end (capped); not with `first`.")]
+        last: Option<i32>,
+        #[graphql(desc = "Cursor to continue before, paging backward.")] before: Option<String>,
     ) -> async_graphql::Result<StockMovementConnection> {
-        let page = PageRequest::from_ctx(ctx, first, after.as_deref())?;
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        }
+        .page_ctx(ctx)?;
         let (rows, total) = service::movements(db(ctx)?, self.0.id, &page).await?;
         Ok(StockMovementConnection::build(
             &page,
             rows,
             total,
+            service::movement_key,
             StockMovement,
         ))
     }

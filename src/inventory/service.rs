@@ -1475,17 +1475,21 @@ async fn lines(
 pub async fn movements(
     db: &impl ConnectionTrait,
     lot_id: i64,
-    page: &crate::graphql::pagination::PageRequest,
+    page: &crate::paging::Page,
 ) -> AppResult<(Vec<stock_movement::Model>, u64)> {
     let q = stock_movement::Entity::find().filter(stock_movement::Column::LotId.eq(lot_id));
     let total = q.clone().count(db).await?;
-    let rows = q
-        .order_by_asc(stock_movement::Column::Id)
-        .offset(page.offset)
-        .limit(page.fetch_limit())
-        .all(db)
-        .await?;
+    let order = [(
+        crate::paging::col((stock_movement::Entity, stock_movement::Column::Id)),
+        sea_orm::Order::Asc,
+    )];
+    let rows = page.apply(q, &order).all(db).await?;
     Ok((rows, total))
+}
+
+/// The sort key of a ledger row in [`movements`]' order.
+pub fn movement_key(m: &stock_movement::Model) -> crate::paging::Key {
+    vec![crate::paging::KeyVal::I(m.id)]
 }
 
 /// Lots with stock whose expiry falls within `days` from today (already expired ones included).

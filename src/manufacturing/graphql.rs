@@ -46,7 +46,7 @@ use crate::{
         batch::BatchQueue,
         db, ids,
         loaders::{self, ByIdLoader, ByParent, ByParentLoader, loader_error, required},
-        pagination::PageRequest,
+        pagination::PageArgs,
         scalars::Decimal,
     },
     impl_by_id,
@@ -1398,8 +1398,17 @@ impl ManufacturingQuery {
         #[graphql(desc = "Which jobs.")] filter: Option<JobFilterInput>,
         #[graphql(desc = "Page size.")] first: Option<i32>,
         #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
+        #[graphql(desc = "Page size counted from the end (capped); not with `first`.")]
+        last: Option<i32>,
+        #[graphql(desc = "Cursor to continue before, paging backward.")] before: Option<String>,
     ) -> async_graphql::Result<ProductionJobConnection> {
-        let page = PageRequest::from_ctx(ctx, first, after.as_deref())?;
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        }
+        .page_ctx(ctx)?;
         let f = filter.unwrap_or_default();
         let filter = JobFilter {
             statuses: f.statuses,
@@ -1412,12 +1421,13 @@ impl ManufacturingQuery {
             case_reference: f.case_reference,
         };
         let conn = db(ctx)?;
-        let rows = service::jobs(conn, &filter, page.offset, page.fetch_limit()).await?;
+        let rows = service::jobs(conn, &filter, &page).await?;
         let total = service::count_jobs(conn, &filter).await?;
         Ok(ProductionJobConnection::build(
             &page,
             rows,
             total,
+            service::job_key,
             ProductionJob,
         ))
     }

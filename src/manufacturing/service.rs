@@ -1538,8 +1538,7 @@ pub struct JobFilter {
 pub async fn jobs(
     db: &impl ConnectionTrait,
     f: &JobFilter,
-    offset: u64,
-    limit: u64,
+    page: &crate::paging::Page,
 ) -> AppResult<Vec<production_job::Model>> {
     use production_job::Column as C;
     let mut q = production_job::Entity::find();
@@ -1555,12 +1554,18 @@ pub async fn jobs(
     if let Some(c) = &f.case_reference {
         q = q.filter(C::CaseReference.eq(c.trim()));
     }
-    Ok(q.order_by_asc(C::DueAt)
-        .order_by_asc(C::Id)
-        .offset(offset)
-        .limit(limit)
-        .all(db)
-        .await?)
+    let e = production_job::Entity;
+    let order = [
+        (crate::paging::col((e, C::DueAt)), sea_orm::Order::Asc),
+        (crate::paging::col((e, C::Id)), sea_orm::Order::Asc),
+    ];
+    Ok(page.apply(q, &order).all(db).await?)
+}
+
+/// The sort key of a job in [`jobs`]' order (earliest due first).
+pub fn job_key(j: &production_job::Model) -> crate::paging::Key {
+    use crate::paging::KeyVal;
+    vec![KeyVal::T(j.due_at), KeyVal::I(j.id)]
 }
 
 /// How many jobs match a filter.

@@ -14,6 +14,7 @@ mod manufacturing;
 mod n_plus_one;
 mod node;
 mod ops;
+mod pagination;
 mod quality;
 mod readme;
 mod schema;
