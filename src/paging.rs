@@ -9,7 +9,7 @@
 
 use sea_orm::{
     Condition, Order, QueryFilter, QueryOrder, QuerySelect,
-    sea_query::{ColumnRef, Expr, ExprTrait, IntoColumnRef, SimpleExpr},
+    sea_query::{ColumnRef, Expr, ExprTrait, IntoColumnRef},
 };
 use serde::{Deserialize, Serialize};
 
@@ -27,12 +27,12 @@ pub enum KeyVal {
 }
 
 impl KeyVal {
-    fn expr(&self) -> SimpleExpr {
+    fn expr(&self) -> Expr {
         match self {
-            KeyVal::I(n) => Expr::val(*n).into(),
-            KeyVal::S(s) => Expr::val(s.clone()).into(),
-            KeyVal::B(b) => Expr::val(*b).into(),
-            KeyVal::T(t) => Expr::val(*t).into(),
+            KeyVal::I(n) => Expr::val(*n),
+            KeyVal::S(s) => Expr::val(s.clone()),
+            KeyVal::B(b) => Expr::val(*b),
+            KeyVal::T(t) => Expr::val(*t),
         }
     }
 }

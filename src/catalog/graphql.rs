@@ -555,6 +555,7 @@ impl CatalogQuery {
     #[graphql(
         complexity = "2 + first.or(last).unwrap_or(50).clamp(0, 500) as usize * child_complexity"
     )]
+    #[allow(clippy::too_many_arguments)]
     async fn implant_systems(
         &self,
         ctx: &Context<'_>,
