@@ -183,7 +183,10 @@ async fn fixtures(c: &Client) -> anyhow::Result<Fixtures> {
         .map(|(a, _)| a.clone())
         .collect();
     let cases = c
-        .data("{ clinicalCases(statuses: [OPEN]) { number } }", json!({}))
+        .data(
+            "{ clinicalCases(statuses: [OPEN], first: 500) { edges { node { number } } } }",
+            json!({}),
+        )
         .await?;
     f.cases = cases["clinicalCases"]
         .as_array()

@@ -167,6 +167,7 @@ impl AuditEntry {
     }
 }
 
+connection_type!(UserConnection, UserEdge, User, "users");
 connection_type!(
     AuditEntryConnection,
     AuditEntryEdge,
@@ -223,12 +224,33 @@ impl AccessQuery {
     }
 
     /// Every user, by name.
-    async fn users(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<User>> {
-        Ok(service::users(db(ctx)?)
-            .await?
-            .into_iter()
-            .map(User)
-            .collect())
+    #[graphql(
+        complexity = "2 + first.or(last).unwrap_or(50).clamp(0, 500) as usize * child_complexity"
+    )]
+    async fn users(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size (default 50, capped).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
+        #[graphql(desc = "Page size counted from the end (capped); not with `first`.")]
+        last: Option<i32>,
+        #[graphql(desc = "Cursor to continue before, paging backward.")] before: Option<String>,
+    ) -> async_graphql::Result<UserConnection> {
+        let page = crate::graphql::pagination::PageArgs {
+            first,
+            after,
+            last,
+            before,
+        }
+        .page_ctx(ctx)?;
+        let (rows, total) = service::users_page(db(ctx)?, &page).await?;
+        Ok(UserConnection::build(
+            &page,
+            rows,
+            total,
+            service::user_key,
+            User,
+        ))
     }
 
     /// The audit trail, newest first.

@@ -535,6 +535,9 @@ impl CasesQuery {
     }
 
     /// Cases, earliest due first; filter by status and clinic.
+    #[graphql(
+        complexity = "2 + first.or(last).unwrap_or(50).clamp(0, 500) as usize * child_complexity"
+    )]
     async fn clinical_cases(
         &self,
         ctx: &Context<'_>,
@@ -542,17 +545,33 @@ impl CasesQuery {
             CaseStatus,
         >,
         #[graphql(desc = "Only this clinic's (code).")] clinic: Option<String>,
-    ) -> async_graphql::Result<Vec<ClinicalCase>> {
+        #[graphql(desc = "Page size (default 50, capped).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
+        #[graphql(desc = "Page size counted from the end (capped); not with `first`.")]
+        last: Option<i32>,
+        #[graphql(desc = "Cursor to continue before, paging backward.")] before: Option<String>,
+    ) -> async_graphql::Result<ClinicalCaseConnection> {
+        let page = crate::graphql::pagination::PageArgs {
+            first,
+            after,
+            last,
+            before,
+        }
+        .page_ctx(ctx)?;
+
         let conn = db(ctx)?;
         let clinic_id = match clinic {
             Some(c) => Some(service::clinic_by_code(conn, &c).await?.id),
             None => None,
         };
-        Ok(service::cases(conn, &statuses, clinic_id)
-            .await?
-            .into_iter()
-            .map(ClinicalCase)
-            .collect())
+        let (rows, total) = service::cases_page(conn, &statuses, clinic_id, &page).await?;
+        Ok(ClinicalCaseConnection::build(
+            &page,
+            rows,
+            total,
+            service::case_key,
+            ClinicalCase,
+        ))
     }
 
     /// One case by global id or by number.
@@ -878,3 +897,10 @@ async fn begin(ctx: &Context<'_>) -> async_graphql::Result<(DatabaseTransaction,
     crate::manufacturing::service::lock_shop(&txn).await?;
     Ok((txn, a))
 }
+
+crate::connection_type!(
+    ClinicalCaseConnection,
+    ClinicalCaseEdge,
+    ClinicalCase,
+    "clinical cases"
+);

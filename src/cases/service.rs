@@ -359,6 +359,42 @@ pub async fn cases(
         .await?)
 }
 
+/// One page of cases in [`cases`]' order, and how many match.
+pub async fn cases_page(
+    db: &impl ConnectionTrait,
+    statuses: &[CaseStatus],
+    clinic_id: Option<i64>,
+    page: &crate::paging::Page,
+) -> AppResult<(Vec<clinical_case::Model>, u64)> {
+    use sea_orm::PaginatorTrait;
+    let mut q = clinical_case::Entity::find();
+    if !statuses.is_empty() {
+        q = q.filter(clinical_case::Column::Status.is_in(statuses.iter().copied()));
+    }
+    if let Some(c) = clinic_id {
+        q = q.filter(clinical_case::Column::ClinicId.eq(c));
+    }
+    let total = q.clone().count(db).await?;
+    let e = clinical_case::Entity;
+    let order = [
+        (
+            crate::paging::col((e, clinical_case::Column::DueAt)),
+            sea_orm::Order::Asc,
+        ),
+        (
+            crate::paging::col((e, clinical_case::Column::Id)),
+            sea_orm::Order::Asc,
+        ),
+    ];
+    Ok((page.apply(q, &order).all(db).await?, total))
+}
+
+/// The sort key of a case in [`cases_page`]' order (earliest due first).
+pub fn case_key(c: &clinical_case::Model) -> crate::paging::Key {
+    use crate::paging::KeyVal;
+    vec![KeyVal::T(c.due_at), KeyVal::I(c.id)]
+}
+
 // ------------------------------------------------------------------ matching
 
 /// A way to serve a case.

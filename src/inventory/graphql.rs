@@ -454,6 +454,7 @@ impl StockMovement {
     }
 }
 
+connection_type!(LocationConnection, LocationEdge, Location, "locations");
 connection_type!(
     StockMovementConnection,
     StockMovementEdge,
@@ -556,12 +557,33 @@ pub struct InventoryQuery;
 #[Object]
 impl InventoryQuery {
     /// Every location, by code.
-    async fn locations(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Location>> {
-        Ok(service::locations(db(ctx)?)
-            .await?
-            .into_iter()
-            .map(Location)
-            .collect())
+    #[graphql(
+        complexity = "2 + first.or(last).unwrap_or(50).clamp(0, 500) as usize * child_complexity"
+    )]
+    async fn locations(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size (default 50, capped).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
+        #[graphql(desc = "Page size counted from the end (capped); not with `first`.")]
+        last: Option<i32>,
+        #[graphql(desc = "Cursor to continue before, paging backward.")] before: Option<String>,
+    ) -> async_graphql::Result<LocationConnection> {
+        let page = crate::graphql::pagination::PageArgs {
+            first,
+            after,
+            last,
+            before,
+        }
+        .page_ctx(ctx)?;
+        let (rows, total) = service::locations(db(ctx)?, &page).await?;
+        Ok(LocationConnection::build(
+            &page,
+            rows,
+            total,
+            service::location_key,
+            Location,
+        ))
     }
 
     /// Balances by SKU, lot, location or state (non-empty ones; at most 10,000).

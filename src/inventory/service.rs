@@ -112,11 +112,31 @@ pub async fn create_location(
 }
 
 /// Every location, by code.
-pub async fn locations(db: &impl ConnectionTrait) -> AppResult<Vec<location::Model>> {
-    Ok(location::Entity::find()
-        .order_by_asc(location::Column::Code)
-        .all(db)
-        .await?)
+pub async fn locations(
+    db: &impl ConnectionTrait,
+    page: &crate::paging::Page,
+) -> AppResult<(Vec<location::Model>, u64)> {
+    use sea_orm::PaginatorTrait;
+    let q = location::Entity::find();
+    let total = q.clone().count(db).await?;
+    let e = location::Entity;
+    let order = [
+        (
+            crate::paging::col((e, location::Column::Code)),
+            sea_orm::Order::Asc,
+        ),
+        (
+            crate::paging::col((e, location::Column::Id)),
+            sea_orm::Order::Asc,
+        ),
+    ];
+    Ok((page.apply(q, &order).all(db).await?, total))
+}
+
+/// The sort key of a location in [`locations`]' order (by code).
+pub fn location_key(l: &location::Model) -> crate::paging::Key {
+    use crate::paging::KeyVal;
+    vec![KeyVal::S(l.code.clone()), KeyVal::I(l.id)]
 }
 
 /// The item with `code`, created by `make` when there is none.

@@ -977,16 +977,34 @@ impl QualityQuery {
     }
 
     /// Recalls, newest first.
+    #[graphql(
+        complexity = "2 + first.or(last).unwrap_or(50).clamp(0, 500) as usize * child_complexity"
+    )]
     async fn recalls(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only recalls in this status.")] status: Option<RecallStatus>,
-    ) -> async_graphql::Result<Vec<Recall>> {
-        Ok(service::list(db(ctx)?, status)
-            .await?
-            .into_iter()
-            .map(Recall)
-            .collect())
+        #[graphql(desc = "Page size (default 50, capped).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
+        #[graphql(desc = "Page size counted from the end (capped); not with `first`.")]
+        last: Option<i32>,
+        #[graphql(desc = "Cursor to continue before, paging backward.")] before: Option<String>,
+    ) -> async_graphql::Result<RecallConnection> {
+        let page = crate::graphql::pagination::PageArgs {
+            first,
+            after,
+            last,
+            before,
+        }
+        .page_ctx(ctx)?;
+        let (rows, total) = service::list(db(ctx)?, status, &page).await?;
+        Ok(RecallConnection::build(
+            &page,
+            rows,
+            total,
+            service::recall_key,
+            Recall,
+        ))
     }
 
     /// A recall by global id or number.
@@ -1228,3 +1246,5 @@ fn accounting(input: &RecallAccountingInput) -> AppResult<Accounting> {
         note: input.note.clone(),
     })
 }
+
+crate::connection_type!(RecallConnection, RecallEdge, Recall, "recalls");

@@ -644,9 +644,13 @@ async fn conflicting_platform_identifiers_are_refused_not_silently_resolved() {
 async fn the_last_active_admin_cannot_be_demoted_or_deactivated() {
     let app = TestApp::empty().await;
     let update = r#"mutation($i: UpdateUserInput!) { updateUser(input: $i) { user { roles active } userErrors { code message } } }"#;
-    let users = app
-        .data("{ users { id name roles active } }", json!({}))
-        .await;
+    let users = crate::support::flat(
+        &app.data(
+            "{ users { edges { node { id name roles active } } } }",
+            json!({}),
+        )
+        .await,
+    );
     let admin = users["users"]
         .as_array()
         .unwrap()
@@ -665,7 +669,12 @@ async fn the_last_active_admin_cannot_be_demoted_or_deactivated() {
             "{v}"
         );
     }
-    let v = app.data("{ users { name roles active } }", json!({})).await;
+    let v = app
+        .data(
+            "{ users { edges { node { name roles active } } } }",
+            json!({}),
+        )
+        .await;
     assert!(v.to_string().contains("\"ADMIN\""), "{v}");
     // With a second admin, one of them may step down.
     let sales = users["users"]

@@ -75,8 +75,8 @@ async fn one_id_of_each(app: &TestApp) -> BTreeMap<String, String> {
                 finishedLot { id movements(first: 1) { edges { node { id } } } } } } }
               machines: productionJobs(first: 50) { edges { node { machine { id
                 downtime(all: true) { id } tools { id } } } } }
-              clinicalCases { id clinic { id } reservation { id } }
-              locations { id }
+              clinicalCases(first: 500) { edges { node { id clinic { id } reservation { id } } } }
+              locations(first: 1) { edges { node { id } } }
               recall(id: $rc) { id consignees { id } }
               me { id tokens { id } }
               auditLog(first: 1) { edges { node { id } } }
@@ -117,12 +117,13 @@ async fn one_id_of_each(app: &TestApp) -> BTreeMap<String, String> {
         put("Downtime", &m["downtime"][0]["id"]);
         put("Tool", &m["tools"][0]["id"]);
     }
-    for c in d["clinicalCases"].as_array().unwrap() {
+    for e in d["clinicalCases"]["edges"].as_array().unwrap() {
+        let c = &e["node"];
         put("ClinicalCase", &c["id"]);
         put("Clinic", &c["clinic"]["id"]);
         put("Reservation", &c["reservation"]["id"]);
     }
-    put("Location", &d["locations"][0]["id"]);
+    put("Location", &d["locations"]["edges"][0]["node"]["id"]);
     put("Recall", &d["recall"]["id"]);
     put("RecallConsignee", &d["recall"]["consignees"][0]["id"]);
     put("User", &d["me"]["id"]);
@@ -182,7 +183,10 @@ async fn every_object_type_with_an_id_is_a_node_and_resolves_by_node_and_nodes()
 #[tokio::test]
 async fn nodes_reads_each_type_in_one_statement_whatever_the_number_of_ids() {
     let app = TestApp::new().await;
-    let d = app.data("{ locations { id } }", json!({})).await;
+    let d = crate::support::flat(
+        &app.data("{ locations { edges { node { id } } } }", json!({}))
+            .await,
+    );
     let all: Vec<Value> = d["locations"]
         .as_array()
         .unwrap()
@@ -204,7 +208,10 @@ async fn nodes_reads_each_type_in_one_statement_whatever_the_number_of_ids() {
 #[tokio::test]
 async fn an_unknown_row_is_null_and_more_than_100_ids_are_refused() {
     let app = TestApp::new().await;
-    let d = app.data("{ locations { id } }", json!({})).await;
+    let d = crate::support::flat(
+        &app.data("{ locations { edges { node { id } } } }", json!({}))
+            .await,
+    );
     let real = d["locations"][0]["id"].clone();
     // A well-formed id of a row that does not exist.
     let ghost = {
@@ -274,7 +281,10 @@ async fn garbage_and_unknown_types_are_refused_naming_the_argument() {
 #[tokio::test]
 async fn an_id_of_one_type_is_refused_where_another_is_expected_naming_the_field() {
     let app = TestApp::new().await;
-    let loc = app.data("{ locations { id } }", json!({})).await["locations"][0]["id"].clone();
+    let loc = app
+        .data("{ locations { edges { node { id } } } }", json!({}))
+        .await["locations"]["edges"][0]["node"]["id"]
+        .clone();
     let r = app
         .run(
             "query($id: ID!) { machine(id: $id) { code } }",

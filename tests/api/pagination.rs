@@ -235,3 +235,33 @@ async fn catalogue_and_compatibility_pages_walked_both_ways_agree() {
         assert!(back == fwd, "{field}: the backward walk is the same list");
     }
 }
+
+#[tokio::test]
+async fn lists_that_grow_with_the_business_are_capped_connections_with_a_total() {
+    let app = TestApp::new().await;
+    for (field, role) in [
+        ("locations", Role::Warehouse),
+        ("clinicalCases", Role::Sales),
+        ("users", Role::Admin),
+        ("recalls", Role::Quality),
+    ] {
+        let q = format!(
+            "{{ a: {field}(first: 1) {{ totalCount edges {{ cursor node {{ id }} }} pageInfo {{ hasNextPage endCursor }} }} }}"
+        );
+        let r = app.run_as(Some(role), &q, json!({})).await;
+        assert!(r.get("errors").is_none(), "{field}: {r}");
+        let c = &r["data"]["a"];
+        let total = c["totalCount"].as_u64().unwrap();
+        assert!(
+            c["edges"].as_array().unwrap().len() as u64 <= total.min(1),
+            "{field}: {c}"
+        );
+        assert_eq!(c["pageInfo"]["hasNextPage"], total > 1, "{field}: {c}");
+        let over = format!("{{ {field}(first: 501) {{ totalCount }} }}");
+        let r = app.run_as(Some(role), &over, json!({})).await;
+        assert_eq!(
+            r["errors"][0]["extensions"]["field"], "first",
+            "{field}: {r}"
+        );
+    }
+}

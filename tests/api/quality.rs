@@ -297,8 +297,11 @@ async fn a_shipment_and_a_case_trace_back_to_the_machine_job_and_bar_certificate
     }
     // A case with nothing made or shipped yet has nothing to trace.
     let open = app
-        .data(r#"{ clinicalCases(statuses: [OPEN]) { id } }"#, json!({}))
-        .await["clinicalCases"][0]["id"]
+        .data(
+            r#"{ clinicalCases(statuses: [OPEN]) { edges { node { id } } } }"#,
+            json!({}),
+        )
+        .await["clinicalCases"]["edges"][0]["node"]["id"]
         .clone();
     let r = app
         .run_as(
@@ -1372,10 +1375,11 @@ async fn a_custom_case_whose_part_joins_the_recall_after_activation_is_reopened(
     // taking a blank, and is still running when the blank lot is recalled.
     let d = app
         .data(
-            r#"{ clinicalCases(statuses: [IN_PRODUCTION]) { id number job { id number status } } }"#,
+            r#"{ clinicalCases(statuses: [IN_PRODUCTION]) { edges { node { id number job { id number status } } } } }"#,
             json!({}),
         )
         .await;
+    let d = crate::support::flat(&d);
     let case = d["clinicalCases"]
         .as_array()
         .unwrap()
