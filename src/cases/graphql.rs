@@ -538,6 +538,7 @@ impl CasesQuery {
     #[graphql(
         complexity = "2 + first.or(last).unwrap_or(50).clamp(0, 500) as usize * child_complexity"
     )]
+    #[allow(clippy::too_many_arguments)]
     async fn clinical_cases(
         &self,
         ctx: &Context<'_>,
