@@ -1355,12 +1355,31 @@ pub struct ManufacturingQuery;
 #[Object]
 impl ManufacturingQuery {
     /// Every machine, by code.
-    async fn machines(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Machine>> {
-        Ok(service::machines(db(ctx)?)
-            .await?
-            .into_iter()
-            .map(Machine)
-            .collect())
+    #[graphql(complexity = "2 + first.or(last).unwrap_or(50).clamp(0, 500) as usize * child_complexity")]
+    async fn machines(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size (default 50, capped).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
+        #[graphql(desc = "Page size counted from the end (capped); not with `first`.")]
+        last: Option<i32>,
+        #[graphql(desc = "Cursor to continue before, paging backward.")] before: Option<String>,
+    ) -> async_graphql::Result<MachineConnection> {
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        }
+        .page_ctx(ctx)?;
+        let (rows, total) = service::machines_page(db(ctx)?, &page).await?;
+        Ok(MachineConnection::build(
+            &page,
+            rows,
+            total,
+            service::machine_key,
+            Machine,
+        ))
     }
 
     /// One machine by global id.
@@ -1374,21 +1393,33 @@ impl ManufacturingQuery {
     }
 
     /// Every tool, by code.
+    #[graphql(complexity = "2 + first.or(last).unwrap_or(50).clamp(0, 500) as usize * child_complexity")]
+    #[allow(clippy::too_many_arguments)]
     async fn tools(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Include retired tools.", default = false)] retired: bool,
-    ) -> async_graphql::Result<Vec<Tool>> {
-        let mut q = tool::Entity::find().order_by_asc(tool::Column::Code);
-        if !retired {
-            q = q.filter(tool::Column::Status.eq(ToolStatus::Active));
+        #[graphql(desc = "Page size (default 50, capped).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
+        #[graphql(desc = "Page size counted from the end (capped); not with `first`.")]
+        last: Option<i32>,
+        #[graphql(desc = "Cursor to continue before, paging backward.")] before: Option<String>,
+    ) -> async_graphql::Result<ToolConnection> {
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
         }
-        Ok(q.all(db(ctx)?)
-            .await
-            .map_err(AppError::from)?
-            .into_iter()
-            .map(Tool)
-            .collect())
+        .page_ctx(ctx)?;
+        let (rows, total) = service::tools_page(db(ctx)?, retired, &page).await?;
+        Ok(ToolConnection::build(
+            &page,
+            rows,
+            total,
+            service::tool_key,
+            Tool,
+        ))
     }
 
     /// Production jobs, earliest due first.
@@ -1976,3 +2007,6 @@ async fn begin(ctx: &Context<'_>) -> async_graphql::Result<(DatabaseTransaction,
     crate::manufacturing::service::lock_shop(&txn).await?;
     Ok((txn, a))
 }
+
+crate::connection_type!(MachineConnection, MachineEdge, Machine, "machines");
+crate::connection_type!(ToolConnection, ToolEdge, Tool, "tools");
