@@ -122,7 +122,7 @@ impl Client {
 
 const COMPAT: &str = "query($s: String!, $p: String!) { compatibleAbutments(system: $s, platform: $p, first: 20) { totalCount edges { node { articleNumber name abutmentType gingivalHeightMm angulationDeg material gtin } fit { source } } pageInfo { hasNextPage endCursor } } }";
 const SKU_STOCK: &str = "query($a: String!) { skuStock(articleNumber: $a) { quantities { onHand reserved available quarantine onHold expired } lines { lot { lotNumber effectiveState expiryDate } location { code } onHand reserved available } } }";
-const STOCK: &str = "query($a: String!) { stock(filter: { articleNumber: $a }) { lot { lotNumber effectiveState } location { code locationType } onHand reserved available } }";
+const STOCK: &str = "query($a: String!) { stock(filter: { articleNumber: $a }) { edges { node { lot { lotNumber effectiveState } location { code locationType } onHand reserved available } } } }";
 const LOT: &str = "query($l: String!, $a: String!) { lot(lotNumber: $l, articleNumber: $a) { lotNumber effectiveState expiryDate udi quantities { onHand available } movements(first: 20) { totalCount edges { node { at reason quantity reference } } } } }";
 const SCAN: &str = "query($c: String!) { scan(code: $c) { gtin lotNumber expiryDate sku { articleNumber } lot { effectiveState stock { location { code } onHand } } warnings } }";
 const RESERVE: &str = "mutation($a: String!, $r: String!) { reserveStock(input: { articleNumber: $a, quantity: 1, reference: $r }) { reservations { id lot { lotNumber } } userErrors { code message } } }";
@@ -152,12 +152,13 @@ async fn fixtures(c: &Client) -> anyhow::Result<Fixtures> {
     }
     let stock = c
         .data(
-            "{ stock { available lot { lotNumber expiryDate sku { articleNumber gtin } } } }",
+            "{ stock(first: 500) { edges { node { available lot { lotNumber expiryDate sku { articleNumber gtin } } } } } }",
             json!({}),
         )
         .await?;
     let mut available: BTreeMap<String, i64> = BTreeMap::new();
-    for line in stock["stock"].as_array().into_iter().flatten() {
+    for edge in stock["stock"]["edges"].as_array().into_iter().flatten() {
+        let line = &edge["node"];
         let lot = &line["lot"];
         let (Some(article), Some(gtin), Some(number)) = (
             lot["sku"]["articleNumber"].as_str(),
@@ -183,7 +184,10 @@ async fn fixtures(c: &Client) -> anyhow::Result<Fixtures> {
         .map(|(a, _)| a.clone())
         .collect();
     let cases = c
-        .data("{ clinicalCases(statuses: [OPEN]) { number } }", json!({}))
+        .data(
+            "{ clinicalCases(statuses: [OPEN], first: 500) { edges { node { number } } } }",
+            json!({}),
+        )
         .await?;
     f.cases = cases["clinicalCases"]
         .as_array()

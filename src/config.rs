@@ -226,7 +226,7 @@ pub struct ApiLimits {
     /// Answer introspection queries (`__schema`, `__type`).
     #[arg(long, env = "ABUTMENT_INTROSPECTION", default_value_t = true, action = clap::ArgAction::Set)]
     pub introspection: bool,
-    /// Serve GraphiQL at GET /graphql.
+    /// Serve the API explorer at GET /graphql (for browsers).
     #[arg(long, env = "ABUTMENT_GRAPHIQL", default_value_t = true, action = clap::ArgAction::Set)]
     pub graphiql: bool,
     /// Allowed CORS origins (comma separated); empty: same-origin only.

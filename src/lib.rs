@@ -15,6 +15,7 @@ pub mod http;
 pub mod inventory;
 pub mod manufacturing;
 pub mod ops;
+pub mod paging;
 pub mod quality;
 pub mod quantity;
 pub mod seed;

@@ -7,12 +7,15 @@ use chrono::{DateTime, Utc};
 use entity::audit_log;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    QueryFilter, QueryOrder, Set,
 };
 use serde_json::Value;
 
 use super::{Principal, roles::format_roles};
-use crate::{error::AppResult, graphql::pagination::PageRequest};
+use crate::{
+    error::AppResult,
+    paging::{Key, KeyVal, Page, col},
+};
 
 /// How a mutation attempt ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
@@ -292,17 +295,21 @@ impl Filter {
 pub async fn list(
     db: &impl ConnectionTrait,
     f: &Filter,
-    page: &PageRequest,
+    page: &Page,
 ) -> AppResult<(Vec<audit_log::Model>, u64)> {
     let q = audit_log::Entity::find().filter(f.condition());
     let total = q.clone().count(db).await?;
-    let rows = q
-        .order_by_desc(audit_log::Column::Id)
-        .offset(page.offset)
-        .limit(page.fetch_limit())
-        .all(db)
-        .await?;
+    let order = [(
+        col((audit_log::Entity, audit_log::Column::Id)),
+        sea_orm::Order::Desc,
+    )];
+    let rows = page.apply(q, &order).all(db).await?;
     Ok((rows, total))
+}
+
+/// The sort key of an audit row in [`list`]'s order.
+pub fn key(m: &audit_log::Model) -> Key {
+    vec![KeyVal::I(m.id)]
 }
 
 /// Column names of the CSV export.

@@ -13,7 +13,7 @@ use crate::{
     graphql::{
         db, ids,
         loaders::{ByParent, ByParentLoader, loader_error},
-        pagination::PageRequest,
+        pagination::PageArgs,
     },
 };
 
@@ -36,7 +36,7 @@ pub struct User(pub app_user::Model);
 #[Object]
 impl User {
     /// Opaque global id.
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ids::encode("User", self.0.id)
     }
     /// Unique user name.
@@ -76,7 +76,7 @@ pub struct ApiToken(pub api_token::Model);
 #[Object]
 impl ApiToken {
     /// Opaque global id.
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ids::encode("ApiToken", self.0.id)
     }
     /// A label, e.g. the machine or script using it.
@@ -112,7 +112,7 @@ pub struct AuditEntry(pub audit_log::Model);
 #[Object]
 impl AuditEntry {
     /// Opaque global id.
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ids::encode("AuditEntry", self.0.id)
     }
     /// When it happened.
@@ -167,6 +167,7 @@ impl AuditEntry {
     }
 }
 
+connection_type!(UserConnection, UserEdge, User, "users");
 connection_type!(
     AuditEntryConnection,
     AuditEntryEdge,
@@ -223,27 +224,65 @@ impl AccessQuery {
     }
 
     /// Every user, by name.
-    async fn users(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<User>> {
-        Ok(service::users(db(ctx)?)
-            .await?
-            .into_iter()
-            .map(User)
-            .collect())
+    #[graphql(
+        complexity = "2 + first.or(last).unwrap_or(50).clamp(0, 500) as usize * child_complexity"
+    )]
+    async fn users(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size (default 50, capped).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
+        #[graphql(desc = "Page size counted from the end (capped); not with `first`.")]
+        last: Option<i32>,
+        #[graphql(desc = "Cursor to continue before, paging backward.")] before: Option<String>,
+    ) -> async_graphql::Result<UserConnection> {
+        let page = crate::graphql::pagination::PageArgs {
+            first,
+            after,
+            last,
+            before,
+        }
+        .page_ctx(ctx)?;
+        let (rows, total) = service::users_page(db(ctx)?, &page).await?;
+        Ok(UserConnection::build(
+            &page,
+            rows,
+            total,
+            service::user_key,
+            User,
+        ))
     }
 
     /// The audit trail, newest first.
-    #[graphql(complexity = "2 + first.unwrap_or(50).clamp(0, 500) as usize * child_complexity")]
+    #[graphql(
+        complexity = "2 + first.or(last).unwrap_or(50).clamp(0, 500) as usize * child_complexity"
+    )]
     async fn audit_log(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Optional filters.")] filter: Option<AuditFilterInput>,
         #[graphql(desc = "Page size (default 50, capped).")] first: Option<i32>,
         #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
+        #[graphql(desc = "Page size counted from the end (capped); not with `first`.")]
+        last: Option<i32>,
+        #[graphql(desc = "Cursor to continue before, paging backward.")] before: Option<String>,
     ) -> async_graphql::Result<AuditEntryConnection> {
-        let page = PageRequest::from_ctx(ctx, first, after.as_deref())?;
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        }
+        .page_ctx(ctx)?;
         let f: audit::Filter = filter.map(Into::into).unwrap_or_default();
         let (rows, total) = audit::list(db(ctx)?, &f, &page).await?;
-        Ok(AuditEntryConnection::build(&page, rows, total, AuditEntry))
+        Ok(AuditEntryConnection::build(
+            &page,
+            rows,
+            total,
+            audit::key,
+            AuditEntry,
+        ))
     }
 
     /// The audit trail as CSV (oldest first), for export.

@@ -40,6 +40,7 @@ pub const MATRIX: &[(OpKind, &str, &[Role])] = &[
     (OpKind::Query, "__type", ALL),
     (OpKind::Query, "me", ALL),
     (OpKind::Query, "node", ALL),
+    (OpKind::Query, "nodes", ALL),
     // Catalogue: everyone reads, admins maintain
     (OpKind::Query, "compatibleAbutments", ALL),
     (OpKind::Query, "abutmentSkus", ALL),

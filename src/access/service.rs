@@ -147,6 +147,34 @@ pub async fn users(db: &impl ConnectionTrait) -> AppResult<Vec<app_user::Model>>
         .await?)
 }
 
+/// One page of users by name, and how many there are.
+pub async fn users_page(
+    db: &impl ConnectionTrait,
+    page: &crate::paging::Page,
+) -> AppResult<(Vec<app_user::Model>, u64)> {
+    use sea_orm::PaginatorTrait;
+    let q = app_user::Entity::find();
+    let total = q.clone().count(db).await?;
+    let e = app_user::Entity;
+    let order = [
+        (
+            crate::paging::col((e, app_user::Column::Name)),
+            sea_orm::Order::Asc,
+        ),
+        (
+            crate::paging::col((e, app_user::Column::Id)),
+            sea_orm::Order::Asc,
+        ),
+    ];
+    Ok((page.apply(q, &order).all(db).await?, total))
+}
+
+/// The sort key of a user in [`users_page`]' order (by name).
+pub fn user_key(u: &app_user::Model) -> crate::paging::Key {
+    use crate::paging::KeyVal;
+    vec![KeyVal::S(u.name.clone()), KeyVal::I(u.id)]
+}
+
 /// The tokens of a user, newest first.
 pub async fn tokens_of(
     db: &impl ConnectionTrait,

@@ -53,7 +53,7 @@ pub struct Clinic(pub clinic::Model);
 #[Object]
 impl Clinic {
     /// Opaque global id.
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ids::encode("Clinic", self.0.id)
     }
     /// Short code, e.g. `ZH-SMILE`.
@@ -99,7 +99,7 @@ pub struct ClinicalCase(pub clinical_case::Model);
 #[Object]
 impl ClinicalCase {
     /// Opaque global id.
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ids::encode("ClinicalCase", self.0.id)
     }
     /// Our case number, e.g. `CASE-000012`.
@@ -521,20 +521,41 @@ pub struct CasesQuery;
 /// Clinics, cases, their matching and the cases at risk.
 #[Object]
 impl CasesQuery {
-    /// Every clinic, by code.
-    async fn clinics(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Clinic>> {
-        use sea_orm::{EntityTrait, QueryOrder};
-        Ok(clinic::Entity::find()
-            .order_by_asc(clinic::Column::Code)
-            .all(db(ctx)?)
-            .await
-            .map_err(AppError::from)?
-            .into_iter()
-            .map(Clinic)
-            .collect())
+    /// Clinics, by code.
+    #[graphql(
+        complexity = "2 + first.or(last).unwrap_or(50).clamp(0, 500) as usize * child_complexity"
+    )]
+    async fn clinics(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size (default 50, capped).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
+        #[graphql(desc = "Page size counted from the end (capped); not with `first`.")]
+        last: Option<i32>,
+        #[graphql(desc = "Cursor to continue before, paging backward.")] before: Option<String>,
+    ) -> async_graphql::Result<ClinicConnection> {
+        let page = crate::graphql::pagination::PageArgs {
+            first,
+            after,
+            last,
+            before,
+        }
+        .page_ctx(ctx)?;
+        let (rows, total) = service::clinics_page(db(ctx)?, &page).await?;
+        Ok(ClinicConnection::build(
+            &page,
+            rows,
+            total,
+            service::clinic_key,
+            Clinic,
+        ))
     }
 
     /// Cases, earliest due first; filter by status and clinic.
+    #[graphql(
+        complexity = "2 + first.or(last).unwrap_or(50).clamp(0, 500) as usize * child_complexity"
+    )]
+    #[allow(clippy::too_many_arguments)]
     async fn clinical_cases(
         &self,
         ctx: &Context<'_>,
@@ -542,17 +563,33 @@ impl CasesQuery {
             CaseStatus,
         >,
         #[graphql(desc = "Only this clinic's (code).")] clinic: Option<String>,
-    ) -> async_graphql::Result<Vec<ClinicalCase>> {
+        #[graphql(desc = "Page size (default 50, capped).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
+        #[graphql(desc = "Page size counted from the end (capped); not with `first`.")]
+        last: Option<i32>,
+        #[graphql(desc = "Cursor to continue before, paging backward.")] before: Option<String>,
+    ) -> async_graphql::Result<ClinicalCaseConnection> {
+        let page = crate::graphql::pagination::PageArgs {
+            first,
+            after,
+            last,
+            before,
+        }
+        .page_ctx(ctx)?;
+
         let conn = db(ctx)?;
         let clinic_id = match clinic {
             Some(c) => Some(service::clinic_by_code(conn, &c).await?.id),
             None => None,
         };
-        Ok(service::cases(conn, &statuses, clinic_id)
-            .await?
-            .into_iter()
-            .map(ClinicalCase)
-            .collect())
+        let (rows, total) = service::cases_page(conn, &statuses, clinic_id, &page).await?;
+        Ok(ClinicalCaseConnection::build(
+            &page,
+            rows,
+            total,
+            service::case_key,
+            ClinicalCase,
+        ))
     }
 
     /// One case by global id or by number.
@@ -878,3 +915,11 @@ async fn begin(ctx: &Context<'_>) -> async_graphql::Result<(DatabaseTransaction,
     crate::manufacturing::service::lock_shop(&txn).await?;
     Ok((txn, a))
 }
+
+crate::connection_type!(ClinicConnection, ClinicEdge, Clinic, "clinics");
+crate::connection_type!(
+    ClinicalCaseConnection,
+    ClinicalCaseEdge,
+    ClinicalCase,
+    "clinical cases"
+);

@@ -177,6 +177,34 @@ pub async fn create_clinic(db: &impl ConnectionTrait, c: &NewClinic) -> AppResul
     .await?)
 }
 
+/// One page of clinics by code, and how many there are.
+pub async fn clinics_page(
+    db: &impl ConnectionTrait,
+    page: &crate::paging::Page,
+) -> AppResult<(Vec<clinic::Model>, u64)> {
+    use crate::paging::col;
+    use sea_orm::PaginatorTrait;
+    let q = clinic::Entity::find();
+    let total = q.clone().count(db).await?;
+    let order = [
+        (
+            col((clinic::Entity, clinic::Column::Code)),
+            sea_orm::Order::Asc,
+        ),
+        (
+            col((clinic::Entity, clinic::Column::Id)),
+            sea_orm::Order::Asc,
+        ),
+    ];
+    Ok((page.apply(q, &order).all(db).await?, total))
+}
+
+/// The sort key of a clinic in [`clinics_page`]' order.
+pub fn clinic_key(c: &clinic::Model) -> crate::paging::Key {
+    use crate::paging::KeyVal;
+    vec![KeyVal::S(c.code.clone()), KeyVal::I(c.id)]
+}
+
 /// A clinic by its code.
 pub async fn clinic_by_code(db: &impl ConnectionTrait, code: &str) -> AppResult<clinic::Model> {
     clinic::Entity::find()
@@ -357,6 +385,42 @@ pub async fn cases(
         .order_by_asc(clinical_case::Column::Id)
         .all(db)
         .await?)
+}
+
+/// One page of cases in [`cases`]' order, and how many match.
+pub async fn cases_page(
+    db: &impl ConnectionTrait,
+    statuses: &[CaseStatus],
+    clinic_id: Option<i64>,
+    page: &crate::paging::Page,
+) -> AppResult<(Vec<clinical_case::Model>, u64)> {
+    use sea_orm::PaginatorTrait;
+    let mut q = clinical_case::Entity::find();
+    if !statuses.is_empty() {
+        q = q.filter(clinical_case::Column::Status.is_in(statuses.iter().copied()));
+    }
+    if let Some(c) = clinic_id {
+        q = q.filter(clinical_case::Column::ClinicId.eq(c));
+    }
+    let total = q.clone().count(db).await?;
+    let e = clinical_case::Entity;
+    let order = [
+        (
+            crate::paging::col((e, clinical_case::Column::DueAt)),
+            sea_orm::Order::Asc,
+        ),
+        (
+            crate::paging::col((e, clinical_case::Column::Id)),
+            sea_orm::Order::Asc,
+        ),
+    ];
+    Ok((page.apply(q, &order).all(db).await?, total))
+}
+
+/// The sort key of a case in [`cases_page`]' order (earliest due first).
+pub fn case_key(c: &clinical_case::Model) -> crate::paging::Key {
+    use crate::paging::KeyVal;
+    vec![KeyVal::T(c.due_at), KeyVal::I(c.id)]
 }
 
 // ------------------------------------------------------------------ matching
@@ -1206,7 +1270,7 @@ pub async fn risk(
         CaseStatus::InProduction => {
             let Some(j) = c.job_id else { return Ok(None) };
             let job = mfg::job(db, j).await?;
-            Ok(match (job.status, job.planned_end) {
+            let late = match (job.status, job.planned_end) {
                 (JobStatus::Done | JobStatus::Inspection, _) if c.due_at < now => {
                     Some("due date passed, part not shipped".into())
                 }
@@ -1221,8 +1285,16 @@ pub async fn risk(
                 (_, None) if job.status.is_open() => {
                     Some(format!("job {} is not planned", job.number))
                 }
-                (JobStatus::Planned | JobStatus::Scheduled, _) => lacks_blank(db, &job).await?,
                 _ => None,
+            };
+            // A job that has not started may also lack its blank: say both.
+            let blank = match job.status {
+                JobStatus::Planned | JobStatus::Scheduled => lacks_blank(db, &job).await?,
+                _ => None,
+            };
+            Ok(match (late, blank) {
+                (Some(l), Some(b)) => Some(format!("{l}; {b}")),
+                (l, b) => l.or(b),
             })
         }
         CaseStatus::Reserved if c.due_at < now => Ok(Some("due date passed, not shipped".into())),

@@ -24,7 +24,7 @@ use crate::{
         batch::BatchQueue,
         db, ids,
         loaders::{self, ById, ByIdLoader, ByParent, ByParentLoader, loader_error, required},
-        pagination::PageRequest,
+        pagination::PageArgs,
         scalars::Decimal,
     },
     impl_by_id,
@@ -429,7 +429,9 @@ impl CatalogQuery {
     /// e.g. `NobelActive` / `NP`; add `manufacturer` when two makers use the
     /// same system name). Sorted by type, gingival height, angulation,
     /// engaging first, article number.
-    #[graphql(complexity = "5 + first.unwrap_or(50).clamp(0, 500) as usize * child_complexity")]
+    #[graphql(
+        complexity = "5 + first.or(last).unwrap_or(50).clamp(0, 500) as usize * child_complexity"
+    )]
     #[allow(clippy::too_many_arguments)]
     async fn compatible_abutments(
         &self,
@@ -443,9 +445,18 @@ impl CatalogQuery {
         #[graphql(desc = "Optional filters.")] filter: Option<SkuFilterInput>,
         #[graphql(desc = "Page size (default 50, capped).")] first: Option<i32>,
         #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
+        #[graphql(desc = "Page size counted from the end (capped); not with `first`.")]
+        last: Option<i32>,
+        #[graphql(desc = "Cursor to continue before, paging backward.")] before: Option<String>,
     ) -> async_graphql::Result<CompatibleAbutmentConnection> {
         let db = db(ctx)?;
-        let page = PageRequest::from_ctx(ctx, first, after.as_deref())?;
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        }
+        .page_ctx(ctx)?;
         let r = PlatformRef {
             id: platform_id
                 .map(|id| ids::decode(&id, "Platform", "platformId"))
@@ -461,7 +472,8 @@ impl CatalogQuery {
             .await;
         let filter: SkuFilter = filter.map(Into::into).unwrap_or_default();
         let (rows, total_count) = service::compatible_skus(db, p.id, &filter, &page).await?;
-        let (items, page_info) = page.finish(rows);
+        let (items, page_info) =
+            crate::graphql::pagination::finish(&page, rows, |(_, fit)| service::fit_key(fit));
         Ok(CompatibleAbutmentConnection {
             platform: Platform(p),
             edges: items
@@ -478,22 +490,34 @@ impl CatalogQuery {
     }
 
     /// Our SKUs, filtered, in catalogue order.
-    #[graphql(complexity = "2 + first.unwrap_or(50).clamp(0, 500) as usize * child_complexity")]
+    #[graphql(
+        complexity = "2 + first.or(last).unwrap_or(50).clamp(0, 500) as usize * child_complexity"
+    )]
     async fn abutment_skus(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Optional filters.")] filter: Option<SkuFilterInput>,
         #[graphql(desc = "Page size (default 50, capped).")] first: Option<i32>,
         #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
+        #[graphql(desc = "Page size counted from the end (capped); not with `first`.")]
+        last: Option<i32>,
+        #[graphql(desc = "Cursor to continue before, paging backward.")] before: Option<String>,
     ) -> async_graphql::Result<AbutmentSkuConnection> {
         let db = db(ctx)?;
-        let page = PageRequest::from_ctx(ctx, first, after.as_deref())?;
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        }
+        .page_ctx(ctx)?;
         let filter: SkuFilter = filter.map(Into::into).unwrap_or_default();
         let (rows, total) = service::list_skus(db, &filter, &page).await?;
         Ok(AbutmentSkuConnection::build(
             &page,
             rows,
             total,
+            service::sku_key,
             AbutmentSku,
         ))
     }
@@ -528,7 +552,10 @@ impl CatalogQuery {
 
     /// Implant systems whose name or maker's name contains `search`
     /// (case-insensitive), optionally of one maker or connection type.
-    #[graphql(complexity = "2 + first.unwrap_or(50).clamp(0, 500) as usize * child_complexity")]
+    #[graphql(
+        complexity = "2 + first.or(last).unwrap_or(50).clamp(0, 500) as usize * child_complexity"
+    )]
+    #[allow(clippy::too_many_arguments)]
     async fn implant_systems(
         &self,
         ctx: &Context<'_>,
@@ -537,9 +564,18 @@ impl CatalogQuery {
         #[graphql(desc = "Only systems with this connection.")] connection: Option<ConnectionType>,
         #[graphql(desc = "Page size (default 50, capped).")] first: Option<i32>,
         #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
+        #[graphql(desc = "Page size counted from the end (capped); not with `first`.")]
+        last: Option<i32>,
+        #[graphql(desc = "Cursor to continue before, paging backward.")] before: Option<String>,
     ) -> async_graphql::Result<ImplantSystemConnection> {
         let db = db(ctx)?;
-        let page = PageRequest::from_ctx(ctx, first, after.as_deref())?;
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        }
+        .page_ctx(ctx)?;
         let (rows, total) = service::list_systems(
             db,
             search.as_deref(),
@@ -552,7 +588,8 @@ impl CatalogQuery {
             &page,
             rows,
             total,
-            ImplantSystem,
+            service::system_key,
+            |(s, _)| ImplantSystem(s),
         ))
     }
 
@@ -599,20 +636,32 @@ impl CatalogQuery {
     }
 
     /// Implant makers by name.
-    #[graphql(complexity = "2 + first.unwrap_or(50).clamp(0, 500) as usize * child_complexity")]
+    #[graphql(
+        complexity = "2 + first.or(last).unwrap_or(50).clamp(0, 500) as usize * child_complexity"
+    )]
     async fn manufacturers(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Page size (default 50, capped).")] first: Option<i32>,
         #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
+        #[graphql(desc = "Page size counted from the end (capped); not with `first`.")]
+        last: Option<i32>,
+        #[graphql(desc = "Cursor to continue before, paging backward.")] before: Option<String>,
     ) -> async_graphql::Result<ManufacturerConnection> {
         let db = db(ctx)?;
-        let page = PageRequest::from_ctx(ctx, first, after.as_deref())?;
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        }
+        .page_ctx(ctx)?;
         let (rows, total) = service::list_manufacturers(db, &page).await?;
         Ok(ManufacturerConnection::build(
             &page,
             rows,
             total,
+            service::manufacturer_key,
             Manufacturer,
         ))
     }

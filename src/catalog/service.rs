@@ -12,14 +12,15 @@ use entity::{
 use rust_decimal::Decimal;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, JoinType,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait, Select, Set,
+    PaginatorTrait, QueryFilter, QuerySelect, RelationTrait, Set,
 };
 
 use super::{gtin, name_key, units};
 use crate::{
     error::{AppError, AppResult},
-    graphql::pagination::PageRequest,
+    paging::{Key, KeyVal, Page, col},
 };
+use sea_orm::{ActiveEnum, Order};
 
 /// A manufacturer by row id.
 pub async fn manufacturer(
@@ -355,17 +356,6 @@ fn opt_milli(
         .transpose()
 }
 
-/// The catalogue's sort: type, gingival height, angulation, engaging parts
-/// first, then article number (unique, so the order is total and pages are
-/// stable).
-fn sku_order<E: EntityTrait>(q: Select<E>) -> Select<E> {
-    q.order_by_asc(abutment_sku::Column::AbutmentType)
-        .order_by_asc(abutment_sku::Column::GingivalHeightUm)
-        .order_by_asc(abutment_sku::Column::AngulationMdeg)
-        .order_by_desc(abutment_sku::Column::Engaging)
-        .order_by_asc(abutment_sku::Column::ArticleNumber)
-}
-
 /// One page of SKUs that fit `platform_id` and pass the filter, each with its
 /// fit record, plus the total count. Reads the fit rows' copied keys in index
 /// order, so a page costs its own length, not the number of fitting SKUs.
@@ -373,7 +363,7 @@ pub async fn compatible_skus(
     db: &impl ConnectionTrait,
     platform_id: i64,
     filter: &SkuFilter,
-    page: &PageRequest,
+    page: &Page,
 ) -> AppResult<(Vec<(abutment_sku::Model, sku_platform::Model)>, u64)> {
     use sku_platform::Column as F;
     let keys = filter.fit_condition()?;
@@ -399,16 +389,16 @@ pub async fn compatible_skus(
     } else {
         base.find_also_related(abutment_sku::Entity)
     };
-    let rows = query
-        .order_by_asc(F::SkuType)
-        .order_by_asc(F::SkuGingivalHeightUm)
-        .order_by_asc(F::SkuAngulationMdeg)
-        .order_by_desc(F::SkuEngaging)
-        .order_by_asc(F::SkuArticleNumber)
-        .offset(page.offset)
-        .limit(page.fetch_limit())
-        .all(db)
-        .await?;
+    let e = sku_platform::Entity;
+    let order = [
+        (col((e, F::SkuType)), Order::Asc),
+        (col((e, F::SkuGingivalHeightUm)), Order::Asc),
+        (col((e, F::SkuAngulationMdeg)), Order::Asc),
+        (col((e, F::SkuEngaging)), Order::Desc),
+        (col((e, F::SkuArticleNumber)), Order::Asc),
+        (col((e, F::Id)), Order::Asc),
+    ];
+    let rows = page.apply(query, &order).all(db).await?;
     let rows = rows
         .into_iter()
         .map(|(fit, s)| {
@@ -417,6 +407,18 @@ pub async fn compatible_skus(
         })
         .collect::<AppResult<Vec<_>>>()?;
     Ok((rows, u64::try_from(total).unwrap_or(0)))
+}
+
+/// The sort key of a fit row in [`compatible_skus`]' order.
+pub fn fit_key(f: &sku_platform::Model) -> Key {
+    vec![
+        KeyVal::S(f.sku_type.to_value()),
+        KeyVal::I(i64::from(f.sku_gingival_height_um)),
+        KeyVal::I(i64::from(f.sku_angulation_mdeg)),
+        KeyVal::B(f.sku_engaging),
+        KeyVal::S(f.sku_article_number.clone()),
+        KeyVal::I(f.id),
+    ]
 }
 
 /// Copies a SKU's sort and filter keys onto a fit row.
@@ -453,16 +455,34 @@ pub async fn sync_fit_keys(
 pub async fn list_skus(
     db: &impl ConnectionTrait,
     filter: &SkuFilter,
-    page: &PageRequest,
+    page: &Page,
 ) -> AppResult<(Vec<abutment_sku::Model>, u64)> {
+    use abutment_sku::Column as S;
     let base = abutment_sku::Entity::find().filter(filter.condition()?);
     let total = base.clone().count(db).await?;
-    let rows = sku_order(base)
-        .offset(page.offset)
-        .limit(page.fetch_limit())
-        .all(db)
-        .await?;
+    let e = abutment_sku::Entity;
+    let order = [
+        (col((e, S::AbutmentType)), Order::Asc),
+        (col((e, S::GingivalHeightUm)), Order::Asc),
+        (col((e, S::AngulationMdeg)), Order::Asc),
+        (col((e, S::Engaging)), Order::Desc),
+        (col((e, S::ArticleNumber)), Order::Asc),
+        (col((e, S::Id)), Order::Asc),
+    ];
+    let rows = page.apply(base, &order).all(db).await?;
     Ok((rows, total))
+}
+
+/// The sort key of a SKU in [`list_skus`]' (catalogue) order.
+pub fn sku_key(s: &abutment_sku::Model) -> Key {
+    vec![
+        KeyVal::S(s.abutment_type.to_value()),
+        KeyVal::I(i64::from(s.gingival_height_um)),
+        KeyVal::I(i64::from(s.angulation_mdeg)),
+        KeyVal::B(s.engaging),
+        KeyVal::S(s.article_number.clone()),
+        KeyVal::I(s.id),
+    ]
 }
 
 /// One page of implant systems whose name or maker's name contains `search`,
@@ -472,8 +492,8 @@ pub async fn list_systems(
     search: Option<&str>,
     manufacturer_name: Option<&str>,
     connection: Option<entity::enums::ConnectionType>,
-    page: &PageRequest,
-) -> AppResult<(Vec<implant_system::Model>, u64)> {
+    page: &Page,
+) -> AppResult<(Vec<(implant_system::Model, String)>, u64)> {
     let mut q = implant_system::Entity::find().join(
         JoinType::InnerJoin,
         implant_system::Relation::Manufacturer.def(),
@@ -493,31 +513,65 @@ pub async fn list_systems(
         q = q.filter(implant_system::Column::Connection.eq(c));
     }
     let total = q.clone().count(db).await?;
-    let rows = q
-        .order_by_asc(manufacturer::Column::NameKey)
-        .order_by_asc(implant_system::Column::NameKey)
-        .order_by_asc(implant_system::Column::Id)
-        .offset(page.offset)
-        .limit(page.fetch_limit())
+    let order = [
+        (
+            col((manufacturer::Entity, manufacturer::Column::NameKey)),
+            Order::Asc,
+        ),
+        (
+            col((implant_system::Entity, implant_system::Column::NameKey)),
+            Order::Asc,
+        ),
+        (
+            col((implant_system::Entity, implant_system::Column::Id)),
+            Order::Asc,
+        ),
+    ];
+    let rows = page
+        .apply(q.select_also(manufacturer::Entity), &order)
         .all(db)
         .await?;
+    let rows = rows
+        .into_iter()
+        .map(|(s, m)| (s, m.map(|m| m.name_key).unwrap_or_default()))
+        .collect();
     Ok((rows, total))
+}
+
+/// The sort key of a system (with its maker's name key) in
+/// [`list_systems`]' order.
+pub fn system_key((s, maker_key): &(implant_system::Model, String)) -> Key {
+    vec![
+        KeyVal::S(maker_key.clone()),
+        KeyVal::S(s.name_key.clone()),
+        KeyVal::I(s.id),
+    ]
 }
 
 /// One page of manufacturers by name.
 pub async fn list_manufacturers(
     db: &impl ConnectionTrait,
-    page: &PageRequest,
+    page: &Page,
 ) -> AppResult<(Vec<manufacturer::Model>, u64)> {
     let q = manufacturer::Entity::find();
     let total = q.clone().count(db).await?;
-    let rows = q
-        .order_by_asc(manufacturer::Column::NameKey)
-        .offset(page.offset)
-        .limit(page.fetch_limit())
-        .all(db)
-        .await?;
+    let order = [
+        (
+            col((manufacturer::Entity, manufacturer::Column::NameKey)),
+            Order::Asc,
+        ),
+        (
+            col((manufacturer::Entity, manufacturer::Column::Id)),
+            Order::Asc,
+        ),
+    ];
+    let rows = page.apply(q, &order).all(db).await?;
     Ok((rows, total))
+}
+
+/// The sort key of a maker in [`list_manufacturers`]' order.
+pub fn manufacturer_key(m: &manufacturer::Model) -> Key {
+    vec![KeyVal::S(m.name_key.clone()), KeyVal::I(m.id)]
 }
 
 /// A SKU as entered by a user (API units), before validation.

@@ -3,7 +3,7 @@
 //! refusal names the argument's path (`input.productionDate`,
 //! `input.lines.2.quantity`) in `extensions.field`, as a service's own input
 //! errors do. async-graphql's coercion errors say only "Failed to parse
-//! \"NaiveDate\"" without the field; and some values it accepts would be
+//! \"Date\"" without the field; and some values it accepts would be
 //! stored as given (a NUL byte, which PostgreSQL refuses as INTERNAL).
 //!
 //! The rules, for every value at every depth of every argument:
@@ -17,7 +17,7 @@
 //!   description documents ("At most 4,000 characters");
 //! - required text (`String!`) is not empty or blank;
 //! - `Int` is a 32-bit signed integer, as the GraphQL spec defines it;
-//! - `NaiveDate` is a real calendar date `YYYY-MM-DD`, `DateTime` an RFC
+//! - `Date` is a real calendar date `YYYY-MM-DD`, `DateTime` an RFC
 //!   3339 timestamp, `Decimal` a decimal number.
 //!
 //! The errors are found while the document is parsed (after the guard let
@@ -291,11 +291,9 @@ fn scalar(name: &str, required: bool, meta: &MetaInputValue, value: &Value) -> R
                 i32::MAX
             )),
         },
-        ("NaiveDate" | "Date", Value::String(s)) => {
-            chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-                .map(|_| ())
-                .map_err(|e| format!("`{}` is not a date (YYYY-MM-DD): {e}", show(s)))
-        }
+        ("Date", Value::String(s)) => chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+            .map(|_| ())
+            .map_err(|e| format!("`{}` is not a date (YYYY-MM-DD): {e}", show(s))),
         ("DateTime", Value::String(s)) => chrono::DateTime::parse_from_rfc3339(s.trim())
             .map(|_| ())
             .map_err(|e| {

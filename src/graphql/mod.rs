@@ -53,6 +53,9 @@ fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
         MutationRoot::default(),
         EmptySubscription,
     )
+    .override_output_type_description::<chrono::DateTime<chrono::Utc>>(
+        scalars::DATE_TIME_DESCRIPTION,
+    )
 }
 
 /// Builds the schema over a database, with the given limits.
@@ -78,7 +81,8 @@ pub fn schema(db: DatabaseConnection, limits: &ApiLimits) -> AppSchema {
 pub fn sdl() -> String {
     let opts = async_graphql::SDLExportOptions::new()
         .sorted_fields()
-        .sorted_enum_items();
+        .sorted_enum_items()
+        .include_specified_by();
     builder().finish().sdl_with_options(opts)
 }
 

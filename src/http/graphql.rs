@@ -9,7 +9,7 @@
 //! - **GET** runs queries from the URL's `query`, `operationName`,
 //!   `variables` and `extensions` (JSON) parameters; a mutation is `405` with
 //!   `Allow: POST`. A browser (HTML preferred to JSON) without `query` gets
-//!   GraphiQL.
+//!   the API explorer.
 //! - **Accept**: `application/graphql-response+json` is the server's media
 //!   type; a client accepting only `application/json` (or nothing, or only
 //!   wildcards) is a legacy client and gets `application/json` on a `2xx`;
@@ -108,7 +108,7 @@ pub fn negotiate(accept: Option<&str>) -> Negotiated {
         (None, None) => None,
         (Some(_), None) => Some(Media::GraphqlResponse),
         (None, Some(_)) => Some(Media::Json),
-        (Some((qg, sg)), Some((qj, sj))) => {
+        (Some((qg, sg)), Some((qj, _))) => {
             if qg > qj || (qg == qj && sg == 2) {
                 Some(Media::GraphqlResponse)
             } else {
@@ -225,7 +225,7 @@ fn json_content_type(content_type: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// `GET /graphql`: GraphiQL for a browser, else a query from the URL.
+/// `GET /graphql`: the API explorer for a browser, else a query from the URL.
 pub(super) async fn get(
     State(s): State<AppState>,
     request_id: Option<Extension<RequestId>>,
@@ -494,7 +494,7 @@ pub(super) fn answer(
     r
 }
 
-/// A page for a browser: GraphiQL, or 404 when switched off.
+/// An HTML page for a browser.
 pub(super) fn html(page: String) -> Response {
     Html(page).into_response()
 }

@@ -2,7 +2,7 @@
 //! write transaction: all of it happens, or none of it.
 
 use async_graphql::{
-    Context, ID, InputObject, Object, SimpleObject,
+    ComplexObject, Context, ID, InputObject, Object, SimpleObject,
     dataloader::{DataLoader, HashMapCache},
 };
 use chrono::{DateTime, NaiveDate, Utc};
@@ -35,8 +35,8 @@ use crate::{
     graphql::{
         db, ids,
         loaders::{ByIdLoader, ByParent, ByParentLoader, loader_error, required},
-        pagination::PageRequest,
-        scalars::Decimal,
+        pagination::PageArgs,
+        scalars::{Date, Decimal},
     },
     impl_by_id,
 };
@@ -50,7 +50,7 @@ pub struct Location(pub location::Model);
 #[Object]
 impl Location {
     /// Opaque global id.
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ids::encode("Location", self.0.id)
     }
     /// Unique code, e.g. `MAIN/STOCK/A-01`.
@@ -164,7 +164,7 @@ pub struct Lot(pub lot::Model);
 #[Object]
 impl Lot {
     /// Opaque global id.
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ids::encode("Lot", self.0.id)
     }
     /// Lot number (unique per item).
@@ -200,12 +200,12 @@ impl Lot {
         self.0.state_reason.as_deref()
     }
     /// Production date (finished lots).
-    async fn production_date(&self) -> Option<NaiveDate> {
-        self.0.production_date
+    async fn production_date(&self) -> Option<Date> {
+        self.0.production_date.map(Date)
     }
     /// Expiry date (sterile finished lots); usable through this day.
-    async fn expiry_date(&self) -> Option<NaiveDate> {
-        self.0.expiry_date
+    async fn expiry_date(&self) -> Option<Date> {
+        self.0.expiry_date.map(Date)
     }
     /// The UDI in GS1 human-readable form: GTIN, lot and expiry.
     async fn udi(&self) -> Option<&str> {
@@ -273,19 +273,31 @@ impl Lot {
         Ok(service::sum(&self.lines(ctx).await?, today()).into())
     }
     /// The lot's ledger, oldest first.
-    #[graphql(complexity = "2 + first.unwrap_or(50).clamp(0, 500) as usize * child_complexity")]
+    #[graphql(
+        complexity = "2 + first.or(last).unwrap_or(50).clamp(0, 500) as usize * child_complexity"
+    )]
     async fn movements(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Page size (default 50, capped).")] first: Option<i32>,
         #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
+        #[graphql(desc = "Page size counted from the end (capped); not with `first`.")]
+        last: Option<i32>,
+        #[graphql(desc = "Cursor to continue before, paging backward.")] before: Option<String>,
     ) -> async_graphql::Result<StockMovementConnection> {
-        let page = PageRequest::from_ctx(ctx, first, after.as_deref())?;
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        }
+        .page_ctx(ctx)?;
         let (rows, total) = service::movements(db(ctx)?, self.0.id, &page).await?;
         Ok(StockMovementConnection::build(
             &page,
             rows,
             total,
+            service::movement_key,
             StockMovement,
         ))
     }
@@ -394,7 +406,7 @@ pub struct StockMovement(pub stock_movement::Model);
 #[Object]
 impl StockMovement {
     /// Opaque global id.
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ids::encode("StockMovement", self.0.id)
     }
     /// When.
@@ -442,6 +454,20 @@ impl StockMovement {
     }
 }
 
+connection_type!(LocationConnection, LocationEdge, Location, "locations");
+connection_type!(
+    StockLineConnection,
+    StockLineEdge,
+    StockLineObj,
+    "stock lines"
+);
+connection_type!(LotConnection, LotEdge, Lot, "lots");
+connection_type!(
+    ReservationConnection,
+    ReservationEdge,
+    Reservation,
+    "reservations"
+);
 connection_type!(
     StockMovementConnection,
     StockMovementEdge,
@@ -456,7 +482,7 @@ pub struct Reservation(pub reservation::Model);
 #[Object]
 impl Reservation {
     /// Opaque global id.
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ids::encode("Reservation", self.0.id)
     }
     /// The lot.
@@ -515,6 +541,7 @@ pub struct StockFilterInput {
 
 /// What a barcode scan found.
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct ScanResult {
     /// What the scan found in our records: a received lot, a label whose lot
     /// has not been received yet, an item without lot, or a GTIN that is not ours.
@@ -526,8 +553,10 @@ pub struct ScanResult {
     /// The serial number read (AI 21).
     pub serial: Option<String>,
     /// The production date read (AI 11; day 00 = end of month).
+    #[graphql(skip)]
     pub production_date: Option<NaiveDate>,
     /// The expiry date read (AI 17; day 00 = end of month).
+    #[graphql(skip)]
     pub expiry_date: Option<NaiveDate>,
     /// Every element read, in the order of the code (a repeated AI once).
     pub elements: Vec<ScanElement>,
@@ -577,20 +606,57 @@ pub struct InventoryQuery;
 #[Object]
 impl InventoryQuery {
     /// Every location, by code.
-    async fn locations(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Location>> {
-        Ok(service::locations(db(ctx)?)
-            .await?
-            .into_iter()
-            .map(Location)
-            .collect())
+    #[graphql(
+        complexity = "2 + first.or(last).unwrap_or(50).clamp(0, 500) as usize * child_complexity"
+    )]
+    async fn locations(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size (default 50, capped).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
+        #[graphql(desc = "Page size counted from the end (capped); not with `first`.")]
+        last: Option<i32>,
+        #[graphql(desc = "Cursor to continue before, paging backward.")] before: Option<String>,
+    ) -> async_graphql::Result<LocationConnection> {
+        let page = crate::graphql::pagination::PageArgs {
+            first,
+            after,
+            last,
+            before,
+        }
+        .page_ctx(ctx)?;
+        let (rows, total) = service::locations(db(ctx)?, &page).await?;
+        Ok(LocationConnection::build(
+            &page,
+            rows,
+            total,
+            service::location_key,
+            Location,
+        ))
     }
 
-    /// Balances by SKU, lot, location or state (non-empty ones; at most 10,000).
+    /// Non-empty balances by lot number and location, filtered by SKU, lot,
+    /// location or state.
+    #[graphql(
+        complexity = "2 + first.or(last).unwrap_or(50).clamp(0, 500) as usize * child_complexity"
+    )]
     async fn stock(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Optional filters.")] filter: Option<StockFilterInput>,
-    ) -> async_graphql::Result<Vec<StockLineObj>> {
+        #[graphql(desc = "Page size (default 50, capped).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
+        #[graphql(desc = "Page size counted from the end (capped); not with `first`.")]
+        last: Option<i32>,
+        #[graphql(desc = "Cursor to continue before, paging backward.")] before: Option<String>,
+    ) -> async_graphql::Result<StockLineConnection> {
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        }
+        .page_ctx(ctx)?;
         let f = filter.unwrap_or_default();
         let f = StockFilter {
             article_number: f.article_number,
@@ -599,11 +665,14 @@ impl InventoryQuery {
             state: f.state,
             include_empty: false,
         };
-        Ok(service::stock(db(ctx)?, &f)
-            .await?
-            .into_iter()
-            .map(StockLineObj)
-            .collect())
+        let (rows, total) = service::stock_page(db(ctx)?, &f, &page).await?;
+        Ok(StockLineConnection::build(
+            &page,
+            rows,
+            total,
+            service::stock_line_key,
+            StockLineObj,
+        ))
     }
 
     /// On hand, reserved, available, quarantine and on-hold stock of one SKU.
@@ -664,20 +733,39 @@ impl InventoryQuery {
         }
     }
 
-    /// Lots with stock that expire within `withinDays` days (or already have).
+    /// Lots with stock that expire within `withinDays` days (or already
+    /// have), soonest first.
+    #[graphql(
+        complexity = "2 + first.or(last).unwrap_or(50).clamp(0, 500) as usize * child_complexity"
+    )]
     async fn lots_expiring(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Days from today (0–3650).")] within_days: i32,
-    ) -> async_graphql::Result<Vec<Lot>> {
+        #[graphql(desc = "Page size (default 50, capped).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
+        #[graphql(desc = "Page size counted from the end (capped); not with `first`.")]
+        last: Option<i32>,
+        #[graphql(desc = "Cursor to continue before, paging backward.")] before: Option<String>,
+    ) -> async_graphql::Result<LotConnection> {
         if !(0..=3650).contains(&within_days) {
             return Err(AppError::bad_input("withinDays", "must be 0–3650").into());
         }
-        Ok(service::lots_expiring(db(ctx)?, i64::from(within_days))
-            .await?
-            .into_iter()
-            .map(Lot)
-            .collect())
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        }
+        .page_ctx(ctx)?;
+        let (rows, total) = service::lots_expiring(db(ctx)?, i64::from(within_days), &page).await?;
+        Ok(LotConnection::build(
+            &page,
+            rows,
+            total,
+            service::expiring_key,
+            Lot,
+        ))
     }
 
     /// Reads a GS1 barcode as a scanner sends it — a raw element string (with
@@ -795,20 +883,47 @@ impl InventoryQuery {
             .collect())
     }
 
-    /// Reservations made for a reference.
+    /// Reservations made for a reference, oldest first.
+    #[graphql(
+        complexity = "2 + first.or(last).unwrap_or(50).clamp(0, 500) as usize * child_complexity"
+    )]
     async fn reservations(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The reference (case, order).")] reference: String,
-    ) -> async_graphql::Result<Vec<Reservation>> {
-        Ok(reservation::Entity::find()
-            .filter(reservation::Column::Reference.eq(reference.trim()))
-            .all(db(ctx)?)
-            .await
-            .map_err(AppError::from)?
-            .into_iter()
-            .map(Reservation)
-            .collect())
+        #[graphql(desc = "Page size (default 50, capped).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
+        #[graphql(desc = "Page size counted from the end (capped); not with `first`.")]
+        last: Option<i32>,
+        #[graphql(desc = "Cursor to continue before, paging backward.")] before: Option<String>,
+    ) -> async_graphql::Result<ReservationConnection> {
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        }
+        .page_ctx(ctx)?;
+        let (rows, total) = service::reservations_page(db(ctx)?, &reference, &page).await?;
+        Ok(ReservationConnection::build(
+            &page,
+            rows,
+            total,
+            service::reservation_key,
+            Reservation,
+        ))
+    }
+}
+
+#[ComplexObject]
+impl ScanResult {
+    /// The production date read (AI 11; day 00 = end of month).
+    async fn production_date(&self) -> Option<Date> {
+        self.production_date.map(Date)
+    }
+    /// The expiry date read (AI 17; day 00 = end of month).
+    async fn expiry_date(&self) -> Option<Date> {
+        self.expiry_date.map(Date)
     }
 }
 
@@ -925,10 +1040,10 @@ pub struct ReceiveFinishedLotInput {
     /// Code of a RECEIVING location.
     pub location: String,
     /// Production date; required unless `code` carries one (AI 11).
-    pub production_date: Option<NaiveDate>,
+    pub production_date: Option<Date>,
     /// Expiry date; default: the label's (AI 17), else for a sterile SKU
     /// production date + shelf life.
-    pub expiry_date: Option<NaiveDate>,
+    pub expiry_date: Option<Date>,
     /// Reference document (delivery note, opening stock).
     pub reference: String,
 }
@@ -1025,13 +1140,13 @@ async fn receipt_of(
         (None, l) => Ok(l),
     };
     let expiry_date = pick(
-        input.expiry_date,
+        input.expiry_date.map(NaiveDate::from),
         scan.as_ref().and_then(|s| s.expiry_date),
         "input.expiryDate",
         "17",
     )?;
     let production_date = pick(
-        input.production_date,
+        input.production_date.map(NaiveDate::from),
         scan.as_ref().and_then(|s| s.production_date),
         "input.productionDate",
         "11",

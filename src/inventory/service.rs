@@ -16,8 +16,8 @@ use entity::{
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
-    DatabaseTransaction, DbErr, EntityTrait, ExprTrait, JoinType, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait, RelationDef, Set, sea_query::Expr,
+    DatabaseTransaction, DbErr, EntityTrait, ExprTrait, JoinType, Order, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationDef, Set, sea_query::Expr,
 };
 
 use super::{
@@ -112,11 +112,31 @@ pub async fn create_location(
 }
 
 /// Every location, by code.
-pub async fn locations(db: &impl ConnectionTrait) -> AppResult<Vec<location::Model>> {
-    Ok(location::Entity::find()
-        .order_by_asc(location::Column::Code)
-        .all(db)
-        .await?)
+pub async fn locations(
+    db: &impl ConnectionTrait,
+    page: &crate::paging::Page,
+) -> AppResult<(Vec<location::Model>, u64)> {
+    use sea_orm::PaginatorTrait;
+    let q = location::Entity::find();
+    let total = q.clone().count(db).await?;
+    let e = location::Entity;
+    let order = [
+        (
+            crate::paging::col((e, location::Column::Code)),
+            sea_orm::Order::Asc,
+        ),
+        (
+            crate::paging::col((e, location::Column::Id)),
+            sea_orm::Order::Asc,
+        ),
+    ];
+    Ok((page.apply(q, &order).all(db).await?, total))
+}
+
+/// The sort key of a location in [`locations`]' order (by code).
+pub fn location_key(l: &location::Model) -> crate::paging::Key {
+    use crate::paging::KeyVal;
+    vec![KeyVal::S(l.code.clone()), KeyVal::I(l.id)]
 }
 
 /// The item with `code`, created by `make` when there is none.
@@ -1434,6 +1454,58 @@ pub struct StockFilter {
 
 /// Stock lines matching the filter, by lot number then location code.
 pub async fn stock(db: &impl ConnectionTrait, f: &StockFilter) -> AppResult<Vec<StockLine>> {
+    let balances = stock_query(db, f)
+        .await?
+        .order_by_asc(lot::Column::LotNumber)
+        .order_by_asc(location::Column::Code)
+        .limit(10_000)
+        .all(db)
+        .await?;
+    lines(db, balances).await
+}
+
+/// One page of stock lines by lot number and location code, and how many
+/// lines match.
+pub async fn stock_page(
+    db: &impl ConnectionTrait,
+    f: &StockFilter,
+    page: &crate::paging::Page,
+) -> AppResult<(Vec<StockLine>, u64)> {
+    use crate::paging::col;
+    let q = stock_query(db, f).await?;
+    let total = q.clone().count(db).await?;
+    let order = [
+        (col((lot::Entity, lot::Column::LotNumber)), Order::Asc),
+        (col((location::Entity, location::Column::Code)), Order::Asc),
+        (
+            col((stock_balance::Entity, stock_balance::Column::LotId)),
+            Order::Asc,
+        ),
+        (
+            col((stock_balance::Entity, stock_balance::Column::LocationId)),
+            Order::Asc,
+        ),
+    ];
+    let balances = page.apply(q, &order).all(db).await?;
+    Ok((lines(db, balances).await?, total))
+}
+
+/// The sort key of a stock line in [`stock_page`]'s order.
+pub fn stock_line_key(l: &StockLine) -> crate::paging::Key {
+    use crate::paging::KeyVal;
+    vec![
+        KeyVal::S(l.lot.lot_number.clone()),
+        KeyVal::S(l.location.code.clone()),
+        KeyVal::I(l.lot.id),
+        KeyVal::I(l.location.id),
+    ]
+}
+
+/// The balances a stock filter selects, joined to their lot and location.
+async fn stock_query(
+    db: &impl ConnectionTrait,
+    f: &StockFilter,
+) -> AppResult<sea_orm::Select<stock_balance::Entity>> {
     let mut q = stock_balance::Entity::find()
         .join(JoinType::InnerJoin, balance_lot())
         .join(JoinType::InnerJoin, balance_location());
@@ -1455,13 +1527,7 @@ pub async fn stock(db: &impl ConnectionTrait, f: &StockFilter) -> AppResult<Vec<
     if !f.include_empty {
         q = q.filter(stock_balance::Column::OnHand.gt(0));
     }
-    let balances = q
-        .order_by_asc(lot::Column::LotNumber)
-        .order_by_asc(location::Column::Code)
-        .limit(10_000)
-        .all(db)
-        .await?;
-    lines(db, balances).await
+    Ok(q)
 }
 
 async fn lines(
@@ -1507,34 +1573,78 @@ async fn lines(
 pub async fn movements(
     db: &impl ConnectionTrait,
     lot_id: i64,
-    page: &crate::graphql::pagination::PageRequest,
+    page: &crate::paging::Page,
 ) -> AppResult<(Vec<stock_movement::Model>, u64)> {
     let q = stock_movement::Entity::find().filter(stock_movement::Column::LotId.eq(lot_id));
     let total = q.clone().count(db).await?;
-    let rows = q
-        .order_by_asc(stock_movement::Column::Id)
-        .offset(page.offset)
-        .limit(page.fetch_limit())
-        .all(db)
-        .await?;
+    let order = [(
+        crate::paging::col((stock_movement::Entity, stock_movement::Column::Id)),
+        sea_orm::Order::Asc,
+    )];
+    let rows = page.apply(q, &order).all(db).await?;
     Ok((rows, total))
 }
 
+/// The sort key of a ledger row in [`movements`]' order.
+pub fn movement_key(m: &stock_movement::Model) -> crate::paging::Key {
+    vec![crate::paging::KeyVal::I(m.id)]
+}
+
 /// Lots with stock whose expiry falls within `days` from today (already expired ones included).
-pub async fn lots_expiring(db: &impl ConnectionTrait, days: i64) -> AppResult<Vec<lot::Model>> {
+pub async fn lots_expiring(
+    db: &impl ConnectionTrait,
+    days: i64,
+    page: &crate::paging::Page,
+) -> AppResult<(Vec<lot::Model>, u64)> {
+    use crate::paging::col;
     let until = today() + chrono::Duration::days(days);
     let with_stock = stock_balance::Entity::find()
         .select_only()
         .column(stock_balance::Column::LotId)
         .filter(stock_balance::Column::OnHand.gt(0))
         .into_query();
-    Ok(lot::Entity::find()
+    let q = lot::Entity::find()
         .filter(lot::Column::ExpiryDate.lte(until))
-        .filter(lot::Column::Id.in_subquery(with_stock))
-        .order_by_asc(lot::Column::ExpiryDate)
-        .order_by_asc(lot::Column::LotNumber)
-        .all(db)
-        .await?)
+        .filter(lot::Column::Id.in_subquery(with_stock));
+    let total = q.clone().count(db).await?;
+    let order = [
+        (col((lot::Entity, lot::Column::ExpiryDate)), Order::Asc),
+        (col((lot::Entity, lot::Column::LotNumber)), Order::Asc),
+        (col((lot::Entity, lot::Column::Id)), Order::Asc),
+    ];
+    Ok((page.apply(q, &order).all(db).await?, total))
+}
+
+/// The sort key of a lot in [`lots_expiring`]' order (only lots with an
+/// expiry date are listed there).
+pub fn expiring_key(l: &lot::Model) -> crate::paging::Key {
+    use crate::paging::KeyVal;
+    vec![
+        KeyVal::D(l.expiry_date.unwrap_or_default()),
+        KeyVal::S(l.lot_number.clone()),
+        KeyVal::I(l.id),
+    ]
+}
+
+/// One page of the reservations of a reference, oldest first, and how many.
+pub async fn reservations_page(
+    db: &impl ConnectionTrait,
+    reference: &str,
+    page: &crate::paging::Page,
+) -> AppResult<(Vec<reservation::Model>, u64)> {
+    use crate::paging::col;
+    let q = reservation::Entity::find().filter(reservation::Column::Reference.eq(reference.trim()));
+    let total = q.clone().count(db).await?;
+    let order = [(
+        col((reservation::Entity, reservation::Column::Id)),
+        Order::Asc,
+    )];
+    Ok((page.apply(q, &order).all(db).await?, total))
+}
+
+/// The sort key of a reservation in [`reservations_page`]' order.
+pub fn reservation_key(r: &reservation::Model) -> crate::paging::Key {
+    vec![crate::paging::KeyVal::I(r.id)]
 }
 
 /// One difference found by [`verify`].

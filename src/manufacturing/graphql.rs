@@ -46,7 +46,7 @@ use crate::{
         batch::BatchQueue,
         db, ids,
         loaders::{self, ByIdLoader, ByParent, ByParentLoader, loader_error, required},
-        pagination::PageRequest,
+        pagination::PageArgs,
         scalars::Decimal,
     },
     impl_by_id,
@@ -252,7 +252,7 @@ pub struct Machine(pub machine::Model);
 #[Object]
 impl Machine {
     /// Opaque global id.
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ids::encode("Machine", self.0.id)
     }
     /// Short code, e.g. `SWISS-1`.
@@ -366,8 +366,8 @@ pub struct Downtime(pub machine_downtime::Model);
 #[Object]
 impl Downtime {
     /// Opaque global id.
-    async fn id(&self) -> ID {
-        ids::encode("MachineDowntime", self.0.id)
+    pub async fn id(&self) -> ID {
+        ids::encode("Downtime", self.0.id)
     }
     /// Maintenance, breakdown or calibration.
     async fn kind(&self) -> DowntimeKind {
@@ -394,7 +394,7 @@ pub struct Tool(pub tool::Model);
 #[Object]
 impl Tool {
     /// Opaque global id.
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ids::encode("Tool", self.0.id)
     }
     /// Code, e.g. `BUR-M1-07`.
@@ -443,7 +443,7 @@ pub struct ProductionJob(pub production_job::Model);
 #[Object]
 impl ProductionJob {
     /// Opaque global id.
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ids::encode("ProductionJob", self.0.id)
     }
     /// Job number, e.g. `JOB-000042`; also the finished lot's number.
@@ -1355,12 +1355,33 @@ pub struct ManufacturingQuery;
 #[Object]
 impl ManufacturingQuery {
     /// Every machine, by code.
-    async fn machines(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Machine>> {
-        Ok(service::machines(db(ctx)?)
-            .await?
-            .into_iter()
-            .map(Machine)
-            .collect())
+    #[graphql(
+        complexity = "2 + first.or(last).unwrap_or(50).clamp(0, 500) as usize * child_complexity"
+    )]
+    async fn machines(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size (default 50, capped).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
+        #[graphql(desc = "Page size counted from the end (capped); not with `first`.")]
+        last: Option<i32>,
+        #[graphql(desc = "Cursor to continue before, paging backward.")] before: Option<String>,
+    ) -> async_graphql::Result<MachineConnection> {
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        }
+        .page_ctx(ctx)?;
+        let (rows, total) = service::machines_page(db(ctx)?, &page).await?;
+        Ok(MachineConnection::build(
+            &page,
+            rows,
+            total,
+            service::machine_key,
+            Machine,
+        ))
     }
 
     /// One machine by global id.
@@ -1374,21 +1395,35 @@ impl ManufacturingQuery {
     }
 
     /// Every tool, by code.
+    #[graphql(
+        complexity = "2 + first.or(last).unwrap_or(50).clamp(0, 500) as usize * child_complexity"
+    )]
+    #[allow(clippy::too_many_arguments)]
     async fn tools(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Include retired tools.", default = false)] retired: bool,
-    ) -> async_graphql::Result<Vec<Tool>> {
-        let mut q = tool::Entity::find().order_by_asc(tool::Column::Code);
-        if !retired {
-            q = q.filter(tool::Column::Status.eq(ToolStatus::Active));
+        #[graphql(desc = "Page size (default 50, capped).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
+        #[graphql(desc = "Page size counted from the end (capped); not with `first`.")]
+        last: Option<i32>,
+        #[graphql(desc = "Cursor to continue before, paging backward.")] before: Option<String>,
+    ) -> async_graphql::Result<ToolConnection> {
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
         }
-        Ok(q.all(db(ctx)?)
-            .await
-            .map_err(AppError::from)?
-            .into_iter()
-            .map(Tool)
-            .collect())
+        .page_ctx(ctx)?;
+        let (rows, total) = service::tools_page(db(ctx)?, retired, &page).await?;
+        Ok(ToolConnection::build(
+            &page,
+            rows,
+            total,
+            service::tool_key,
+            Tool,
+        ))
     }
 
     /// Production jobs, earliest due first.
@@ -1398,8 +1433,17 @@ impl ManufacturingQuery {
         #[graphql(desc = "Which jobs.")] filter: Option<JobFilterInput>,
         #[graphql(desc = "Page size.")] first: Option<i32>,
         #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
+        #[graphql(desc = "Page size counted from the end (capped); not with `first`.")]
+        last: Option<i32>,
+        #[graphql(desc = "Cursor to continue before, paging backward.")] before: Option<String>,
     ) -> async_graphql::Result<ProductionJobConnection> {
-        let page = PageRequest::from_ctx(ctx, first, after.as_deref())?;
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        }
+        .page_ctx(ctx)?;
         let f = filter.unwrap_or_default();
         let filter = JobFilter {
             statuses: f.statuses,
@@ -1412,12 +1456,13 @@ impl ManufacturingQuery {
             case_reference: f.case_reference,
         };
         let conn = db(ctx)?;
-        let rows = service::jobs(conn, &filter, page.offset, page.fetch_limit()).await?;
+        let rows = service::jobs(conn, &filter, &page).await?;
         let total = service::count_jobs(conn, &filter).await?;
         Ok(ProductionJobConnection::build(
             &page,
             rows,
             total,
+            service::job_key,
             ProductionJob,
         ))
     }
@@ -1693,7 +1738,7 @@ impl ManufacturingMutation {
     ) -> async_graphql::Result<DowntimePayload> {
         let (txn, a) = begin(ctx).await?;
         let r = async {
-            let id = ids::decode(&id, "MachineDowntime", "id")?;
+            let id = ids::decode(&id, "Downtime", "id")?;
             let d = service::remove_downtime(&txn, id).await?;
             replan(&txn, &a, "downtime removed").await?;
             Ok(d)
@@ -1966,3 +2011,6 @@ async fn begin(ctx: &Context<'_>) -> async_graphql::Result<(DatabaseTransaction,
     crate::manufacturing::service::lock_shop(&txn).await?;
     Ok((txn, a))
 }
+
+crate::connection_type!(MachineConnection, MachineEdge, Machine, "machines");
+crate::connection_type!(ToolConnection, ToolEdge, Tool, "tools");

@@ -62,6 +62,66 @@ pub async fn machines(db: &impl ConnectionTrait) -> AppResult<Vec<machine::Model
         .await?)
 }
 
+/// One page of machines by code, and how many there are.
+pub async fn machines_page(
+    db: &impl ConnectionTrait,
+    page: &crate::paging::Page,
+) -> AppResult<(Vec<machine::Model>, u64)> {
+    use sea_orm::PaginatorTrait;
+    let q = machine::Entity::find();
+    let total = q.clone().count(db).await?;
+    let e = machine::Entity;
+    let order = [
+        (
+            crate::paging::col((e, machine::Column::Code)),
+            sea_orm::Order::Asc,
+        ),
+        (
+            crate::paging::col((e, machine::Column::Id)),
+            sea_orm::Order::Asc,
+        ),
+    ];
+    Ok((page.apply(q, &order).all(db).await?, total))
+}
+
+/// The sort key of a machine in [`machines_page`]' order (by code).
+pub fn machine_key(m: &machine::Model) -> crate::paging::Key {
+    use crate::paging::KeyVal;
+    vec![KeyVal::S(m.code.clone()), KeyVal::I(m.id)]
+}
+
+/// One page of tools by code (active ones unless `retired`), and how many.
+pub async fn tools_page(
+    db: &impl ConnectionTrait,
+    retired: bool,
+    page: &crate::paging::Page,
+) -> AppResult<(Vec<tool::Model>, u64)> {
+    use sea_orm::PaginatorTrait;
+    let mut q = tool::Entity::find();
+    if !retired {
+        q = q.filter(tool::Column::Status.eq(entity::enums::ToolStatus::Active));
+    }
+    let total = q.clone().count(db).await?;
+    let e = tool::Entity;
+    let order = [
+        (
+            crate::paging::col((e, tool::Column::Code)),
+            sea_orm::Order::Asc,
+        ),
+        (
+            crate::paging::col((e, tool::Column::Id)),
+            sea_orm::Order::Asc,
+        ),
+    ];
+    Ok((page.apply(q, &order).all(db).await?, total))
+}
+
+/// The sort key of a tool in [`tools_page`]' order (by code).
+pub fn tool_key(t: &tool::Model) -> crate::paging::Key {
+    use crate::paging::KeyVal;
+    vec![KeyVal::S(t.code.clone()), KeyVal::I(t.id)]
+}
+
 fn check_bar_range(min: Option<i32>, max: Option<i32>) -> AppResult<()> {
     if let (Some(a), Some(b)) = (min, max)
         && a > b
@@ -1531,8 +1591,7 @@ pub struct JobFilter {
 pub async fn jobs(
     db: &impl ConnectionTrait,
     f: &JobFilter,
-    offset: u64,
-    limit: u64,
+    page: &crate::paging::Page,
 ) -> AppResult<Vec<production_job::Model>> {
     use production_job::Column as C;
     let mut q = production_job::Entity::find();
@@ -1548,12 +1607,18 @@ pub async fn jobs(
     if let Some(c) = &f.case_reference {
         q = q.filter(C::CaseReference.eq(c.trim()));
     }
-    Ok(q.order_by_asc(C::DueAt)
-        .order_by_asc(C::Id)
-        .offset(offset)
-        .limit(limit)
-        .all(db)
-        .await?)
+    let e = production_job::Entity;
+    let order = [
+        (crate::paging::col((e, C::DueAt)), sea_orm::Order::Asc),
+        (crate::paging::col((e, C::Id)), sea_orm::Order::Asc),
+    ];
+    Ok(page.apply(q, &order).all(db).await?)
+}
+
+/// The sort key of a job in [`jobs`]' order (earliest due first).
+pub fn job_key(j: &production_job::Model) -> crate::paging::Key {
+    use crate::paging::KeyVal;
+    vec![KeyVal::T(j.due_at), KeyVal::I(j.id)]
 }
 
 /// How many jobs match a filter.

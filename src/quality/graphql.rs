@@ -409,14 +409,14 @@ impl RecallLot {
 }
 
 /// One consignee's line of a recall's reconciliation.
-pub struct RecallConsignee(ReconciliationLine);
+pub struct RecallConsignee(pub ReconciliationLine);
 
 /// A consignee of an active or closed recall: notification, and shipped −
 /// returned − used = outstanding.
 #[Object]
 impl RecallConsignee {
     /// Global id, for the notification, return and usage mutations.
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ids::encode("RecallConsignee", self.0.consignee.id)
     }
     /// The clinic's code, the named consignee's name, or `ref:` and the
@@ -539,7 +539,7 @@ pub struct Recall(pub recall::Model);
 #[Object]
 impl Recall {
     /// Global id.
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ids::encode("Recall", self.0.id)
     }
     /// Number, e.g. `RC-2026-0001`.
@@ -977,16 +977,34 @@ impl QualityQuery {
     }
 
     /// Recalls, newest first.
+    #[graphql(
+        complexity = "2 + first.or(last).unwrap_or(50).clamp(0, 500) as usize * child_complexity"
+    )]
     async fn recalls(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only recalls in this status.")] status: Option<RecallStatus>,
-    ) -> async_graphql::Result<Vec<Recall>> {
-        Ok(service::list(db(ctx)?, status)
-            .await?
-            .into_iter()
-            .map(Recall)
-            .collect())
+        #[graphql(desc = "Page size (default 50, capped).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
+        #[graphql(desc = "Page size counted from the end (capped); not with `first`.")]
+        last: Option<i32>,
+        #[graphql(desc = "Cursor to continue before, paging backward.")] before: Option<String>,
+    ) -> async_graphql::Result<RecallConnection> {
+        let page = crate::graphql::pagination::PageArgs {
+            first,
+            after,
+            last,
+            before,
+        }
+        .page_ctx(ctx)?;
+        let (rows, total) = service::list(db(ctx)?, status, &page).await?;
+        Ok(RecallConnection::build(
+            &page,
+            rows,
+            total,
+            service::recall_key,
+            Recall,
+        ))
     }
 
     /// A recall by global id or number.
@@ -1228,3 +1246,5 @@ fn accounting(input: &RecallAccountingInput) -> AppResult<Accounting> {
         note: input.note.clone(),
     })
 }
+
+crate::connection_type!(RecallConnection, RecallEdge, Recall, "recalls");

@@ -212,12 +212,24 @@ pub async fn by_number(db: &impl ConnectionTrait, number: &str) -> AppResult<rec
 pub async fn list(
     db: &impl ConnectionTrait,
     status: Option<RecallStatus>,
-) -> AppResult<Vec<recall::Model>> {
-    let mut q = recall::Entity::find().order_by_desc(recall::Column::Id);
+    page: &crate::paging::Page,
+) -> AppResult<(Vec<recall::Model>, u64)> {
+    use sea_orm::PaginatorTrait;
+    let mut q = recall::Entity::find();
     if let Some(s) = status {
         q = q.filter(recall::Column::Status.eq(s));
     }
-    Ok(q.all(db).await?)
+    let total = q.clone().count(db).await?;
+    let order = [(
+        crate::paging::col((recall::Entity, recall::Column::Id)),
+        sea_orm::Order::Desc,
+    )];
+    Ok((page.apply(q, &order).all(db).await?, total))
+}
+
+/// The sort key of a recall in [`list`]'s order (newest first).
+pub fn recall_key(r: &recall::Model) -> crate::paging::Key {
+    vec![crate::paging::KeyVal::I(r.id)]
 }
 
 /// The lots frozen at activation.

@@ -87,10 +87,11 @@ async fn the_seeded_cases_cover_stock_custom_shipped_no_fit_and_late() {
     let app = TestApp::new().await;
     let d = app
         .data(
-            "{ clinicalCases { number status decision } casesAtRisk { case { number status } reason } }",
+            "{ clinicalCases(first: 500) { edges { node { number status decision } } } casesAtRisk { case { number status } reason } }",
             json!({}),
         )
         .await;
+    let d = crate::support::flat(&d);
     let statuses: Vec<&str> = d["clinicalCases"]
         .as_array()
         .unwrap()
@@ -160,11 +161,13 @@ async fn fitting_stock_is_offered_first_expired_first_out_and_reserving_it_is_id
 }
 
 async fn seeded_reservations(app: &TestApp) -> i64 {
-    app.data(
-        "{ clinicalCases(statuses: [RESERVED, SHIPPED]) { number } }",
-        json!({}),
-    )
-    .await["clinicalCases"]
+    crate::support::flat(
+        &app.data(
+            "{ clinicalCases(statuses: [RESERVED, SHIPPED], first: 500) { edges { node { number } } } }",
+            json!({}),
+        )
+        .await,
+    )["clinicalCases"]
         .as_array()
         .unwrap()
         .len() as i64

@@ -201,7 +201,7 @@ async fn over_http_post_needs_a_json_content_type_and_a_well_formed_request() {
 }
 
 #[tokio::test]
-async fn over_http_get_runs_queries_never_mutations_and_gives_browsers_graphiql() {
+async fn over_http_get_runs_queries_never_mutations_and_gives_browsers_the_explorer() {
     let app = TestApp::new().await;
     let c = Client2::new(&app).await;
     let a = send(c.get(

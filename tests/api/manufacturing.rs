@@ -26,8 +26,10 @@ async fn as_planner(app: &TestApp, q: &str, vars: Value) -> Value {
 }
 
 async fn machine_id(app: &TestApp, code: &str) -> String {
-    let d = app.data("{ machines { id code } }", json!({})).await;
-    d["machines"]
+    let d = app
+        .data("{ machines { edges { node { id code } } } }", json!({}))
+        .await;
+    crate::support::flat(&d["machines"])
         .as_array()
         .unwrap()
         .iter()
@@ -63,12 +65,13 @@ async fn the_seeded_shop_has_machines_calendars_and_jobs_in_every_state() {
     let app = TestApp::new().await;
     let d = app
         .data(
-            "{ machines { code kind status materials shifts { weekday start end } tools { code uses lifeLimit } downtime { kind } }
+            "{ machines { edges { node { code kind status materials shifts { weekday start end } tools { code uses lifeLimit } downtime { kind } } } }
                productionJobs(first: 100) { totalCount edges { node { status } } } }",
             json!({}),
         )
         .await;
-    let machines = d["machines"].as_array().unwrap();
+    let machines = crate::support::flat(&d["machines"]);
+    let machines = machines.as_array().unwrap();
     assert_eq!(machines.len(), 7);
     assert!(
         machines

@@ -33,17 +33,17 @@ async fn a_nested_list_issues_the_same_statements_for_5_and_500_results() {
 }
 
 const LOTS: &str = r#"query($d: Int!) {
-  lotsExpiring(withinDays: $d) {
+  lotsExpiring(withinDays: $d, first: 500) { edges { node {
     lotNumber item { code } sku { articleNumber }
     quantities { onHand available }
     stock { location { code parent { code } } onHand }
-  }
+  } } }
 }"#;
 
 async fn lot_statements(app: &TestApp, days: i32) -> (usize, usize) {
     let before = app.statements();
     let d = app.data(LOTS, json!({"d": days})).await;
-    let n = d["lotsExpiring"].as_array().unwrap().len();
+    let n = d["lotsExpiring"]["edges"].as_array().unwrap().len();
     (n, app.statements() - before)
 }
 
@@ -91,12 +91,12 @@ async fn a_list_of_jobs_with_machines_material_and_lots_costs_the_same_statement
     );
 }
 
-const CASES: &str = r#"{ clinicalCases { number clinic { code } platform { name system { name } }
-    reservation { quantity lot { lotNumber } } job { number machine { code } } shippedLot { lotNumber } expectedReadyAt } }"#;
+const CASES: &str = r#"{ clinicalCases(first: 500) { edges { node { number clinic { code } platform { name system { name } }
+    reservation { quantity lot { lotNumber } } job { number machine { code } } shippedLot { lotNumber } expectedReadyAt } } } }"#;
 
 async fn case_statements(app: &TestApp) -> (usize, usize) {
     let before = app.statements();
-    let d = app.data(CASES, json!({})).await;
+    let d = crate::support::flat(&app.data(CASES, json!({})).await);
     (
         d["clinicalCases"].as_array().unwrap().len(),
         app.statements() - before,

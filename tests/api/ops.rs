@@ -846,7 +846,7 @@ async fn json_logs_carry_the_request_id_on_every_line_of_a_request() {
     let resp = reqwest::Client::new()
         .post(format!("{}/graphql", server.base))
         .bearer_auth(app.user(Role::Sales).1.clone())
-        .json(&json!({"query": "{ me { name } stock { onHand lot { lotNumber sku { articleNumber } } location { code } } }"}))
+        .json(&json!({"query": "{ me { name } stock { edges { node { onHand lot { lotNumber sku { articleNumber } } location { code } } } } }"}))
         .send()
         .await
         .unwrap();

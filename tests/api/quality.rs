@@ -297,8 +297,11 @@ async fn a_shipment_and_a_case_trace_back_to_the_machine_job_and_bar_certificate
     }
     // A case with nothing made or shipped yet has nothing to trace.
     let open = app
-        .data(r#"{ clinicalCases(statuses: [OPEN]) { id } }"#, json!({}))
-        .await["clinicalCases"][0]["id"]
+        .data(
+            r#"{ clinicalCases(statuses: [OPEN]) { edges { node { id } } } }"#,
+            json!({}),
+        )
+        .await["clinicalCases"]["edges"][0]["node"]["id"]
         .clone();
     let r = app
         .run_as(
@@ -634,7 +637,10 @@ async fn a_scope_that_matches_nothing_creates_no_recall() {
     assert_eq!(r["errors"][0]["extensions"]["field"], "input.reason", "{r}");
     assert_eq!(app.count("recall").await, recalls);
     // A machine window that ends before it starts.
-    let m = app.data("{ machines { id } }", json!({})).await["machines"][0]["id"].clone();
+    let m = app
+        .data("{ machines { edges { node { id } } } }", json!({}))
+        .await["machines"]["edges"][0]["node"]["id"]
+        .clone();
     let now = Utc::now();
     let r = as_quality(
         &app,
@@ -682,11 +688,11 @@ async fn machine_and_tool_scopes_reach_the_lots_their_jobs_made() {
     // A blank lot: the seeded custom part milled from it is downstream.
     let d = app
         .data(
-            r#"{ stock(filter: {}) { lot { id lotNumber item { kind } } } }"#,
+            r#"{ stock(filter: {}, first: 500) { edges { node { lot { id lotNumber item { kind } } } } } }"#,
             json!({}),
         )
         .await;
-    let blank = d["stock"]
+    let blank = crate::support::flat(&d["stock"])
         .as_array()
         .unwrap()
         .iter()
@@ -853,9 +859,13 @@ async fn a_trace_costs_the_same_statements_for_one_lot_or_forty() {
     // and feeds a running job; then the same with 39 more lots.
     world(&app).await;
     let d = app
-        .data(r#"{ stock { lot { id lotNumber } } }"#, json!({}))
+        .data(
+            r#"{ stock(first: 500) { edges { node { lot { id lotNumber } } } } }"#,
+            json!({}),
+        )
         .await;
-    let stock = d["stock"].as_array().unwrap();
+    let stock = crate::support::flat(&d["stock"]);
+    let stock = stock.as_array().unwrap();
     let bar = stock
         .iter()
         .find(|l| l["lot"]["lotNumber"] == "BAR-H-7721-A")
@@ -1034,8 +1044,10 @@ async fn as_planner(app: &TestApp, q: &str, vars: Value) -> Value {
 }
 
 async fn machine_id(app: &TestApp, code: &str) -> Value {
-    let d = app.data("{ machines { id code } }", json!({})).await;
-    d["machines"]
+    let d = app
+        .data("{ machines { edges { node { id code } } } }", json!({}))
+        .await;
+    crate::support::flat(&d["machines"])
         .as_array()
         .unwrap()
         .iter()
@@ -1372,10 +1384,11 @@ async fn a_custom_case_whose_part_joins_the_recall_after_activation_is_reopened(
     // taking a blank, and is still running when the blank lot is recalled.
     let d = app
         .data(
-            r#"{ clinicalCases(statuses: [IN_PRODUCTION]) { id number job { id number status } } }"#,
+            r#"{ clinicalCases(statuses: [IN_PRODUCTION]) { edges { node { id number job { id number status } } } } }"#,
             json!({}),
         )
         .await;
+    let d = crate::support::flat(&d);
     let case = d["clinicalCases"]
         .as_array()
         .unwrap()

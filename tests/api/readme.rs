@@ -366,11 +366,12 @@ async fn the_seeded_cases_are_the_ones_the_readme_describes() {
     let app = TestApp::new().await;
     let d = app
         .data(
-            r#"{ clinicalCases { number status orderReference
-                 matching { options { decision } rejected { decision reason } } } }"#,
+            r#"{ clinicalCases { edges { node { number status orderReference
+                 matching { options { decision } rejected { decision reason } } } } } }"#,
             serde_json::json!({}),
         )
         .await;
+    let d = crate::support::flat(&d);
     let cases = d["clinicalCases"].as_array().unwrap();
     let status = |s: &str| cases.iter().filter(|c| c["status"] == s).count();
     assert_eq!(cases.len(), 9, "three clinics and nine cases");

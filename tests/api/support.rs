@@ -263,3 +263,18 @@ pub fn user_errors(v: &Value) -> Vec<(String, String, String)> {
         })
         .collect()
 }
+
+/// `v` with every connection (`{ edges: [{ node }] … }`) replaced by the
+/// list of its nodes, for tests that read a whole list.
+pub fn flat(v: &Value) -> Value {
+    match v {
+        Value::Object(o) => {
+            if let Some(Value::Array(edges)) = o.get("edges") {
+                return Value::Array(edges.iter().map(|e| flat(&e["node"])).collect());
+            }
+            Value::Object(o.iter().map(|(k, v)| (k.clone(), flat(v))).collect())
+        }
+        Value::Array(a) => Value::Array(a.iter().map(flat).collect()),
+        other => other.clone(),
+    }
+}
