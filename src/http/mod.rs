@@ -1,5 +1,5 @@
-//! The HTTP surface: `/graphql` (GraphQL over HTTP, [`graphql`]; GraphiQL
-//! for browsers), the probes `/livez`, `/readyz` and `/health`, `/metrics`,
+//! The HTTP surface: `/graphql` (GraphQL over HTTP, [`graphql`]; the API
+//! explorer for browsers, its files under `/assets/`), the probes `/livez`, `/readyz` and `/health`, `/metrics`,
 //! CSV exports, with tracing, CORS, body-size, timeout and per-token
 //! rate-limit ([`limit`]) layers.
 //!
@@ -87,6 +87,7 @@ pub fn app(schema: AppSchema, db: DatabaseConnection, limits: &ApiLimits) -> Rou
         .allow_origin(AllowOrigin::list(origins));
     Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/assets/{name}", get(explorer::asset))
         .route("/health", get(readyz))
         .route("/readyz", get(readyz))
         .route("/livez", get(livez))

@@ -4,17 +4,7 @@ use abutment_erp::config::ApiLimits;
 use serde_json::{Value, json};
 
 use crate::support::TestApp;
-
-pub async fn serve(app: &TestApp, limits: ApiLimits) -> String {
-    let schema = abutment_erp::schema(app.db.clone(), &limits);
-    let router = abutment_erp::app(schema, app.db.clone(), &limits);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
-    });
-    format!("http://{addr}")
-}
+pub use crate::support::serve;
 
 #[tokio::test]
 async fn a_sales_lookup_over_http_returns_json_and_health_is_open() {
@@ -51,7 +41,7 @@ async fn a_sales_lookup_over_http_returns_json_and_health_is_open() {
 }
 
 #[tokio::test]
-async fn graphiql_is_served_in_a_browser_and_can_be_switched_off() {
+async fn the_api_explorer_is_served_from_the_binary_to_browsers_and_can_be_switched_off() {
     let app = TestApp::empty().await;
     let base = serve(&app, ApiLimits::default()).await;
     let browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
@@ -61,13 +51,40 @@ async fn graphiql_is_served_in_a_browser_and_can_be_switched_off() {
             .header("accept", browser)
             .send()
     };
-    let page = get(format!("{base}/graphql"))
-        .await
+    let resp = get(format!("{base}/graphql")).await.unwrap();
+    let csp = resp.headers()["content-security-policy"]
+        .to_str()
         .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(page.to_lowercase().contains("graphiql"));
+        .to_owned();
+    assert!(csp.contains("default-src 'self'"), "{csp}");
+    let page = resp.text().await.unwrap();
+    assert!(page.contains("API explorer"), "{page}");
+    assert!(
+        !page.contains("://"),
+        "the page loads from this server only"
+    );
+    for (asset, media) in [
+        ("explorer.js", "text/javascript"),
+        ("explorer.css", "text/css"),
+    ] {
+        assert!(page.contains(&format!("/assets/{asset}")), "{page}");
+        let r = get(format!("{base}/assets/{asset}")).await.unwrap();
+        assert_eq!(r.status(), 200, "{asset}");
+        assert!(
+            r.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with(media),
+            "{asset}"
+        );
+    }
+    assert_eq!(
+        get(format!("{base}/assets/../Cargo.toml"))
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
     let off = serve(
         &app,
         ApiLimits {

@@ -278,3 +278,16 @@ pub fn flat(v: &Value) -> Value {
         other => other.clone(),
     }
 }
+
+/// Serves the app's schema over HTTP on a free loopback port, as the server
+/// does; returns the base URL.
+pub async fn serve(app: &TestApp, limits: ApiLimits) -> String {
+    let schema = abutment_erp::schema(app.db.clone(), &limits);
+    let router = abutment_erp::app(schema, app.db.clone(), &limits);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    format!("http://{addr}")
+}
