@@ -494,13 +494,15 @@ async fn serve(cfg: &abutment_erp::config::DbConfig, args: ServeArgs) -> anyhow:
     let addr = listener.local_addr()?;
     tracing::info!(
         store = db::backend_name(&conn),
-        "GraphQL (and GraphiQL in a browser) at http://{addr}/graphql ; health at http://{addr}/health"
+        otlp_export = telemetry::otlp_enabled(),
+        "GraphQL (and the API explorer in a browser) at http://{addr}/graphql ; health at http://{addr}/health"
     );
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     conn.close().await?;
     tracing::info!("stopped");
+    tokio::task::spawn_blocking(telemetry::shutdown).await?;
     Ok(())
 }
 

@@ -151,6 +151,11 @@ async fn observe(State(metrics): State<Arc<Metrics>>, mut req: Request, next: Ne
         method = %req.method(),
         route
     );
+    if trace.is_some() {
+        // Join the caller's trace (a no-op unless OTLP export is on).
+        use tracing_opentelemetry::OpenTelemetrySpanExt;
+        let _ = span.set_parent(crate::telemetry::remote_context(req.headers()));
+    }
     req.extensions_mut().insert(request_id.clone());
     let mut resp = next.run(req).instrument(span.clone()).await;
     metrics.http(route, resp.status().as_u16());

@@ -80,6 +80,8 @@ impl Server {
         cmd.args(["serve", "--bind", &addr])
             .args(args)
             .env_remove("DATABASE_URL")
+            .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT")
+            .env_remove("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
             .env("RUST_LOG", "warn")
             .env("ABUTMENT_RATE_LIMIT_PER_SECOND", "100000")
             .env("ABUTMENT_RATE_LIMIT_BURST", "100000")
@@ -900,4 +902,101 @@ async fn json_logs_carry_the_request_id_on_every_line_of_a_request() {
             "a line without a request id: {l}"
         );
     }
+}
+
+/// A stand-in OTLP/HTTP collector on a loopback port: keeps every body
+/// POSTed to `/v1/traces`.
+async fn collector() -> (String, Arc<std::sync::Mutex<Vec<Vec<u8>>>>) {
+    let got: Arc<std::sync::Mutex<Vec<Vec<u8>>>> = Arc::default();
+    let keep = got.clone();
+    let router = axum::Router::new().route(
+        "/v1/traces",
+        axum::routing::post(move |body: axum::body::Bytes| {
+            let keep = keep.clone();
+            async move {
+                keep.lock().unwrap().push(body.to_vec());
+                ""
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    (format!("http://{addr}"), got)
+}
+
+fn hex_bytes(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn with_otlp_on_a_request_span_joins_the_callers_trace_and_reaches_the_collector() {
+    let app = TestApp::empty().await;
+    let (endpoint, got) = collector().await;
+    let mut server = Server::start(
+        &app.url,
+        &[
+            ("LOG_FORMAT", "json"),
+            ("RUST_LOG", "info,tower_http=debug"),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str()),
+            ("OTEL_BSP_SCHEDULE_DELAY", "100"),
+        ],
+    )
+    .await;
+    let trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+    let parent = "00f067aa0ba902b7";
+    let resp = reqwest::Client::new()
+        .get(format!("{}/livez", server.base))
+        .header("traceparent", format!("00-{trace}-{parent}-01"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    server.sigterm();
+    assert!(server.wait_exit().await, "{}", server.log_text());
+    // The log lines of the request carry the caller's trace id.
+    let log = server.log_text();
+    assert!(
+        log.lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .any(|v| v["spans"]
+                .as_array()
+                .is_some_and(|s| s.iter().any(|s| s["trace_id"] == json!(trace)))),
+        "no log line with the trace id:\n{log}"
+    );
+    // The exported span has the caller's trace id and its span as parent.
+    let bodies = got.lock().unwrap().clone();
+    let all: Vec<u8> = bodies.concat();
+    let has = |needle: &[u8]| all.windows(needle.len()).any(|w| w == needle);
+    assert!(!bodies.is_empty(), "nothing exported:\n{log}");
+    assert!(has(&hex_bytes(trace)), "trace id not exported");
+    assert!(has(&hex_bytes(parent)), "parent span id not exported");
+    assert!(has(b"abutment-erp"), "service name not exported");
+    assert!(has(b"request"), "request span not exported");
+}
+
+#[tokio::test]
+async fn without_otlp_settings_nothing_is_exported() {
+    let app = TestApp::empty().await;
+    let (endpoint, got) = collector().await;
+    // The collector runs, but nothing names it: export stays off.
+    let mut server = Server::start(&app.url, &[("OTEL_BSP_SCHEDULE_DELAY", "100")]).await;
+    let resp = reqwest::Client::new()
+        .get(format!("{}/livez", server.base))
+        .header(
+            "traceparent",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    server.sigterm();
+    assert!(server.wait_exit().await);
+    assert!(got.lock().unwrap().is_empty(), "exported to {endpoint}");
 }
