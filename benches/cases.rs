@@ -230,7 +230,7 @@ async fn run() -> anyhow::Result<()> {
 
     // 2. Every open case at once, in one transaction.
     let s = Instant::now();
-    let txn = inventory::begin_write(&conn).await?;
+    let txn = abutment_erp::db::begin_write(&conn).await?;
     let lines = cases::match_open_cases(&txn, &actor).await?;
     txn.commit().await?;
     let wall = s.elapsed();

@@ -155,7 +155,7 @@ async fn run() -> anyhow::Result<()> {
     let hot = skus[0].clone();
     {
         // A deep lot so the run measures throughput, not running out.
-        let txn = service::begin_write(&conn).await?;
+        let txn = abutment_erp::db::begin_write(&conn).await?;
         let sys = Actor::system();
         let r = service::ReceiveFinished {
             article_number: hot.clone(),
@@ -208,7 +208,7 @@ async fn run() -> anyhow::Result<()> {
             let mut i = 0;
             while Instant::now() < deadline {
                 i += 1;
-                let txn = service::begin_write(&conn).await.expect("begin");
+                let txn = abutment_erp::db::begin_write(&conn).await.expect("begin");
                 let r = service::ReserveRequest {
                     reference: format!("B-{c}-{i}"),
                     quantity: 1,

@@ -1,22 +1,10 @@
-//! Configuration: one clap tree; every setting is a flag and an environment
-//! variable, documented here and in the README's table.
+//! Settings: the database, the server and the API's limits, each a flag and
+//! an environment variable (documented here and in the README's table). The
+//! command line that holds them is the `cli` module.
 
 use std::{net::SocketAddr, path::PathBuf};
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
-
-/// Inventory and manufacturing ERP for dental implant abutments (GraphQL).
-#[derive(Debug, Parser)]
-#[command(name = "abutment-erp", version, about)]
-pub struct Cli {
-    #[command(flatten)]
-    pub db: DbConfig,
-    /// Log format: human-readable text or one JSON object per line.
-    #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
-    pub log_format: LogFormat,
-    #[command(subcommand)]
-    pub command: Option<Command>,
-}
+use clap::{Args, Parser, ValueEnum};
 
 /// Where the data lives.
 #[derive(Debug, Clone, Args)]
@@ -54,100 +42,6 @@ pub enum LogFormat {
     Text,
     /// One JSON object per line.
     Json,
-}
-
-/// What to do; `serve` when none is given.
-#[derive(Debug, Subcommand)]
-pub enum Command {
-    /// Migrate, seed a new database, and serve GraphQL (the default).
-    Serve(ServeArgs),
-    /// Apply pending migrations and exit.
-    Migrate,
-    /// Load the seed CSVs (catalogue) into the database, through the importer.
-    Seed {
-        /// Read seeds from this directory instead of the ones built in.
-        #[arg(long)]
-        dir: Option<PathBuf>,
-    },
-    /// Import a CSV file; all rows or none.
-    Import {
-        /// What the file holds.
-        #[arg(value_enum)]
-        kind: crate::catalog::import::ImportKind,
-        /// The CSV file (UTF-8, header line first).
-        file: PathBuf,
-        /// Check and report, but write nothing.
-        #[arg(long)]
-        dry_run: bool,
-    },
-    /// Recompute every balance from the ledger; exit non-zero on any difference.
-    Verify,
-    /// Manage users.
-    #[command(subcommand)]
-    User(UserCommand),
-    /// Manage API tokens.
-    #[command(subcommand)]
-    Token(TokenCommand),
-    /// Recalls: the report of one, and mock recalls for audits.
-    #[command(subcommand)]
-    Recall(RecallCommand),
-    /// Copy the embedded SQLite database, consistently, to a new file while
-    /// the server may be running (`VACUUM INTO`); PostgreSQL: use pg_dump.
-    Backup {
-        /// The backup file to write; it must not exist.
-        file: PathBuf,
-    },
-    /// Replace the embedded SQLite database with a backup, after checking
-    /// it; refused while a server uses the database. The old file is kept.
-    Restore {
-        /// The backup file to restore.
-        file: PathBuf,
-    },
-    /// Write the GraphQL schema (SDL) to a file.
-    ExportSchema {
-        /// Output path.
-        #[arg(long, default_value = "schema.graphql")]
-        out: PathBuf,
-    },
-}
-
-/// Recall commands.
-#[derive(Debug, Subcommand)]
-pub enum RecallCommand {
-    /// Write a recall's report (scope, affected lots, stock actions,
-    /// per-consignee reconciliation, trail) as CSV.
-    Report {
-        /// The recall's number, e.g. RC-2026-0001.
-        number: String,
-        /// Write to this file instead of standard output.
-        #[arg(long)]
-        out: Option<PathBuf>,
-    },
-    /// Trace a scope as a recall would, changing nothing, and report how
-    /// long it took and what it found. Give exactly one scope.
-    Mock {
-        /// Every lot of this heat number.
-        #[arg(long)]
-        heat: Option<String>,
-        /// Lots by number (repeat for several).
-        #[arg(long = "lot")]
-        lots: Vec<String>,
-        /// A blank lot by number.
-        #[arg(long)]
-        blank_lot: Option<String>,
-        /// Lots made on this machine (code), with --from and --to.
-        #[arg(long)]
-        machine: Option<String>,
-        /// Start of the machine window (RFC 3339).
-        #[arg(long)]
-        from: Option<chrono::DateTime<chrono::Utc>>,
-        /// End of the machine window (RFC 3339).
-        #[arg(long)]
-        to: Option<chrono::DateTime<chrono::Utc>>,
-        /// Lots made by jobs that used this tool (code).
-        #[arg(long)]
-        tool: Option<String>,
-    },
 }
 
 /// Settings of the HTTP server.
@@ -257,45 +151,4 @@ impl Default for ApiLimits {
             metrics_token: None,
         }
     }
-}
-
-/// `abutment-erp user …`
-#[derive(Debug, Subcommand)]
-pub enum UserCommand {
-    /// Create a user with one or more roles.
-    Add {
-        /// Unique user name.
-        name: String,
-        /// A role (repeat for several).
-        #[arg(long = "role", value_enum, required = true)]
-        roles: Vec<crate::access::Role>,
-    },
-    /// List users and their roles.
-    List,
-}
-
-/// `abutment-erp token …`
-#[derive(Debug, Subcommand)]
-pub enum TokenCommand {
-    /// Create a token for a user and print it (once).
-    Create {
-        /// The user's name.
-        user: String,
-        /// A label for the token.
-        #[arg(long, default_value = "cli")]
-        name: String,
-        /// Expiry: a duration (90d, 12h) or a date (2027-01-31); default never.
-        #[arg(long)]
-        expires: Option<String>,
-    },
-    /// Revoke a token by its id (as listed by `token list`).
-    Revoke {
-        /// The token's row id.
-        id: i64,
-    },
-    /// List a user's tokens.
-    List {
-        /// The user's name.
-        user: String,
-    },
 }

@@ -11,7 +11,7 @@ use anyhow::Context;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
-    DbErr, RuntimeErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    DbErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 use sea_orm_migration::SchemaManager;
 use sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
@@ -106,34 +106,37 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
     .await
 }
 
-/// Whether the store refused a statement only because of concurrent
-/// transactions, so running the whole transaction again can succeed:
-/// PostgreSQL serialization failures (SQLSTATE 40001) and deadlocks
-/// (40P01), SQLite `SQLITE_BUSY` and `SQLITE_LOCKED` (with their extended
-/// codes, e.g. `BUSY_SNAPSHOT`).
-pub fn is_transient(e: &DbErr) -> bool {
-    let (DbErr::Conn(RuntimeErr::SqlxError(e))
-    | DbErr::Exec(RuntimeErr::SqlxError(e))
-    | DbErr::Query(RuntimeErr::SqlxError(e))) = e
-    else {
-        return false;
-    };
-    let sqlx::Error::Database(d) = e.as_ref() else {
-        return false;
-    };
-    let Some(code) = d.code() else {
-        return false;
-    };
-    if d.try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
-        .is_some()
-    {
-        return matches!(code.as_ref(), "40001" | "40P01");
+/// Named transaction-scoped advisory locks (PostgreSQL; SQLite write
+/// transactions are serial already, `BEGIN IMMEDIATE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lock {
+    /// Manufacturing writes: each may reschedule, rewriting the planned
+    /// times of every open job, so two at once could deadlock or act on a
+    /// job status the other has just changed. Recall activation takes it
+    /// too, so a job completing meanwhile sees the recall.
+    Shop,
+    /// Recall numbers are the year's count + 1: one creator at a time.
+    RecallNumbers,
+}
+
+impl Lock {
+    /// The key of the lock (unique within the database).
+    pub fn key(self) -> i64 {
+        match self {
+            Lock::Shop => 4_242_005,
+            Lock::RecallNumbers => 4_242_007,
+        }
     }
-    if d.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
-        // The primary result code is the low byte of the extended one.
-        return code.parse::<i32>().is_ok_and(|c| matches!(c & 0xff, 5 | 6));
+}
+
+/// Takes `lock` until the end of the transaction `db` is in.
+pub async fn lock(db: &impl ConnectionTrait, lock: Lock) -> AppResult<()> {
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        // The key is one of ours, an integer: no text reaches the SQL.
+        db.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({})", lock.key()))
+            .await?;
     }
-    false
+    Ok(())
 }
 
 /// Attempts [`write_tx`] makes before it gives up on transient refusals.
@@ -156,7 +159,7 @@ pub type TxFuture<'c, T> = Pin<Box<dyn Future<Output = AppResult<T>> + Send + 'c
 /// Runs `body` in a write transaction and commits it; on an error it rolls
 /// back. When the store refused it only because of concurrent transactions
 /// (a deadlock, a serialization failure, SQLite busy or locked: see
-/// [`is_transient`]), it rolls back and runs the whole body again, after a
+/// [`crate::error::is_transient`]), it rolls back and runs the whole body again, after a
 /// short jittered pause, at most [`WRITE_ATTEMPTS`] times; a refusal that
 /// persists is returned, and reaches the client as a `CONFLICT` that says
 /// to retry. The body must do nothing outside the transaction that a rerun

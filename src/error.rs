@@ -91,7 +91,7 @@ impl AppError {
             AppError::Forbidden(_) => ErrorCode::Forbidden,
             AppError::Unauthenticated => ErrorCode::Unauthenticated,
             // Refused only because of concurrent transactions: the client may retry.
-            AppError::Db(e) if crate::db::is_transient(e) => ErrorCode::Conflict,
+            AppError::Db(e) if is_transient(e) => ErrorCode::Conflict,
             AppError::Db(_) | AppError::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -100,7 +100,7 @@ impl AppError {
     /// transactions (a deadlock, a serialization failure, SQLite busy), so
     /// running the transaction again can succeed.
     pub fn is_transient(&self) -> bool {
-        matches!(self, AppError::Db(e) if crate::db::is_transient(e))
+        matches!(self, AppError::Db(e) if is_transient(e))
     }
 
     /// The message meant for the caller (for a transient refusal: to retry).
@@ -168,6 +168,36 @@ pub struct UserError {
 
 /// Result of a service call.
 pub type AppResult<T> = Result<T, AppError>;
+
+/// Whether the store refused a statement only because of concurrent
+/// transactions, so running the whole transaction again can succeed:
+/// PostgreSQL serialization failures (SQLSTATE 40001) and deadlocks
+/// (40P01), SQLite `SQLITE_BUSY` and `SQLITE_LOCKED` (with their extended
+/// codes, e.g. `BUSY_SNAPSHOT`).
+pub fn is_transient(e: &sea_orm::DbErr) -> bool {
+    let (sea_orm::DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e))
+    | sea_orm::DbErr::Exec(sea_orm::RuntimeErr::SqlxError(e))
+    | sea_orm::DbErr::Query(sea_orm::RuntimeErr::SqlxError(e))) = e
+    else {
+        return false;
+    };
+    let sqlx::Error::Database(d) = e.as_ref() else {
+        return false;
+    };
+    let Some(code) = d.code() else {
+        return false;
+    };
+    if d.try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+        .is_some()
+    {
+        return matches!(code.as_ref(), "40001" | "40P01");
+    }
+    if d.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+        // The primary result code is the low byte of the extended one.
+        return code.parse::<i32>().is_ok_and(|c| matches!(c & 0xff, 5 | 6));
+    }
+    false
+}
 
 #[cfg(test)]
 mod tests {

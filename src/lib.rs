@@ -7,11 +7,14 @@
 pub mod access;
 pub mod cases;
 pub mod catalog;
+pub mod cli;
 pub mod config;
+pub mod csv_import;
 pub mod db;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod import;
 pub mod inventory;
 pub mod manufacturing;
 pub mod ops;

@@ -10,11 +10,12 @@ use abutment_erp::{
         self,
         audit::{self, CliEntry},
     },
-    catalog::import::{self, ImportError, ImportKind},
-    config::{Cli, Command, RecallCommand, ServeArgs, TokenCommand, UserCommand},
+    cli::{Cli, Command, RecallCommand, TokenCommand, UserCommand},
+    config::ServeArgs,
     db,
     error::AppError,
     graphql::{self, ids},
+    import::{self, ImportError, ImportKind},
     seed, telemetry,
 };
 

@@ -6,7 +6,7 @@ use std::path::Path;
 use anyhow::Context;
 use sea_orm::{DatabaseConnection, TransactionTrait};
 
-use crate::catalog::import::{self, ImportError, ImportKind, ImportReport};
+use crate::import::{self, ImportError, ImportKind, ImportReport};
 
 /// The seed files built into the binary, in load order.
 pub const BUILT_IN: [(ImportKind, &str); 4] = [

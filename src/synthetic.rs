@@ -11,7 +11,10 @@ use entity::{
 use rand::{Rng, SeedableRng, rngs::StdRng, seq::IndexedRandom};
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait, Iterable, QueryOrder, QuerySelect, Set};
 
-use crate::catalog::{gtin, import::insert_batched, service::set_fit_keys};
+use crate::{
+    catalog::{gtin, service::set_fit_keys},
+    csv_import::insert_batched,
+};
 
 /// Size of a synthetic catalogue.
 #[derive(Debug, Clone, Copy)]

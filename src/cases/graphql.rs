@@ -726,7 +726,7 @@ impl CasesMutation {
         let input = &input;
         let r = write::run(ctx, |w| {
             Box::pin(async move {
-                crate::manufacturing::service::lock_shop(w.txn).await?;
+                crate::db::lock(w.txn, crate::db::Lock::Shop).await?;
                 let c = case_of(w.txn, &input.case_id).await?;
                 let choice = match (&input.lot_id, input.custom) {
                     (Some(l), None | Some(false)) => {
@@ -808,7 +808,7 @@ impl CasesMutation {
         let case_id = &case_id;
         let r = write::run(ctx, |w| {
             Box::pin(async move {
-                crate::manufacturing::service::lock_shop(w.txn).await?;
+                crate::db::lock(w.txn, crate::db::Lock::Shop).await?;
                 let c = case_of(w.txn, case_id).await?;
                 service::ship_case(w.txn, w.actor, c).await
             })
@@ -909,10 +909,10 @@ impl CasesMutation {
     }
 }
 
-/// A write transaction holding the shop lock (see `lock_shop`).
+/// A write transaction holding the shop lock ([`crate::db::Lock::Shop`]).
 async fn begin(ctx: &Context<'_>) -> async_graphql::Result<(DatabaseTransaction, Actor)> {
     let (txn, a) = write::begin(ctx).await?;
-    crate::manufacturing::service::lock_shop(&txn).await?;
+    crate::db::lock(&txn, crate::db::Lock::Shop).await?;
     Ok((txn, a))
 }
 

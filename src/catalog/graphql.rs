@@ -13,7 +13,6 @@ use entity::{
 use sea_orm::{DatabaseConnection, QueryOrder, Select};
 
 use super::{
-    import::{self, ImportError, ImportKind, ImportReport},
     service::{self, PlatformRef, SkuFilter, SkuInput, UpsertOutcome},
     units::from_milli,
 };
@@ -28,6 +27,7 @@ use crate::{
         scalars::Decimal,
     },
     impl_by_id,
+    import::{self, ImportError, ImportKind, ImportReport},
 };
 
 impl_by_id!(manufacturer, implant_system, platform, abutment_sku);

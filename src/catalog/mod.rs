@@ -3,7 +3,6 @@
 //! platform. It answers a sales rep's first question, "what fits this
 //! implant?", and is loaded and kept current through CSV imports.
 
-mod csv_text;
 pub mod graphql;
 pub mod gtin;
 pub mod import;

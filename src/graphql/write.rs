@@ -15,10 +15,11 @@ use sea_orm::DatabaseTransaction;
 
 use crate::{
     access::Caller,
+    db::begin_write,
     db::{TxFuture, write_tx},
     error::{AppError, AppResult, UserError},
     graphql::db,
-    inventory::{Actor, service::begin_write},
+    inventory::Actor,
 };
 
 /// The signed-in caller as the ledger's actor.

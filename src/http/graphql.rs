@@ -30,7 +30,7 @@ use axum::{
     body::Bytes,
     extract::{Extension, RawQuery, State},
     http::{HeaderMap, HeaderValue, StatusCode, header},
-    response::{Html, IntoResponse, Response},
+    response::{IntoResponse, Response},
 };
 use serde_json::{Value, json};
 
@@ -492,11 +492,6 @@ pub(super) fn answer(
         }
     }
     r
-}
-
-/// An HTML page for a browser.
-pub(super) fn html(page: String) -> Response {
-    Html(page).into_response()
 }
 
 #[cfg(test)]

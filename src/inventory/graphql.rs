@@ -1618,8 +1618,8 @@ impl InventoryMutation {
     ) -> async_graphql::Result<crate::catalog::graphql::ImportCatalogCsvPayload> {
         let _ = idempotency_key;
         let a = actor(ctx)?;
-        let kind = crate::catalog::import::ImportKind::Stock;
-        let r = crate::catalog::import::import_csv(
+        let kind = crate::import::ImportKind::Stock;
+        let r = crate::import::import_csv(
             db(ctx)?,
             &a,
             kind,

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use sea_orm::ConnectionTrait;
 
 use super::{Actor, service};
-use crate::catalog::import::{
+use crate::csv_import::{
     Cells, ImportError, ImportReport, Problems, RowError, Table, check_unique, fail_if_any,
     message_of, parse_rows,
 };
@@ -42,7 +42,7 @@ fn column_of(field: Option<&str>) -> Option<String> {
     Some(c.to_owned())
 }
 
-pub(crate) async fn import_stock(
+pub(crate) async fn stock(
     db: &impl ConnectionTrait,
     actor: &Actor,
     table: &Table,

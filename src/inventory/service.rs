@@ -15,9 +15,9 @@ use entity::{
     item, location, lot, reservation, stock_balance, stock_movement,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
-    DatabaseTransaction, DbErr, EntityTrait, ExprTrait, JoinType, Order, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationDef, Set, sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, JoinType,
+    Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationDef, Set,
+    sea_query::Expr,
 };
 
 use super::{
@@ -29,13 +29,6 @@ use crate::{
     catalog::{gtin, service as catalog, units},
     error::{AppError, AppResult},
 };
-
-/// Begins a write transaction (see [`crate::db::begin_write`]); for a
-/// mutation, prefer [`crate::db::write_tx`], which reruns it when a
-/// concurrent transaction made the store refuse it.
-pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
-    crate::db::begin_write(db).await
-}
 
 /// A location by its code.
 pub async fn location_by_code(

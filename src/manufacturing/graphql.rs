@@ -1874,7 +1874,7 @@ impl ManufacturingMutation {
         let (id, input) = (&id, &input);
         let r = write::run(ctx, |w| {
             Box::pin(async move {
-                crate::manufacturing::service::lock_shop(w.txn).await?;
+                crate::db::lock(w.txn, crate::db::Lock::Shop).await?;
                 let id = ids::decode(id, "ProductionJob", "id")?;
                 let s = StartJob {
                     machine_id: input
@@ -1932,7 +1932,7 @@ impl ManufacturingMutation {
         let (id, input) = (&id, &input);
         let r = write::run(ctx, |w| {
             Box::pin(async move {
-                crate::manufacturing::service::lock_shop(w.txn).await?;
+                crate::db::lock(w.txn, crate::db::Lock::Shop).await?;
                 let id = ids::decode(id, "ProductionJob", "id")?;
                 let (j, _lot) = service::complete_job(
                     w.txn,
@@ -2005,10 +2005,10 @@ impl ManufacturingMutation {
     }
 }
 
-/// A write transaction holding the shop lock (see `lock_shop`).
+/// A write transaction holding the shop lock ([`crate::db::Lock::Shop`]).
 async fn begin(ctx: &Context<'_>) -> async_graphql::Result<(DatabaseTransaction, Actor)> {
     let (txn, a) = write::begin(ctx).await?;
-    crate::manufacturing::service::lock_shop(&txn).await?;
+    crate::db::lock(&txn, crate::db::Lock::Shop).await?;
     Ok((txn, a))
 }
 

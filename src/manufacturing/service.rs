@@ -17,8 +17,8 @@ use entity::{
     machine_material, machine_shift, machine_system, platform, production_job, stock_balance, tool,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 
 use super::calendar::{self, Shift};
@@ -826,19 +826,6 @@ pub async fn create_job(
 }
 
 /// A job by row id.
-/// Serialises manufacturing writes. Each one may reschedule, rewriting the
-/// planned times of every open job, so two at once could deadlock on
-/// PostgreSQL or act on a job status another has just changed: they take
-/// one transaction-scoped advisory lock. SQLite write transactions are
-/// already serial (`BEGIN IMMEDIATE`).
-pub async fn lock_shop(db: &impl ConnectionTrait) -> AppResult<()> {
-    if db.get_database_backend() == DbBackend::Postgres {
-        db.execute_unprepared("SELECT pg_advisory_xact_lock(4242005)")
-            .await?;
-    }
-    Ok(())
-}
-
 pub async fn job(db: &impl ConnectionTrait, id: i64) -> AppResult<production_job::Model> {
     production_job::Entity::find_by_id(id)
         .one(db)

@@ -121,11 +121,7 @@ pub async fn create(
 ) -> AppResult<recall::Model> {
     let reason = required(&r.reason, "input.reason")?;
     let t = check_scope(db, &r.scope).await?;
-    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
-        // Numbers are the year's count + 1: one creator at a time.
-        db.execute_unprepared("SELECT pg_advisory_xact_lock(4242007)")
-            .await?;
-    }
+    crate::db::lock(db, crate::db::Lock::RecallNumbers).await?;
     let now = Utc::now();
     let year = now.year();
     let prefix = format!("RC-{year}-");
@@ -307,7 +303,7 @@ pub struct Activation {
 pub async fn activate(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> AppResult<Activation> {
     // One at a time with the shop: a job completing meanwhile either sees
     // the recall active (its lot joins) or is seen by this trace.
-    lock_shop(db).await?;
+    crate::db::lock(db, crate::db::Lock::Shop).await?;
     let rc = lock(db, id, RecallStatus::Draft, "activated").await?;
     let scope = Scope::of_recall(&rc)?;
     let before = trace::reach(db, &scope).await.map_err(|e| match e {
@@ -862,7 +858,7 @@ pub async fn close(
     id: i64,
     justification: Option<&str>,
 ) -> AppResult<recall::Model> {
-    lock_shop(db).await?;
+    crate::db::lock(db, crate::db::Lock::Shop).await?;
     let rc = lock(db, id, RecallStatus::Active, "closed").await?;
     let justification = justification.map(str::trim).filter(|j| !j.is_empty());
     let lines = reconciliation(db, &rc).await?;
@@ -1381,11 +1377,6 @@ async fn reopen_case(
     )
     .await?;
     Ok(c)
-}
-
-/// Serialises with manufacturing writes (see `lock_shop`).
-async fn lock_shop(db: &impl ConnectionTrait) -> AppResult<()> {
-    crate::manufacturing::service::lock_shop(db).await
 }
 
 /// Why a lot made by a job joins a recall.

@@ -182,7 +182,7 @@ async fn stock_lot(app: &TestApp, lot_number: &str, units: i64) -> (i64, String)
         .await
         .unwrap()
         .expect("a seeded SKU");
-    let txn = service::begin_write(&app.db).await.unwrap();
+    let txn = abutment_erp::db::begin_write(&app.db).await.unwrap();
     let sys = Actor::system();
     let lot = service::receive_finished(
         &txn,
