@@ -5,7 +5,7 @@
 //! their keys after it closes, a list of 500 turns into several queries, and
 //! every level of nesting pays the wait. Here the loaders are built per
 //! request with no window; their batch tasks are queued, not spawned, and
-//! [`execute`] drives the request like a small executor: it polls the query
+//! [`drive`] runs the request like a small executor: it polls the query
 //! until it can make no further progress on its own (every resolver is
 //! waiting on a key), and only then runs the queued batches. Each level of a
 //! nested list therefore costs exactly one query per relation, whatever the
@@ -21,11 +21,8 @@ use std::{
     task::{Context, Poll, Wake, Waker},
 };
 
-use async_graphql::{Request, Response};
+use async_graphql::Response;
 use futures_util::{StreamExt, future::BoxFuture, stream::FuturesUnordered};
-use sea_orm::DatabaseConnection;
-
-use crate::AppSchema;
 
 /// Batch tasks waiting for the request to block.
 #[derive(Clone, Default)]
@@ -50,26 +47,15 @@ impl BatchQueue {
     }
 }
 
-/// Executes a request with per-request loaders and deterministic batching.
-/// Every caller (HTTP handler, tests, benches) goes through here.
-/// A failed field's null propagates as the GraphQL specification says
-/// ([`super::nulls`]).
-pub async fn execute(schema: &AppSchema, db: &DatabaseConnection, request: Request) -> Response {
-    let queue = BatchQueue::default();
-    let query = request.query.clone();
-    let operation = request.operation_name.clone();
-    let request = super::loaders::attach(request, db, &queue);
-    let mut resp = Drive {
-        exec: Box::pin(schema.execute(request)),
+/// Drives `exec` (a request's execution) to its response, running the
+/// loaders' queued batches whenever it can make no progress without them.
+pub async fn drive<F: Future<Output = Response>>(exec: F, queue: BatchQueue) -> Response {
+    Drive {
+        exec: Box::pin(exec),
         queue,
         running: FuturesUnordered::new(),
     }
-    .await;
-    if resp.errors.iter().any(|e| !e.path.is_empty()) {
-        let types = super::nulls::app_types(schema);
-        super::nulls::propagate(&types, &query, operation.as_deref(), &mut resp);
-    }
-    resp
+    .await
 }
 
 struct Drive<F> {

@@ -8,10 +8,7 @@
 
 use std::{collections::HashMap, marker::PhantomData, sync::Arc, time::Duration};
 
-use async_graphql::{
-    Request,
-    dataloader::{DataLoader, HashMapCache, Loader},
-};
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Select};
 
 use super::batch::BatchQueue;
@@ -162,17 +159,4 @@ pub fn required<T>(v: Option<T>, what: &str, id: i64) -> async_graphql::Result<T
     v.ok_or_else(|| {
         crate::error::AppError::Internal(format!("{what} {id} missing behind a foreign key")).into()
     })
-}
-
-/// Attaches the loaders of every domain to a request.
-pub fn attach(request: Request, db: &DatabaseConnection, queue: &BatchQueue) -> Request {
-    let request = request
-        .data(by_parent::<entity::api_token::Entity>(db, queue))
-        .data(by_id::<entity::location::Entity>(db, queue))
-        .data(by_id::<entity::item::Entity>(db, queue))
-        .data(by_id::<entity::lot::Entity>(db, queue))
-        .data(by_parent::<entity::stock_balance::Entity>(db, queue));
-    let request = crate::manufacturing::graphql::attach_loaders(request, db, queue);
-    let request = crate::cases::graphql::attach_loaders(request, db, queue);
-    crate::catalog::graphql::attach_loaders(request, db, queue)
 }

@@ -3,6 +3,7 @@
 
 pub mod batch;
 pub mod errors;
+pub mod execute;
 pub mod ids;
 pub mod input_check;
 pub mod loaders;
@@ -19,7 +20,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::{access, cases, catalog, config::ApiLimits, inventory, manufacturing, quality};
 
-pub use batch::execute;
+pub use execute::execute;
 
 /// Every query of the API.
 #[derive(MergedObject, Default)]
