@@ -568,3 +568,99 @@ pub enum NotificationChannel {
     #[sea_orm(string_value = "PORTAL")]
     Portal,
 }
+
+/// Prints each enumeration as the API and the database spell it
+/// (`ON_HOLD`, `CLASS_II`), for messages and CSV cells.
+macro_rules! display_as_stored {
+    ($($e:ty),* $(,)?) => {$(
+        impl std::fmt::Display for $e {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.to_value())
+            }
+        }
+    )*};
+}
+
+display_as_stored!(
+    ConnectionType,
+    AbutmentType,
+    Material,
+    SkuStatus,
+    LocationLevel,
+    LocationType,
+    ItemKind,
+    StockUnit,
+    LotState,
+    MovementReason,
+    ReservationStatus,
+    MachineKind,
+    MachineStatus,
+    DowntimeKind,
+    ToolStatus,
+    JobKind,
+    JobStatus,
+    InspectionResult,
+    Restoration,
+    CaseStatus,
+    CaseDecision,
+    RecallClass,
+    RecallStatus,
+    RecallScopeKind,
+    RecallActionKind,
+    NotificationChannel,
+);
+
+#[cfg(test)]
+mod display_tests {
+    use super::*;
+
+    fn api_names<E>() -> Vec<(String, String)>
+    where
+        E: async_graphql::resolver_utils::EnumType + sea_orm::Iterable + std::fmt::Display + Copy,
+    {
+        E::iter()
+            .map(|v| {
+                let api = match async_graphql::resolver_utils::enum_value(v) {
+                    async_graphql::Value::Enum(n) => n.to_string(),
+                    other => other.to_string(),
+                };
+                (v.to_string(), api)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_enumeration_prints_as_its_api_name() {
+        let all = [
+            api_names::<ConnectionType>(),
+            api_names::<AbutmentType>(),
+            api_names::<Material>(),
+            api_names::<SkuStatus>(),
+            api_names::<LocationLevel>(),
+            api_names::<LocationType>(),
+            api_names::<ItemKind>(),
+            api_names::<StockUnit>(),
+            api_names::<LotState>(),
+            api_names::<MovementReason>(),
+            api_names::<ReservationStatus>(),
+            api_names::<MachineKind>(),
+            api_names::<MachineStatus>(),
+            api_names::<DowntimeKind>(),
+            api_names::<ToolStatus>(),
+            api_names::<JobKind>(),
+            api_names::<JobStatus>(),
+            api_names::<InspectionResult>(),
+            api_names::<Restoration>(),
+            api_names::<CaseStatus>(),
+            api_names::<CaseDecision>(),
+            api_names::<RecallClass>(),
+            api_names::<RecallStatus>(),
+            api_names::<RecallScopeKind>(),
+            api_names::<RecallActionKind>(),
+            api_names::<NotificationChannel>(),
+        ];
+        for (shown, api) in all.into_iter().flatten() {
+            assert_eq!(shown, api);
+        }
+    }
+}

@@ -850,7 +850,7 @@ pub enum Choice {
 fn check_open(c: &clinical_case::Model) -> AppResult<()> {
     if c.status != CaseStatus::Open {
         return Err(AppError::Conflict(format!(
-            "case {} is {:?}; only an OPEN case can be matched",
+            "case {} is {}; only an OPEN case can be matched",
             c.number, c.status
         )));
     }
@@ -1064,7 +1064,7 @@ pub async fn ship_case(
                 return Err(AppError::bad_input(
                     "caseId",
                     format!(
-                        "case {}'s part is not made yet (job {} is {:?})",
+                        "case {}'s part is not made yet (job {} is {})",
                         c.number, job.number, job.status
                     ),
                 ));
@@ -1074,7 +1074,7 @@ pub async fn ship_case(
                 return Err(AppError::bad_input(
                     "caseId",
                     format!(
-                        "lot {} is {:?}: release it before shipping",
+                        "lot {} is {}: release it before shipping",
                         l.lot_number,
                         effective_state(&l, today())
                     ),
@@ -1109,7 +1109,7 @@ pub async fn ship_case(
         }
         _ => {
             return Err(AppError::Conflict(format!(
-                "case {} is {:?}; only a RESERVED case or one IN_PRODUCTION with its part released ships",
+                "case {} is {}; only a RESERVED case or one IN_PRODUCTION with its part released ships",
                 c.number, c.status
             )));
         }
@@ -1149,7 +1149,7 @@ pub async fn return_case(
     let reason = required(reason, "reason")?;
     let (CaseStatus::Shipped, Some(lot_id)) = (c.status, c.shipped_lot_id) else {
         return Err(AppError::Conflict(format!(
-            "case {} is {:?}; only a SHIPPED case can be returned",
+            "case {} is {}; only a SHIPPED case can be returned",
             c.number, c.status
         )));
     };
@@ -1204,7 +1204,7 @@ pub async fn close_case(
 ) -> AppResult<clinical_case::Model> {
     if c.status != CaseStatus::Shipped {
         return Err(AppError::Conflict(format!(
-            "case {} is {:?}; only a SHIPPED case can be closed",
+            "case {} is {}; only a SHIPPED case can be closed",
             c.number, c.status
         )));
     }
@@ -1233,7 +1233,7 @@ pub async fn cancel_case(
         }
         _ => {
             return Err(AppError::Conflict(format!(
-                "case {} is {:?} and cannot be cancelled",
+                "case {} is {} and cannot be cancelled",
                 c.number, c.status
             )));
         }
@@ -1275,7 +1275,7 @@ pub async fn risk(
                     Some("due date passed, part not shipped".into())
                 }
                 (JobStatus::Scrapped | JobStatus::Cancelled, _) => {
-                    Some(format!("its job {} is {:?}", job.number, job.status))
+                    Some(format!("its job {} is {}", job.number, job.status))
                 }
                 (_, Some(end)) if end > c.due_at => Some(format!(
                     "job {} is planned to end {}, after the due date",

@@ -60,6 +60,19 @@ pub enum EffectiveState {
     Expired,
 }
 
+impl std::fmt::Display for EffectiveState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            EffectiveState::Quarantine => "QUARANTINE",
+            EffectiveState::Released => "RELEASED",
+            EffectiveState::OnHold => "ON_HOLD",
+            EffectiveState::Rejected => "REJECTED",
+            EffectiveState::Recalled => "RECALLED",
+            EffectiveState::Expired => "EXPIRED",
+        })
+    }
+}
+
 /// The effective state of a lot on `today`.
 pub fn effective_state(l: &lot::Model, today: NaiveDate) -> EffectiveState {
     effective_state_of(l.state, l.expiry_date, today)

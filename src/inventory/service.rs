@@ -76,7 +76,7 @@ pub async fn create_location(
                 return Err(AppError::bad_input(
                     "input.level",
                     format!(
-                        "a {level:?} cannot sit under a {:?}; the tree is site → zone → bin",
+                        "a {level} cannot sit under a {}; the tree is site → zone → bin",
                         p.level
                     ),
                 ));
@@ -259,7 +259,7 @@ async fn receiving_location(db: &impl ConnectionTrait, code: &str) -> AppResult<
         return Err(AppError::bad_input(
             "input.location",
             format!(
-                "`{}` is a {:?} location; lots are received into a RECEIVING location",
+                "`{}` is a {} location; lots are received into a RECEIVING location",
                 loc.code, loc.location_type
             ),
         ));
@@ -628,7 +628,7 @@ pub async fn transfer(
         return Err(AppError::bad_input(
             "input.to",
             format!(
-                "lot {} is {:?}: only released lots go into STOCK locations",
+                "lot {} is {}: only released lots go into STOCK locations",
                 l.lot_number, l.state
             ),
         ));
@@ -778,7 +778,7 @@ pub async fn change_state(
     if !transition_allowed(l.state, to) {
         return Err(AppError::bad_input(
             "input.state",
-            format!("a {:?} lot cannot become {to:?}", l.state),
+            format!("a {} lot cannot become {to}", l.state),
         ));
     }
     if to == LotState::Released && effective_state(&l, today()) == EffectiveState::Expired {
@@ -827,7 +827,7 @@ pub async fn change_state(
             quantity: total,
             reason: MovementReason::StateChange,
             reference: reason.trim(),
-            note: Some(format!("{from:?} → {to:?}")),
+            note: Some(format!("{from} → {to}")),
             idempotency_key: None,
         },
     )
@@ -991,7 +991,7 @@ pub async fn reserve(
                     return Err(AppError::bad_input(
                         "input.lotId",
                         format!(
-                            "lot {} is {s:?}: only released, unexpired stock can be promised",
+                            "lot {} is {s}: only released, unexpired stock can be promised",
                             l.lot_number
                         ),
                     ));
@@ -1094,7 +1094,7 @@ async fn open_reservation(db: &impl ConnectionTrait, id: i64) -> AppResult<reser
         .ok_or_else(|| AppError::not_found("reservation", id.to_string()))?;
     if r.status != ReservationStatus::Open {
         return Err(AppError::Conflict(format!(
-            "reservation {id} is {:?}, not open",
+            "reservation {id} is {}, not open",
             r.status
         )));
     }
@@ -1304,7 +1304,7 @@ pub async fn ship_reservation(
         return Err(AppError::bad_input(
             "input.reservationId",
             format!(
-                "lot {} is {s:?}: only released, unexpired stock ships",
+                "lot {} is {s}: only released, unexpired stock ships",
                 l.lot_number
             ),
         ));

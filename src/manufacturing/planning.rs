@@ -306,9 +306,15 @@ pub async fn reschedule(
     let now = Utc::now();
     let shop = load_shop(db, now).await?;
     let scheduler = scheduling::default_scheduler();
-    let t0 = Instant::now();
-    let plan = scheduler.schedule(&shop.instance);
-    let wall_ms = t0.elapsed().as_millis() as i64;
+    // The search is CPU-bound for up to its time budget: it runs on the
+    // blocking pool, not on an async worker serving other requests.
+    let (shop, plan, wall_ms) = tokio::task::spawn_blocking(move || {
+        let t0 = Instant::now();
+        let plan = scheduling::default_scheduler().schedule(&shop.instance);
+        (shop, plan, t0.elapsed().as_millis() as i64)
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("scheduler task failed: {e}")))?;
     if let Err(e) = scheduling::validate(&shop.instance, &plan) {
         return Err(AppError::Internal(format!(
             "scheduler produced an invalid plan: {e}"
@@ -653,7 +659,7 @@ impl EtaBoard {
                     .map(|c| match c.refusal(req) {
                         Some(r) => format!("{}: {r}", c.machine.code),
                         None if c.machine.status != MachineStatus::Active => {
-                            format!("{}: {:?}", c.machine.code, c.machine.status)
+                            format!("{}: {}", c.machine.code, c.machine.status)
                         }
                         None => format!(
                             "{}: no free time within {} days",

@@ -491,7 +491,7 @@ impl Capable {
             _ => {}
         }
         if !self.materials.contains(&r.material) {
-            return Some(format!("not qualified for {:?}", r.material));
+            return Some(format!("not qualified for {}", r.material));
         }
         if r.kind == JobKind::Stock
             && let (Some(d), Some(max)) = (r.part_diameter_um, m.bar_max_diameter_um)
@@ -735,7 +735,7 @@ pub async fn create_job(
             if j.material.is_some_and(|m| m != sku.material) {
                 return Err(AppError::bad_input(
                     "input.material",
-                    format!("{} is made of {:?}", sku.article_number, sku.material),
+                    format!("{} is made of {}", sku.article_number, sku.material),
                 ));
             }
             let bar = j.bar_mm_per_part.or(d_bar);
@@ -1085,7 +1085,7 @@ pub async fn start_job(
     }
     if cap.machine.status != MachineStatus::Active {
         return Err(AppError::Conflict(format!(
-            "machine {} is {:?}",
+            "machine {} is {}",
             cap.machine.code, cap.machine.status
         )));
     }
@@ -1150,7 +1150,7 @@ pub async fn start_job(
                     return Err(AppError::bad_input(
                         f,
                         format!(
-                            "lot {} is {st:?}; only released material can be issued",
+                            "lot {} is {st}; only released material can be issued",
                             l.lot_number
                         ),
                     ));

@@ -176,7 +176,7 @@ pub async fn create(
         actor,
         "CREATED",
         format!(
-            "{:?}, scope {}: {} lot(s), {} consignee(s) at creation",
+            "{}, scope {}: {} lot(s), {} consignee(s) at creation",
             rc.class,
             r.scope.describe(),
             t.totals.lots,
@@ -277,7 +277,7 @@ async fn lock(
     let rc = get(db, id).await?;
     if rc.status != expect {
         return Err(AppError::Conflict(format!(
-            "recall {} is {:?}; only a {expect:?} recall can be {doing}",
+            "recall {} is {}; only a {expect} recall can be {doing}",
             rc.number, rc.status
         )));
     }
@@ -541,7 +541,7 @@ pub async fn notify(
         rc.id,
         actor,
         "NOTIFIED",
-        format!("{key} by {via:?} at {}", at.format("%Y-%m-%d %H:%M")),
+        format!("{key} by {via} at {}", at.format("%Y-%m-%d %H:%M")),
     )
     .await?;
     Ok(c)
@@ -745,7 +745,7 @@ async fn account(
                 return Err(AppError::bad_input(
                     "input.location",
                     format!(
-                        "{} is a {:?} location: recalled returns go to quarantine",
+                        "{} is a {} location: recalled returns go to quarantine",
                         cage.code, cage.location_type
                     ),
                 ));
@@ -1066,7 +1066,7 @@ pub async fn report_csv(db: &impl ConnectionTrait, rc: &recall::Model) -> AppRes
                 "detail",
                 match f {
                     Some(f) => format!(
-                        "depth {}; was {:?} with {} on hand and {} reserved at activation",
+                        "depth {}; was {} with {} on hand and {} reserved at activation",
                         f.depth, f.previous_state, f.on_hand, f.reserved
                     ),
                     None => format!("depth {}", l.lot.depth),
@@ -1181,7 +1181,7 @@ pub async fn report_csv(db: &impl ConnectionTrait, rc: &recall::Model) -> AppRes
                     "detail",
                     match (l.consignee.notified_via, &l.consignee.notified_by) {
                         (Some(v), Some(by)) => format!(
-                            "notified by {v:?} ({by}); lots: {}",
+                            "notified by {v} ({by}); lots: {}",
                             lot_list(&l.by_lot, &lot_numbers)
                         ),
                         _ => format!("NOT NOTIFIED; lots: {}", lot_list(&l.by_lot, &lot_numbers)),

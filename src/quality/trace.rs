@@ -970,7 +970,7 @@ pub async fn origin_lot(db: &impl ConnectionTrait, origin: Origin) -> AppResult<
             if m.reason != MovementReason::Shipment {
                 return Err(AppError::bad_input(
                     "shipmentId",
-                    format!("movement {id} is a {:?}, not a SHIPMENT", m.reason),
+                    format!("movement {id} is a {}, not a SHIPMENT", m.reason),
                 ));
             }
             Ok(m.lot_id)
@@ -999,7 +999,7 @@ pub async fn origin_lot(db: &impl ConnectionTrait, origin: Origin) -> AppResult<
             Err(AppError::bad_input(
                 "caseId",
                 format!(
-                    "case {} has no lot yet (it is {:?}): nothing to trace",
+                    "case {} has no lot yet (it is {}): nothing to trace",
                     c.number, c.status
                 ),
             ))

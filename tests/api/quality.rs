@@ -939,7 +939,7 @@ async fn a_unit_returned_under_a_recall_cannot_come_back_again_as_a_case_return(
         r["reserveStock"]["userErrors"][0]["message"]
             .as_str()
             .unwrap()
-            .contains("is Recalled"),
+            .contains("is RECALLED"),
         "{r}"
     );
 
@@ -1362,7 +1362,7 @@ async fn a_recall_cannot_close_while_a_job_runs_on_its_material_and_a_lot_made_o
         )
         .await;
     assert!(
-        user_errors(&r["reserveStock"])[0].2.contains("is Recalled"),
+        user_errors(&r["reserveStock"])[0].2.contains("is RECALLED"),
         "{r}"
     );
     let l = app
@@ -1765,7 +1765,7 @@ async fn activations_shipments_and_reservations_racing_on_the_same_lots_end_in_s
                 Some((code, _, msg)) => {
                     assert_eq!(code, "BAD_USER_INPUT", "{op}: {r}");
                     assert!(
-                        msg.contains("is Recalled") || msg.contains("insufficient available"),
+                        msg.contains("is RECALLED") || msg.contains("insufficient available"),
                         "{op}: only a business refusal: {msg}"
                     );
                     o.refused += 1;
