@@ -5,9 +5,9 @@ use sea_orm::{ConnectionTrait, DatabaseConnection};
 
 pub use crate::csv_import::{ImportError, ImportReport, RowError};
 use crate::{
+    access::Actor,
     catalog::import as catalog,
     csv_import::{Layout, read_table},
-    inventory::Actor,
 };
 
 /// What a CSV file holds.

@@ -66,7 +66,7 @@ async fn main() -> anyhow::Result<()> {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_else(|| kind.file_name().to_owned());
-            let actor = abutment_erp::inventory::Actor {
+            let actor = abutment_erp::access::Actor {
                 user_id: None,
                 name: audit::cli_actor_name(),
             };

@@ -42,7 +42,7 @@ pub async fn load(
     let txn = db.begin().await?;
     let mut reports = Vec::new();
     for (kind, data) in files {
-        let system = crate::inventory::Actor::system();
+        let system = crate::access::Actor::system();
         match import::import_in(
             &txn,
             &system,
@@ -382,7 +382,7 @@ pub async fn manufacturing(db: &impl sea_orm::ConnectionTrait) -> crate::error::
     use chrono::{Datelike, TimeZone, Utc};
     use entity::enums::{DowntimeKind, InspectionResult, JobKind, LotState, MachineKind, Material};
 
-    let actor = crate::inventory::Actor::system();
+    let actor = crate::access::Actor::system();
     let shifts = |days: std::ops::RangeInclusive<i16>, spans: &[(i32, i32)]| -> Vec<Shift> {
         days.flat_map(|d| {
             spans.iter().map(move |&(a, b)| Shift {
@@ -694,7 +694,7 @@ pub async fn cases(db: &impl sea_orm::ConnectionTrait) -> crate::error::AppResul
     use chrono::{Duration, Utc};
     use entity::enums::{AbutmentType, Restoration};
 
-    let actor = crate::inventory::Actor::system();
+    let actor = crate::access::Actor::system();
     for (code, name, address, city, country, contact, email) in [
         (
             "ZH-SMILE",

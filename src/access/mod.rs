@@ -63,3 +63,32 @@ impl Default for RequestId {
         Self::new()
     }
 }
+
+/// Who changes something, as the ledger, the audit trail and every record
+/// written by a service name them.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    /// The user's row id; none for the system (seeds, CLI).
+    pub user_id: Option<i64>,
+    /// The user's name (or `system`).
+    pub name: String,
+}
+
+impl Actor {
+    /// The system itself (seeds, command line).
+    pub fn system() -> Self {
+        Actor {
+            user_id: None,
+            name: "system".into(),
+        }
+    }
+}
+
+impl From<&Principal> for Actor {
+    fn from(p: &Principal) -> Self {
+        Actor {
+            user_id: Some(p.user_id),
+            name: p.name.clone(),
+        }
+    }
+}

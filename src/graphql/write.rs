@@ -14,12 +14,12 @@ use async_graphql::Context;
 use sea_orm::DatabaseTransaction;
 
 use crate::{
+    access::Actor,
     access::Caller,
     db::begin_write,
     db::{TxFuture, write_tx},
     error::{AppError, AppResult, UserError},
     graphql::db,
-    inventory::Actor,
 };
 
 /// The signed-in caller as the ledger's actor.

@@ -14,33 +14,7 @@ pub mod service;
 use chrono::NaiveDate;
 use entity::{enums::LotState, lot};
 
-/// Who changes stock, as written in the ledger.
-#[derive(Debug, Clone)]
-pub struct Actor {
-    /// The user's row id; none for the system (seeds, CLI).
-    pub user_id: Option<i64>,
-    /// The user's name (or `system`).
-    pub name: String,
-}
-
-impl Actor {
-    /// The system itself (seeds, command line).
-    pub fn system() -> Self {
-        Actor {
-            user_id: None,
-            name: "system".into(),
-        }
-    }
-}
-
-impl From<&crate::access::Principal> for Actor {
-    fn from(p: &crate::access::Principal) -> Self {
-        Actor {
-            user_id: Some(p.user_id),
-            name: p.name.clone(),
-        }
-    }
-}
+pub use crate::access::Actor;
 
 /// A lot's state as users see it: the stored state, or EXPIRED once the
 /// expiry date has passed (a lot is usable through its expiry day).
