@@ -4,9 +4,16 @@
 
 use std::path::PathBuf;
 
+use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
+use entity::{lot, machine, tool};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
-use crate::config::{DbConfig, LogFormat, ServeArgs};
+use crate::{
+    config::{DbConfig, LogFormat, ServeArgs},
+    error::{AppError, AppResult},
+    quality::trace::Scope,
+};
 
 /// Inventory and manufacturing ERP for dental implant abutments (GraphQL).
 #[derive(Debug, Parser)]
@@ -154,4 +161,93 @@ pub enum TokenCommand {
         /// The user's name.
         user: String,
     },
+}
+
+// ------------------------------------------------------------------ recall scopes
+
+/// A scope named the way people name things: lot numbers, machine and
+/// tool codes (the command line's `recall mock`).
+#[derive(Debug, Clone, Default)]
+pub struct NamedScope {
+    pub heat: Option<String>,
+    pub lots: Vec<String>,
+    pub blank_lot: Option<String>,
+    pub machine: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub tool: Option<String>,
+}
+
+/// Resolves a named scope to ids; exactly one kind must be given.
+pub async fn resolve_scope(db: &impl ConnectionTrait, n: &NamedScope) -> AppResult<Scope> {
+    let given = [
+        n.heat.is_some(),
+        !n.lots.is_empty(),
+        n.blank_lot.is_some(),
+        n.machine.is_some(),
+        n.tool.is_some(),
+    ]
+    .iter()
+    .filter(|g| **g)
+    .count();
+    if given != 1 {
+        return Err(AppError::bad_input(
+            "scope",
+            format!(
+                "give exactly one of --heat, --lot, --blank-lot, --machine (with --from and --to) or --tool; got {given}"
+            ),
+        ));
+    }
+    let lots_named = |numbers: &[String], field: &'static str| {
+        let numbers = numbers.to_vec();
+        async move {
+            let mut ids = Vec::new();
+            for number in &numbers {
+                let found = lot::Entity::find()
+                    .filter(lot::Column::LotNumber.eq(number.trim()))
+                    .all(db)
+                    .await?;
+                if found.is_empty() {
+                    return Err(AppError::bad_input(field, format!("no lot {number}")));
+                }
+                ids.extend(found.into_iter().map(|l| l.id));
+            }
+            Ok::<_, AppError>(ids)
+        }
+    };
+    if let Some(h) = &n.heat {
+        return Ok(Scope::Heat(h.clone()));
+    }
+    if !n.lots.is_empty() {
+        return Ok(Scope::Lots(lots_named(&n.lots, "--lot").await?));
+    }
+    if let Some(b) = &n.blank_lot {
+        let ids = lots_named(std::slice::from_ref(b), "--blank-lot").await?;
+        return Ok(Scope::BlankLot(ids[0]));
+    }
+    if let Some(code) = &n.machine {
+        let m = machine::Entity::find()
+            .filter(machine::Column::Code.eq(code.trim()))
+            .one(db)
+            .await?
+            .ok_or_else(|| AppError::bad_input("--machine", format!("no machine {code}")))?;
+        let (Some(from), Some(to)) = (n.from, n.to) else {
+            return Err(AppError::bad_input(
+                "--from",
+                "a machine scope needs both --from and --to",
+            ));
+        };
+        return Ok(Scope::MachineWindow {
+            machine_id: m.id,
+            from,
+            to,
+        });
+    }
+    let code = n.tool.clone().unwrap_or_default();
+    let t = tool::Entity::find()
+        .filter(tool::Column::Code.eq(code.trim()))
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::bad_input("--tool", format!("no tool {code}")))?;
+    Ok(Scope::Tool(t.id))
 }

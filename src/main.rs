@@ -416,7 +416,7 @@ async fn recall_command(
             to,
             tool,
         } => {
-            let named = recall::NamedScope {
+            let named = abutment_erp::cli::NamedScope {
                 heat,
                 lots,
                 blank_lot,
@@ -425,7 +425,9 @@ async fn recall_command(
                 to,
                 tool,
             };
-            let scope = recall::resolve_scope(conn, &named).await.map_err(err)?;
+            let scope = abutment_erp::cli::resolve_scope(conn, &named)
+                .await
+                .map_err(err)?;
             let (t, took) = recall::mock(conn, &scope).await.map_err(err)?;
             let n = &t.totals;
             println!("mock recall of {} (nothing changed)", scope.describe());

@@ -1,0 +1,47 @@
+//! Inventory rules: receipts, transfers, counts, scrap, lot states,
+//! reservations (a given lot, or first-expired-first-out) and shipments, the
+//! quantities users see, and `verify`, which recomputes every balance from
+//! the ledger. Every function runs in the caller's transaction.
+
+use std::collections::HashMap;
+
+use chrono::{Months, NaiveDate, Utc};
+use entity::{
+    abutment_sku,
+    enums::{
+        ItemKind, LocationLevel, LocationType, LotState, Material, MovementReason,
+        ReservationStatus, StockUnit,
+    },
+    item, location, lot, reservation, stock_balance, stock_movement,
+};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, JoinType,
+    Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationDef, Set,
+    sea_query::Expr,
+};
+
+use super::{
+    Actor, EffectiveState, effective_state,
+    ledger::{self, Move},
+    today,
+};
+use crate::{
+    catalog::{gtin, service as catalog, units},
+    error::{AppError, AppResult},
+};
+
+mod items;
+mod locations;
+mod moves;
+mod receipts;
+mod reservations;
+mod shipments;
+mod stock;
+
+pub use items::*;
+pub use locations::*;
+pub use moves::*;
+pub use receipts::*;
+pub use reservations::*;
+pub use shipments::*;
+pub use stock::*;
