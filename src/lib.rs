@@ -22,6 +22,7 @@ pub mod paging;
 pub mod quality;
 pub mod quantity;
 pub mod seed;
+#[cfg(feature = "synthetic")]
 pub mod synthetic;
 pub mod telemetry;
 

@@ -1,0 +1,393 @@
+//! The forward trace: every lot downstream with its stock, reservations, shipments, returns, cases and open jobs.
+
+use super::*;
+
+/// Units of a lot at one location.
+#[derive(Debug, Clone)]
+pub struct LotStock {
+    pub location: location::Model,
+    pub on_hand: i64,
+    pub reserved: i64,
+}
+
+/// A lot a trace reached.
+#[derive(Debug, Clone)]
+pub struct TracedLot {
+    pub lot: LotBrief,
+    /// Where its stock lies now (non-zero balances).
+    pub stock: Vec<LotStock>,
+}
+
+impl TracedLot {
+    /// Units on hand, all locations.
+    pub fn on_hand(&self) -> i64 {
+        self.stock.iter().map(|s| s.on_hand).sum()
+    }
+}
+
+/// Who received a shipment: a clinic, a named consignee outside the
+/// clinic register, or (for a shipment recorded before shipments named
+/// their consignee) only the shipment's reference.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Consignee {
+    /// The clinic's code, the named consignee's name, or `ref:` and the
+    /// reference.
+    pub key: String,
+    pub clinic_id: Option<i64>,
+}
+
+/// A consignee outside the clinic register, as named at shipping.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Named {
+    pub name: String,
+    pub address: String,
+    pub contact: Option<String>,
+}
+
+/// What a trace needs of a SHIPMENT or RETURN ledger row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Movement {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub lot_id: i64,
+    pub quantity: i64,
+    pub reason: MovementReason,
+    pub reference: String,
+}
+
+/// A shipment (or return) of a traced lot and who it went to (came from).
+#[derive(Debug, Clone)]
+pub struct Dispatch {
+    pub movement: Movement,
+    pub consignee: Consignee,
+    /// The case it was shipped for, when the reference is a case number.
+    pub case_id: Option<i64>,
+    /// The named consignee's address and contact, for a shipment to one.
+    pub named: Option<Named>,
+}
+
+/// What one consignee received of the traced lots.
+#[derive(Debug, Clone)]
+pub struct Exposure {
+    pub consignee: Consignee,
+    pub clinic: Option<clinic::Model>,
+    pub shipped: i64,
+    pub returned: i64,
+    pub first_shipped: DateTime<Utc>,
+    pub last_shipped: DateTime<Utc>,
+    /// Units shipped per lot id.
+    pub by_lot: BTreeMap<i64, i64>,
+    /// A named consignee's address and contact, as given at its last shipment.
+    pub named: Option<Named>,
+}
+
+/// Totals of a forward trace.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Totals {
+    pub lots: i64,
+    pub finished_lots: i64,
+    /// Pieces (blanks, finished parts) on hand in every state and location.
+    pub pieces_on_hand: i64,
+    /// Millimetres of bar on hand.
+    pub bar_mm_on_hand: i64,
+    pub pieces_reserved: i64,
+    pub pieces_shipped: i64,
+    pub pieces_returned: i64,
+    pub consignees: i64,
+    pub clinics: i64,
+    pub cases: i64,
+    pub open_jobs: i64,
+}
+
+/// Everything downstream of a scope.
+#[derive(Debug, Clone, Default)]
+pub struct ForwardTrace {
+    /// Root lots the scope named.
+    pub roots: Vec<i64>,
+    /// Every lot reached, roots first, then by depth and id.
+    pub lots: Vec<TracedLot>,
+    /// Open reservations on them.
+    pub reservations: Vec<reservation::Model>,
+    pub shipments: Vec<Dispatch>,
+    pub returns: Vec<Dispatch>,
+    /// Per consignee, most units first.
+    pub exposure: Vec<Exposure>,
+    /// Cases that received, hold a reservation of, or had made one of the lots.
+    pub cases: Vec<clinical_case::Model>,
+    /// Jobs not yet finished that consumed material from the lots or run
+    /// in the scope (a machine window, a tool).
+    pub open_jobs: Vec<production_job::Model>,
+    pub totals: Totals,
+}
+
+/// Traces forward from a scope: every descendant lot at any depth and
+/// where its units are now. A scope matching no lot is `BAD_USER_INPUT`.
+pub async fn forward(db: &impl ConnectionTrait, scope: &Scope) -> AppResult<ForwardTrace> {
+    let mut t = forward_of(db, reach(db, scope).await?).await?;
+    add_open_jobs(&mut t, scope_jobs(db, scope).await?);
+    Ok(t)
+}
+
+/// Jobs running now whose output the scope itself covers, whatever they
+/// consume: on a machine scope, jobs running on the machine that started
+/// before the window ends; on a tool scope, jobs running with the tool.
+/// Their lots are not made yet; when they are, they fall in the scope.
+pub async fn scope_jobs(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+) -> AppResult<Vec<production_job::Model>> {
+    use production_job::Column as J;
+    let q = production_job::Entity::find().filter(J::Status.eq(JobStatus::InProgress));
+    let q = match scope {
+        Scope::MachineWindow { machine_id, to, .. } => q
+            .filter(J::MachineId.eq(*machine_id))
+            .filter(J::StartedAt.lt(*to)),
+        Scope::Tool(tool_id) => q.filter(
+            J::Id.in_subquery(
+                job_tool::Entity::find()
+                    .select_only()
+                    .column(job_tool::Column::JobId)
+                    .filter(job_tool::Column::ToolId.eq(*tool_id))
+                    .into_query(),
+            ),
+        ),
+        Scope::Lots(_) | Scope::Heat(_) | Scope::BlankLot(_) => return Ok(Vec::new()),
+    };
+    Ok(q.order_by_asc(J::Id).all(db).await?)
+}
+
+/// Adds jobs to a trace's open jobs (once each, by id) and its total.
+pub fn add_open_jobs(t: &mut ForwardTrace, jobs: Vec<production_job::Model>) {
+    if jobs.is_empty() {
+        return;
+    }
+    t.open_jobs.extend(jobs);
+    t.open_jobs.sort_by_key(|j| j.id);
+    t.open_jobs.dedup_by_key(|j| j.id);
+    t.totals.open_jobs = t.open_jobs.len() as i64;
+}
+
+/// The lots a scope reaches (its own and every descendant), without what
+/// hangs off them. A scope matching no lot is `BAD_USER_INPUT`.
+pub async fn reach(db: &impl ConnectionTrait, scope: &Scope) -> AppResult<Vec<LotBrief>> {
+    scope.validate()?;
+    let backend = db.get_database_backend();
+    let reached = walk_lots(db, scope.roots(backend), Direction::Forward).await?;
+    if reached.is_empty() {
+        return Err(AppError::bad_input(
+            scope_field(scope),
+            format!("{} matches no lot: nothing to trace", scope.describe()),
+        ));
+    }
+    Ok(reached)
+}
+
+/// The field of the input a scope came from, for errors.
+pub fn scope_field(scope: &Scope) -> &'static str {
+    match scope {
+        Scope::Lots(_) => "scope.lotIds",
+        Scope::Heat(_) => "scope.heatNumber",
+        Scope::BlankLot(_) => "scope.blankLotId",
+        Scope::MachineWindow { .. } => "scope.machineId",
+        Scope::Tool(_) => "scope.toolId",
+    }
+}
+
+/// The forward picture of a known set of lots (a trace just walked, or a
+/// recall's frozen lots).
+pub async fn forward_of(
+    db: &impl ConnectionTrait,
+    reached: Vec<LotBrief>,
+) -> AppResult<ForwardTrace> {
+    let ids: &[i64] = &reached.iter().map(|l| l.id).collect::<Vec<_>>();
+    let roots = reached
+        .iter()
+        .filter(|l| l.depth == 0)
+        .map(|l| l.id)
+        .collect();
+    // Independent reads, run side by side (on a pool they take separate
+    // connections; in a transaction they queue on its one).
+    let (locations, balances, reservations, moves, made_by, shipped_cases, issued) = futures_util::try_join!(
+        async { Ok::<_, AppError>(location::Entity::find().all(db).await?) },
+        chunked(ids, |c| {
+            stock_balance::Entity::find()
+                .filter(stock_balance::Column::LotId.is_in(c))
+                .filter(stock_balance::Column::OnHand.gt(0))
+                .all(db)
+        }),
+        chunked(ids, |c| {
+            reservation::Entity::find()
+                .filter(reservation::Column::LotId.is_in(c))
+                .filter(reservation::Column::Status.eq(ReservationStatus::Open))
+                .order_by_asc(reservation::Column::Id)
+                .all(db)
+        }),
+        chunked(ids, |c| {
+            use stock_movement::Column as M;
+            stock_movement::Entity::find()
+                .select_only()
+                .columns([M::Id, M::At, M::LotId, M::Quantity, M::Reason, M::Reference])
+                .filter(M::LotId.is_in(c))
+                .filter(M::Reason.is_in([MovementReason::Shipment, MovementReason::Return]))
+                .order_by_asc(M::Id)
+                .into_tuple::<(i64, DateTime<Utc>, i64, i64, MovementReason, String)>()
+                .all(db)
+        }),
+        chunked(ids, |c| {
+            production_job::Entity::find()
+                .filter(production_job::Column::FinishedLotId.is_in(c))
+                .all(db)
+        }),
+        chunked(ids, |c| {
+            clinical_case::Entity::find()
+                .filter(clinical_case::Column::ShippedLotId.is_in(c))
+                .all(db)
+        }),
+        chunked(ids, |c| {
+            job_material::Entity::find()
+                .filter(job_material::Column::LotId.is_in(c))
+                .all(db)
+        }),
+    )?;
+    let locations: HashMap<i64, location::Model> =
+        locations.into_iter().map(|l| (l.id, l)).collect();
+    let mut stock: HashMap<i64, Vec<LotStock>> = HashMap::new();
+    for b in balances {
+        if let Some(loc) = locations.get(&b.location_id) {
+            stock.entry(b.lot_id).or_default().push(LotStock {
+                location: loc.clone(),
+                on_hand: b.on_hand,
+                reserved: b.reserved,
+            });
+        }
+    }
+    let mut traced: Vec<TracedLot> = reached
+        .into_iter()
+        .map(|l| TracedLot {
+            stock: stock.remove(&l.id).unwrap_or_default(),
+            lot: l,
+        })
+        .collect();
+    traced.sort_by_key(|t| (t.lot.depth, t.lot.id));
+
+    let moves: Vec<Movement> = moves
+        .into_iter()
+        .map(|(id, at, lot_id, quantity, reason, reference)| Movement {
+            id,
+            at,
+            lot_id,
+            quantity,
+            reason,
+            reference,
+        })
+        .collect();
+    let (resolved, clinics) = resolve_consignees(db, &moves).await?;
+    let (mut shipments, mut returns) = (Vec::new(), Vec::new());
+    for m in moves {
+        let (consignee, case_id, named) = resolved
+            .get(&m.id)
+            .cloned()
+            .unwrap_or_else(|| (by_reference(&m.reference), None, None));
+        let d = Dispatch {
+            movement: m,
+            consignee,
+            case_id,
+            named,
+        };
+        if d.movement.reason == MovementReason::Shipment {
+            shipments.push(d);
+        } else {
+            returns.push(d);
+        }
+    }
+
+    // Cases: shipped one of the lots, hold a reservation on one, or had one made.
+    let mut case_ids: HashSet<i64> = shipments.iter().filter_map(|d| d.case_id).collect();
+    let mut cases = shipped_cases;
+    let reservation_ids: Vec<i64> = reservations.iter().map(|r| r.id).collect();
+    cases.extend(
+        chunked(&reservation_ids, |c| {
+            clinical_case::Entity::find()
+                .filter(clinical_case::Column::ReservationId.is_in(c))
+                .all(db)
+        })
+        .await?,
+    );
+    let job_ids: Vec<i64> = made_by.iter().map(|j| j.id).collect();
+    cases.extend(
+        chunked(&job_ids, |c| {
+            clinical_case::Entity::find()
+                .filter(clinical_case::Column::JobId.is_in(c))
+                .all(db)
+        })
+        .await?,
+    );
+    let known: HashSet<i64> = cases.iter().map(|c| c.id).collect();
+    case_ids.retain(|id| !known.contains(id));
+    let extra: Vec<i64> = case_ids.into_iter().collect();
+    cases.extend(
+        chunked(&extra, |c| {
+            clinical_case::Entity::find()
+                .filter(clinical_case::Column::Id.is_in(c))
+                .all(db)
+        })
+        .await?,
+    );
+    cases.sort_by_key(|c| c.id);
+    cases.dedup_by_key(|c| c.id);
+
+    // Jobs still running on the material: their output is not a lot yet.
+    let issued_jobs: HashSet<i64> = issued.iter().map(|m| m.job_id).collect();
+    let open_jobs = if issued_jobs.is_empty() {
+        Vec::new()
+    } else {
+        production_job::Entity::find()
+            .filter(production_job::Column::Id.is_in(issued_jobs))
+            .filter(production_job::Column::Status.is_in([
+                JobStatus::Planned,
+                JobStatus::Scheduled,
+                JobStatus::InProgress,
+                JobStatus::Inspection,
+            ]))
+            .order_by_asc(production_job::Column::Id)
+            .all(db)
+            .await?
+    };
+
+    let exposure = exposure(&shipments, &returns, &clinics);
+    let totals = Totals {
+        lots: traced.len() as i64,
+        finished_lots: traced
+            .iter()
+            .filter(|t| t.lot.kind == ItemKind::Finished)
+            .count() as i64,
+        pieces_on_hand: traced
+            .iter()
+            .filter(|t| t.lot.kind != ItemKind::Bar)
+            .map(TracedLot::on_hand)
+            .sum(),
+        bar_mm_on_hand: traced
+            .iter()
+            .filter(|t| t.lot.kind == ItemKind::Bar)
+            .map(TracedLot::on_hand)
+            .sum(),
+        pieces_reserved: reservations.iter().map(|r| r.quantity).sum(),
+        pieces_shipped: shipments.iter().map(|d| d.movement.quantity).sum(),
+        pieces_returned: returns.iter().map(|d| d.movement.quantity).sum(),
+        consignees: exposure.len() as i64,
+        clinics: exposure.iter().filter(|e| e.clinic.is_some()).count() as i64,
+        cases: cases.len() as i64,
+        open_jobs: open_jobs.len() as i64,
+    };
+    Ok(ForwardTrace {
+        roots,
+        lots: traced,
+        reservations,
+        shipments,
+        returns,
+        exposure,
+        cases,
+        open_jobs,
+        totals,
+    })
+}
