@@ -1,6 +1,8 @@
 //! The `abutment-erp` binary: parse the configuration, set up tracing, and
 //! run one subcommand (`serve` by default).
 
+use std::path::{Path, PathBuf};
+
 use anyhow::Context;
 use clap::Parser;
 use serde_json::{Value, json};
@@ -11,7 +13,7 @@ use abutment_erp::{
         audit::{self, CliEntry},
     },
     cli::{Cli, Command, RecallCommand, TokenCommand, UserCommand},
-    config::ServeArgs,
+    config::{DbConfig, ServeArgs},
     db,
     error::AppError,
     graphql::{self, ids},
@@ -57,240 +59,11 @@ async fn main() -> anyhow::Result<()> {
             kind,
             file,
             dry_run,
-        } => {
-            let conn = db::connect(&cli.db).await?;
-            db::migrate(&conn).await?;
-            let data =
-                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
-            let name = file
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_else(|| kind.file_name().to_owned());
-            let actor = abutment_erp::access::Actor {
-                user_id: None,
-                name: audit::cli_actor_name(),
-            };
-            let operation = match kind {
-                ImportKind::Stock => "importStockCsv",
-                _ => "importCatalogCsv",
-            };
-            let input = json!({
-                "command": "import",
-                "kind": async_graphql::resolver_utils::enum_value(kind).to_string(),
-                "file": file.display().to_string(),
-                "bytes": data.len(),
-                "sha256": sha256_hex(&data),
-                "dryRun": dry_run,
-            });
-            let result = import::import_csv(&conn, &actor, kind, &name, &data, dry_run).await;
-            let entry = match &result {
-                Ok(_) => CliEntry::ok(operation, input, vec![]),
-                Err(ImportError::Rows(rows)) => {
-                    let mut listed: Vec<String> = rows
-                        .listed
-                        .iter()
-                        .take(20)
-                        .map(ToString::to_string)
-                        .collect();
-                    if rows.total() > 20 {
-                        listed.push(format!("… {} problem(s) in all", rows.total()));
-                    }
-                    CliEntry::refused(operation, input, "BAD_USER_INPUT", listed.join("; "))
-                }
-                Err(ImportError::Db(e)) => {
-                    CliEntry::error(operation, input, Some("INTERNAL"), e.to_string())
-                }
-            };
-            record(&conn, entry).await;
-            match result {
-                Ok(r) => {
-                    println!(
-                        "{}{}: {} rows, {} created, {} updated, {} unchanged",
-                        r.file,
-                        if dry_run {
-                            " (dry run, nothing written)"
-                        } else {
-                            ""
-                        },
-                        r.rows,
-                        r.created,
-                        r.updated,
-                        r.unchanged
-                    );
-                    Ok(())
-                }
-                Err(ImportError::Rows(rows)) => {
-                    for r in &rows.listed {
-                        eprintln!("{r}");
-                    }
-                    if let Some(note) = rows.unlisted_note() {
-                        eprintln!("{note}");
-                    }
-                    anyhow::bail!("{} problem(s); nothing was imported", rows.total())
-                }
-                Err(ImportError::Db(e)) => Err(e.into()),
-            }
-        }
-        Command::User(cmd) => {
-            let conn = db::connect(&cli.db).await?;
-            db::migrate(&conn).await?;
-            let err = |e: abutment_erp::error::AppError| anyhow::anyhow!("{e}");
-            match cmd {
-                UserCommand::Add { name, roles } => {
-                    let input = json!({
-                        "command": "user add",
-                        "name": name,
-                        "roles": roles.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
-                    });
-                    let created = access::service::create_user(&conn, &name, &roles).await;
-                    let u = audited(&conn, "createUser", input, created, |u| {
-                        vec![gid("User", u.id)]
-                    })
-                    .await
-                    .map_err(err)?;
-                    println!(
-                        "created user {} (id {}) with roles {}",
-                        u.name, u.id, u.roles
-                    );
-                }
-                UserCommand::List => {
-                    for u in access::service::users(&conn).await.map_err(err)? {
-                        let state = if u.active { "active" } else { "inactive" };
-                        println!("{}\t{}\t{}\t{state}", u.id, u.name, u.roles);
-                    }
-                }
-            }
-            Ok(())
-        }
-        Command::Token(cmd) => {
-            let conn = db::connect(&cli.db).await?;
-            db::migrate(&conn).await?;
-            let err = |e: abutment_erp::error::AppError| anyhow::anyhow!("{e}");
-            match cmd {
-                TokenCommand::Create {
-                    user,
-                    name,
-                    expires,
-                } => {
-                    // The secret is printed once and never recorded.
-                    let input = json!({
-                        "command": "token create",
-                        "user": user,
-                        "name": name,
-                        "expires": expires,
-                    });
-                    let made = async {
-                        let u = access::service::user_by_name(&conn, &user).await?;
-                        let exp = expires
-                            .as_deref()
-                            .map(|e| {
-                                access::service::parse_expiry(e)
-                                    .map_err(|m| AppError::bad_input("--expires", m))
-                            })
-                            .transpose()?;
-                        let (t, secret) =
-                            access::service::create_token(&conn, u.id, &name, exp).await?;
-                        Ok((u, t, secret))
-                    }
-                    .await;
-                    let (u, t, secret) =
-                        audited(&conn, "createApiToken", input, made, |(u, t, _)| {
-                            vec![gid("ApiToken", t.id), gid("User", u.id)]
-                        })
-                        .await
-                        .map_err(err)?;
-                    eprintln!(
-                        "token {} for {} (shown once; keep it secret):",
-                        t.id, u.name
-                    );
-                    println!("{secret}");
-                }
-                TokenCommand::Revoke { id } => {
-                    let input = json!({"command": "token revoke", "id": id});
-                    let revoked = access::service::revoke_token(&conn, id).await;
-                    let t = audited(&conn, "revokeApiToken", input, revoked, |t| {
-                        vec![gid("ApiToken", t.id)]
-                    })
-                    .await
-                    .map_err(err)?;
-                    println!("revoked token {} ({})", t.id, t.prefix);
-                }
-                TokenCommand::List { user } => {
-                    let u = access::service::user_by_name(&conn, &user)
-                        .await
-                        .map_err(err)?;
-                    println!("id\tname\tprefix\tstate\texpires");
-                    for t in access::service::tokens_of(&conn, u.id).await.map_err(err)? {
-                        let state = if t.revoked_at.is_some() {
-                            "revoked"
-                        } else {
-                            "active"
-                        };
-                        let exp = t
-                            .expires_at
-                            .map(|e| e.to_rfc3339())
-                            .unwrap_or_else(|| "never".into());
-                        println!(
-                            "{}\t{}\t{}…\t{state}\texpires {exp}",
-                            t.id, t.name, t.prefix
-                        );
-                    }
-                }
-            }
-            Ok(())
-        }
-        Command::Verify => {
-            let conn = db::connect(&cli.db).await?;
-            let diffs = abutment_erp::inventory::service::verify(&conn)
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
-            if diffs.is_empty() {
-                println!("ledger and balances agree");
-                return Ok(());
-            }
-            for d in &diffs {
-                println!(
-                    "lot {} at location {}: {} stored {}, ledger says {}",
-                    d.lot_id, d.location_id, d.what, d.stored, d.from_ledger
-                );
-            }
-            anyhow::bail!("{} difference(s) between ledger and balances", diffs.len())
-        }
-        Command::Recall(cmd) => {
-            let conn = db::connect(&cli.db).await?;
-            db::migrate(&conn).await?;
-            let (operation, input) = match &cmd {
-                RecallCommand::Report { number, out } => (
-                    "recallReport",
-                    json!({"command": "recall report", "number": number,
-                           "out": out.as_ref().map(|p| p.display().to_string())}),
-                ),
-                RecallCommand::Mock {
-                    heat,
-                    lots,
-                    blank_lot,
-                    machine,
-                    from,
-                    to,
-                    tool,
-                } => (
-                    "mockRecall",
-                    json!({"command": "recall mock", "heat": heat, "lots": lots,
-                           "blankLot": blank_lot, "machine": machine, "from": from, "to": to,
-                           "tool": tool}),
-                ),
-            };
-            let done = recall_command(&conn, cmd).await;
-            let entry = match &done {
-                Ok(()) => CliEntry::ok(operation, input, vec![]),
-                Err(e) => match e.downcast_ref::<AppError>() {
-                    Some(app) => CliEntry::failed(operation, input, app),
-                    None => CliEntry::error(operation, input, None, format!("{e:#}")),
-                },
-            };
-            record(&conn, entry).await;
-            done
-        }
+        } => import_file(&cli.db, kind, file, dry_run).await,
+        Command::User(cmd) => user(&cli.db, cmd).await,
+        Command::Token(cmd) => token(&cli.db, cmd).await,
+        Command::Verify => verify(&cli.db).await,
+        Command::Recall(cmd) => recall(&cli.db, cmd).await,
         Command::Backup { file } => {
             let conn = db::connect(&cli.db).await?;
             let bytes = abutment_erp::ops::backup::backup(&conn, &cli.db, &file).await?;
@@ -301,46 +74,293 @@ async fn main() -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Restore { file } => {
-            let mut input = json!({"command": "restore", "file": file.display().to_string()});
-            match abutment_erp::ops::backup::restore(&cli.db, &file).await {
-                Ok(kept) => {
-                    // The audit row goes into the restored database, after the
-                    // swap: that is the database which lives on, and its trail
-                    // must say that, when and by whom it was put back (the
-                    // replaced one is only kept aside as a file). Written
-                    // before the swap it would land in the file moved aside or
-                    // alter the backup before it is checked.
-                    input["keptAs"] = json!(kept.as_ref().map(|k| k.display().to_string()));
-                    let conn = db::connect(&cli.db).await?;
-                    record(&conn, CliEntry::ok("restoreDatabase", input, vec![])).await;
-                    conn.close().await?;
-                    println!("restored {}", file.display());
-                    if let Some(k) = kept {
-                        println!("the previous database is kept as {}", k.display());
-                    }
-                    Ok(())
-                }
-                Err(e) => {
-                    // Refused: nothing was replaced, so the attempt is recorded
-                    // in the database as it is (when there is one to write to).
-                    let present =
-                        abutment_erp::ops::backup::sqlite_path(&cli.db).is_none_or(|p| p.is_file());
-                    if present && let Ok(conn) = db::connect(&cli.db).await {
-                        let entry =
-                            CliEntry::error("restoreDatabase", input, None, format!("{e:#}"));
-                        record(&conn, entry).await;
-                        let _ = conn.close().await;
-                    }
-                    Err(e)
-                }
-            }
-        }
+        Command::Restore { file } => restore(&cli.db, &file).await,
         Command::ExportSchema { out } => {
             std::fs::write(&out, graphql::sdl())
                 .with_context(|| format!("writing {}", out.display()))?;
             println!("wrote {}", out.display());
             Ok(())
+        }
+    }
+}
+
+/// Imports one CSV file (`abutment-erp import`), audited like a mutation.
+async fn import_file(
+    cfg: &DbConfig,
+    kind: ImportKind,
+    file: PathBuf,
+    dry_run: bool,
+) -> anyhow::Result<()> {
+    let conn = db::connect(cfg).await?;
+    db::migrate(&conn).await?;
+    let data = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| kind.file_name().to_owned());
+    let actor = abutment_erp::access::Actor {
+        user_id: None,
+        name: audit::cli_actor_name(),
+    };
+    let operation = match kind {
+        ImportKind::Stock => "importStockCsv",
+        _ => "importCatalogCsv",
+    };
+    let input = json!({
+        "command": "import",
+        "kind": async_graphql::resolver_utils::enum_value(kind).to_string(),
+        "file": file.display().to_string(),
+        "bytes": data.len(),
+        "sha256": sha256_hex(&data),
+        "dryRun": dry_run,
+    });
+    let result = import::import_csv(&conn, &actor, kind, &name, &data, dry_run).await;
+    let entry = match &result {
+        Ok(_) => CliEntry::ok(operation, input, vec![]),
+        Err(ImportError::Rows(rows)) => {
+            let mut listed: Vec<String> = rows
+                .listed
+                .iter()
+                .take(20)
+                .map(ToString::to_string)
+                .collect();
+            if rows.total() > 20 {
+                listed.push(format!("… {} problem(s) in all", rows.total()));
+            }
+            CliEntry::refused(operation, input, "BAD_USER_INPUT", listed.join("; "))
+        }
+        Err(ImportError::Db(e)) => {
+            CliEntry::error(operation, input, Some("INTERNAL"), e.to_string())
+        }
+    };
+    record(&conn, entry).await;
+    match result {
+        Ok(r) => {
+            println!(
+                "{}{}: {} rows, {} created, {} updated, {} unchanged",
+                r.file,
+                if dry_run {
+                    " (dry run, nothing written)"
+                } else {
+                    ""
+                },
+                r.rows,
+                r.created,
+                r.updated,
+                r.unchanged
+            );
+            Ok(())
+        }
+        Err(ImportError::Rows(rows)) => {
+            for r in &rows.listed {
+                eprintln!("{r}");
+            }
+            if let Some(note) = rows.unlisted_note() {
+                eprintln!("{note}");
+            }
+            anyhow::bail!("{} problem(s); nothing was imported", rows.total())
+        }
+        Err(ImportError::Db(e)) => Err(e.into()),
+    }
+}
+
+/// `abutment-erp user …`.
+async fn user(cfg: &DbConfig, cmd: UserCommand) -> anyhow::Result<()> {
+    let conn = db::connect(cfg).await?;
+    db::migrate(&conn).await?;
+    let err = |e: abutment_erp::error::AppError| anyhow::anyhow!("{e}");
+    match cmd {
+        UserCommand::Add { name, roles } => {
+            let input = json!({
+                "command": "user add",
+                "name": name,
+                "roles": roles.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
+            });
+            let created = access::service::create_user(&conn, &name, &roles).await;
+            let u = audited(&conn, "createUser", input, created, |u| {
+                vec![gid("User", u.id)]
+            })
+            .await
+            .map_err(err)?;
+            println!(
+                "created user {} (id {}) with roles {}",
+                u.name, u.id, u.roles
+            );
+        }
+        UserCommand::List => {
+            for u in access::service::users(&conn).await.map_err(err)? {
+                let state = if u.active { "active" } else { "inactive" };
+                println!("{}\t{}\t{}\t{state}", u.id, u.name, u.roles);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `abutment-erp token …`.
+async fn token(cfg: &DbConfig, cmd: TokenCommand) -> anyhow::Result<()> {
+    let conn = db::connect(cfg).await?;
+    db::migrate(&conn).await?;
+    let err = |e: abutment_erp::error::AppError| anyhow::anyhow!("{e}");
+    match cmd {
+        TokenCommand::Create {
+            user,
+            name,
+            expires,
+        } => {
+            // The secret is printed once and never recorded.
+            let input = json!({
+                "command": "token create",
+                "user": user,
+                "name": name,
+                "expires": expires,
+            });
+            let made = async {
+                let u = access::service::user_by_name(&conn, &user).await?;
+                let exp = expires
+                    .as_deref()
+                    .map(|e| {
+                        access::service::parse_expiry(e)
+                            .map_err(|m| AppError::bad_input("--expires", m))
+                    })
+                    .transpose()?;
+                let (t, secret) = access::service::create_token(&conn, u.id, &name, exp).await?;
+                Ok((u, t, secret))
+            }
+            .await;
+            let (u, t, secret) = audited(&conn, "createApiToken", input, made, |(u, t, _)| {
+                vec![gid("ApiToken", t.id), gid("User", u.id)]
+            })
+            .await
+            .map_err(err)?;
+            eprintln!(
+                "token {} for {} (shown once; keep it secret):",
+                t.id, u.name
+            );
+            println!("{secret}");
+        }
+        TokenCommand::Revoke { id } => {
+            let input = json!({"command": "token revoke", "id": id});
+            let revoked = access::service::revoke_token(&conn, id).await;
+            let t = audited(&conn, "revokeApiToken", input, revoked, |t| {
+                vec![gid("ApiToken", t.id)]
+            })
+            .await
+            .map_err(err)?;
+            println!("revoked token {} ({})", t.id, t.prefix);
+        }
+        TokenCommand::List { user } => {
+            let u = access::service::user_by_name(&conn, &user)
+                .await
+                .map_err(err)?;
+            println!("id\tname\tprefix\tstate\texpires");
+            for t in access::service::tokens_of(&conn, u.id).await.map_err(err)? {
+                let state = if t.revoked_at.is_some() {
+                    "revoked"
+                } else {
+                    "active"
+                };
+                let exp = t
+                    .expires_at
+                    .map(|e| e.to_rfc3339())
+                    .unwrap_or_else(|| "never".into());
+                println!(
+                    "{}\t{}\t{}…\t{state}\texpires {exp}",
+                    t.id, t.name, t.prefix
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Recomputes every balance from the ledger (`abutment-erp verify`).
+async fn verify(cfg: &DbConfig) -> anyhow::Result<()> {
+    let conn = db::connect(cfg).await?;
+    let diffs = abutment_erp::inventory::service::verify(&conn)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    if diffs.is_empty() {
+        println!("ledger and balances agree");
+        return Ok(());
+    }
+    for d in &diffs {
+        println!(
+            "lot {} at location {}: {} stored {}, ledger says {}",
+            d.lot_id, d.location_id, d.what, d.stored, d.from_ledger
+        );
+    }
+    anyhow::bail!("{} difference(s) between ledger and balances", diffs.len())
+}
+
+/// `abutment-erp recall …`.
+async fn recall(cfg: &DbConfig, cmd: RecallCommand) -> anyhow::Result<()> {
+    let conn = db::connect(cfg).await?;
+    db::migrate(&conn).await?;
+    let (operation, input) = match &cmd {
+        RecallCommand::Report { number, out } => (
+            "recallReport",
+            json!({"command": "recall report", "number": number,
+                   "out": out.as_ref().map(|p| p.display().to_string())}),
+        ),
+        RecallCommand::Mock {
+            heat,
+            lots,
+            blank_lot,
+            machine,
+            from,
+            to,
+            tool,
+        } => (
+            "mockRecall",
+            json!({"command": "recall mock", "heat": heat, "lots": lots,
+                   "blankLot": blank_lot, "machine": machine, "from": from, "to": to,
+                   "tool": tool}),
+        ),
+    };
+    let done = recall_command(&conn, cmd).await;
+    let entry = match &done {
+        Ok(()) => CliEntry::ok(operation, input, vec![]),
+        Err(e) => match e.downcast_ref::<AppError>() {
+            Some(app) => CliEntry::failed(operation, input, app),
+            None => CliEntry::error(operation, input, None, format!("{e:#}")),
+        },
+    };
+    record(&conn, entry).await;
+    done
+}
+
+/// Puts a backup back (`abutment-erp restore`), audited in the restored database.
+async fn restore(cfg: &DbConfig, file: &Path) -> anyhow::Result<()> {
+    let mut input = json!({"command": "restore", "file": file.display().to_string()});
+    match abutment_erp::ops::backup::restore(cfg, file).await {
+        Ok(kept) => {
+            // The audit row goes into the restored database, after the
+            // swap: that is the database which lives on, and its trail
+            // must say that, when and by whom it was put back (the
+            // replaced one is only kept aside as a file). Written
+            // before the swap it would land in the file moved aside or
+            // alter the backup before it is checked.
+            input["keptAs"] = json!(kept.as_ref().map(|k| k.display().to_string()));
+            let conn = db::connect(cfg).await?;
+            record(&conn, CliEntry::ok("restoreDatabase", input, vec![])).await;
+            conn.close().await?;
+            println!("restored {}", file.display());
+            if let Some(k) = kept {
+                println!("the previous database is kept as {}", k.display());
+            }
+            Ok(())
+        }
+        Err(e) => {
+            // Refused: nothing was replaced, so the attempt is recorded
+            // in the database as it is (when there is one to write to).
+            let present = abutment_erp::ops::backup::sqlite_path(cfg).is_none_or(|p| p.is_file());
+            if present && let Ok(conn) = db::connect(cfg).await {
+                let entry = CliEntry::error("restoreDatabase", input, None, format!("{e:#}"));
+                record(&conn, entry).await;
+                let _ = conn.close().await;
+            }
+            Err(e)
         }
     }
 }
@@ -465,7 +485,7 @@ async fn recall_command(
     Ok(())
 }
 
-async fn serve(cfg: &abutment_erp::config::DbConfig, args: ServeArgs) -> anyhow::Result<()> {
+async fn serve(cfg: &DbConfig, args: ServeArgs) -> anyhow::Result<()> {
     // Held until the process ends: `restore` refuses while it is held.
     let _lock = abutment_erp::ops::backup::lock_for_serving(cfg)?;
     let conn = db::connect(cfg).await?;
