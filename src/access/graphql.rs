@@ -21,8 +21,8 @@ impl ByParent for api_token::Entity {
     fn parent_column() -> Self::Column {
         api_token::Column::UserId
     }
-    fn parent_of(m: &Self::Model) -> i64 {
-        m.user_id
+    fn parent_of(m: &Self::Model) -> Option<i64> {
+        Some(m.user_id)
     }
     fn order(q: Select<Self>) -> Select<Self> {
         q.order_by_desc(api_token::Column::Id)

@@ -25,8 +25,9 @@ pub trait ById: EntityTrait {
 pub trait ByParent: EntityTrait {
     /// The column holding the parent's id.
     fn parent_column() -> Self::Column;
-    /// A row's parent id.
-    fn parent_of(m: &Self::Model) -> i64;
+    /// A row's parent id; none when the row has no parent (it is then
+    /// nobody's child).
+    fn parent_of(m: &Self::Model) -> Option<i64>;
     /// Order of children within a parent.
     fn order(q: Select<Self>) -> Select<Self>;
 }
@@ -72,7 +73,9 @@ where
             .await?;
         let mut out: HashMap<i64, Vec<E::Model>> = keys.iter().map(|k| (*k, Vec::new())).collect();
         for m in rows {
-            out.entry(E::parent_of(&m)).or_default().push(m);
+            if let Some(parent) = E::parent_of(&m) {
+                out.entry(parent).or_default().push(m);
+            }
         }
         Ok(out)
     }

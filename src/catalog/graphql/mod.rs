@@ -36,8 +36,8 @@ impl ByParent for platform::Entity {
     fn parent_column() -> Self::Column {
         platform::Column::SystemId
     }
-    fn parent_of(m: &Self::Model) -> i64 {
-        m.system_id
+    fn parent_of(m: &Self::Model) -> Option<i64> {
+        Some(m.system_id)
     }
     fn order(q: Select<Self>) -> Select<Self> {
         q.order_by_asc(platform::Column::DiameterUm)
@@ -49,8 +49,8 @@ impl ByParent for sku_platform::Entity {
     fn parent_column() -> Self::Column {
         sku_platform::Column::SkuId
     }
-    fn parent_of(m: &Self::Model) -> i64 {
-        m.sku_id
+    fn parent_of(m: &Self::Model) -> Option<i64> {
+        Some(m.sku_id)
     }
     fn order(q: Select<Self>) -> Select<Self> {
         q.order_by_asc(sku_platform::Column::PlatformId)

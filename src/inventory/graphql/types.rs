@@ -335,8 +335,8 @@ impl ByParent for stock_balance::Entity {
     fn parent_column() -> Self::Column {
         stock_balance::Column::LotId
     }
-    fn parent_of(m: &Self::Model) -> i64 {
-        m.lot_id
+    fn parent_of(m: &Self::Model) -> Option<i64> {
+        Some(m.lot_id)
     }
     fn order(q: sea_orm::Select<Self>) -> sea_orm::Select<Self> {
         use sea_orm::QueryOrder;

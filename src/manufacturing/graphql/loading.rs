@@ -10,8 +10,8 @@ macro_rules! by_machine {
             fn parent_column() -> Self::Column {
                 entity::$m::Column::MachineId
             }
-            fn parent_of(m: &Self::Model) -> i64 {
-                m.machine_id
+            fn parent_of(m: &Self::Model) -> Option<i64> {
+                Some(m.machine_id)
             }
             fn order(q: sea_orm::Select<Self>) -> sea_orm::Select<Self> {
                 q.order_by_asc($order)
@@ -31,8 +31,8 @@ impl ByParent for tool::Entity {
     fn parent_column() -> Self::Column {
         tool::Column::MachineId
     }
-    fn parent_of(m: &Self::Model) -> i64 {
-        m.machine_id.unwrap_or(-1)
+    fn parent_of(m: &Self::Model) -> Option<i64> {
+        m.machine_id
     }
     fn order(q: sea_orm::Select<Self>) -> sea_orm::Select<Self> {
         q.order_by_asc(tool::Column::Code)
@@ -43,8 +43,8 @@ impl ByParent for job_material::Entity {
     fn parent_column() -> Self::Column {
         job_material::Column::JobId
     }
-    fn parent_of(m: &Self::Model) -> i64 {
-        m.job_id
+    fn parent_of(m: &Self::Model) -> Option<i64> {
+        Some(m.job_id)
     }
     fn order(q: sea_orm::Select<Self>) -> sea_orm::Select<Self> {
         q.order_by_asc(job_material::Column::Id)
@@ -55,8 +55,8 @@ impl ByParent for job_tool::Entity {
     fn parent_column() -> Self::Column {
         job_tool::Column::JobId
     }
-    fn parent_of(m: &Self::Model) -> i64 {
-        m.job_id
+    fn parent_of(m: &Self::Model) -> Option<i64> {
+        Some(m.job_id)
     }
     fn order(q: sea_orm::Select<Self>) -> sea_orm::Select<Self> {
         q.order_by_asc(job_tool::Column::ToolId)
@@ -68,8 +68,8 @@ impl ByParent for production_job::Entity {
     fn parent_column() -> Self::Column {
         production_job::Column::FinishedLotId
     }
-    fn parent_of(m: &Self::Model) -> i64 {
-        m.finished_lot_id.unwrap_or(-1)
+    fn parent_of(m: &Self::Model) -> Option<i64> {
+        m.finished_lot_id
     }
     fn order(q: sea_orm::Select<Self>) -> sea_orm::Select<Self> {
         q.order_by_asc(production_job::Column::Id)
@@ -81,8 +81,8 @@ impl ByParent for lot_genealogy::Entity {
     fn parent_column() -> Self::Column {
         lot_genealogy::Column::ChildLotId
     }
-    fn parent_of(m: &Self::Model) -> i64 {
-        m.child_lot_id
+    fn parent_of(m: &Self::Model) -> Option<i64> {
+        Some(m.child_lot_id)
     }
     fn order(q: sea_orm::Select<Self>) -> sea_orm::Select<Self> {
         q.order_by_asc(lot_genealogy::Column::ParentLotId)

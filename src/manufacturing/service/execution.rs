@@ -297,9 +297,10 @@ pub async fn complete_job(
     let made = today();
     let (item, am) = match j.kind {
         JobKind::Stock => {
-            let sku = catalog::sku(db, j.sku_id.unwrap_or(-1))
+            let no_sku = || AppError::Internal(format!("job {} has no SKU", j.number));
+            let sku = catalog::sku(db, j.sku_id.ok_or_else(no_sku)?)
                 .await?
-                .ok_or_else(|| AppError::Internal(format!("job {} has no SKU", j.number)))?;
+                .ok_or_else(no_sku)?;
             let item = inv::finished_item(db, &sku).await?;
             let expiry = match (sku.sterile, sku.shelf_life_months) {
                 (true, Some(m)) => made.checked_add_months(Months::new(m as u32)),
@@ -317,10 +318,10 @@ pub async fn complete_job(
             )
         }
         JobKind::Custom => {
-            let pid = j.platform_id.unwrap_or(-1);
-            let p = catalog::platform(db, pid)
+            let no_platform = || AppError::Internal(format!("job {} has no platform", j.number));
+            let p = catalog::platform(db, j.platform_id.ok_or_else(no_platform)?)
                 .await?
-                .ok_or_else(|| AppError::Internal(format!("job {} has no platform", j.number)))?;
+                .ok_or_else(no_platform)?;
             let grade = sea_orm::ActiveEnum::to_value(&j.material);
             let code = format!("CUSTOM/{}/{grade}", p.id);
             let item = inv::get_or_create_item(db, &code, || item::ActiveModel {

@@ -136,9 +136,12 @@ pub(crate) async fn raw_items(
             ))
         }
         JobKind::Custom => {
+            let platform = j.platform_id.ok_or_else(|| {
+                AppError::Internal(format!("custom job {} has no platform", j.number))
+            })?;
             let items = item::Entity::find()
                 .filter(item::Column::Kind.eq(ItemKind::Blank))
-                .filter(item::Column::PlatformId.eq(j.platform_id.unwrap_or(-1)))
+                .filter(item::Column::PlatformId.eq(platform))
                 .all(db)
                 .await?;
             Ok((
