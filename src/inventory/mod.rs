@@ -4,6 +4,7 @@
 //! written in the same transaction as the balance it changes; balances can
 //! never go negative, nor reserved exceed on hand, by database constraint.
 
+pub mod allocation;
 pub mod export;
 pub mod graphql;
 pub mod gs1;

@@ -1,6 +1,7 @@
 //! Matching a case: finished stock first-expired-first-out or a custom job with its completion date, and why every candidate is turned down.
 
 use super::*;
+use crate::inventory::allocation;
 
 /// A way to serve a case.
 #[derive(Debug, Clone)]
@@ -108,7 +109,8 @@ pub(crate) struct LotStock {
     pub(crate) usable: i64,
 }
 
-/// Lots with stock of the given SKUs, FEFO order, in four queries.
+/// Lots with stock of the given SKUs, in allocation order
+/// ([`crate::inventory::allocation`]), in four queries.
 pub(crate) async fn stock_of(
     db: &impl ConnectionTrait,
     sku_ids: &[i64],
@@ -156,44 +158,36 @@ pub(crate) async fn stock_of(
         .into_iter()
         .map(|l| (l.id, l))
         .collect();
+    // On hand and usable units per lot, the usable ones by the allocation rule.
     let mut per_lot: HashMap<i64, (i64, i64)> = HashMap::new();
     for b in &balances {
+        let Some(l) = lots.get(&b.lot_id) else {
+            continue;
+        };
         let e = per_lot.entry(b.lot_id).or_default();
         e.0 += b.on_hand;
-        if stock_locations.contains(&b.location_id) {
-            e.1 += b.on_hand - b.reserved;
-        }
+        e.1 += allocation::usable_units(
+            l,
+            stock_locations.contains(&b.location_id),
+            b.on_hand,
+            b.reserved,
+            day,
+        );
     }
-    for (lot_id, (on_hand, free)) in per_lot {
+    for (lot_id, (on_hand, usable)) in per_lot {
         let Some(l) = lots.get(&lot_id) else { continue };
         let Some(&sku) = items.get(&l.item_id) else {
             continue;
         };
-        let state = effective_state(l, day);
         out.entry(sku).or_default().push(LotStock {
             lot: l.clone(),
-            state,
+            state: effective_state(l, day),
             on_hand,
-            usable: if state == EffectiveState::Released {
-                free.max(0)
-            } else {
-                0
-            },
+            usable,
         });
     }
     for v in out.values_mut() {
-        v.sort_by(|a, b| {
-            (
-                a.lot.expiry_date.is_none(),
-                a.lot.expiry_date,
-                &a.lot.lot_number,
-            )
-                .cmp(&(
-                    b.lot.expiry_date.is_none(),
-                    b.lot.expiry_date,
-                    &b.lot.lot_number,
-                ))
-        });
+        v.sort_by(|a, b| allocation::fefo(&a.lot, &b.lot));
     }
     Ok(out)
 }

@@ -54,3 +54,32 @@ pub async fn sku_by_article(
         .await?
         .ok_or_else(|| AppError::bad_input(field, format!("unknown SKU `{article}`")))
 }
+
+/// The item code of titanium bar of a grade and diameter:
+/// `BAR/<grade>/<Ø mm>`, e.g. `BAR/TI_GRADE_5/5.5`. Built and read only here.
+pub fn bar_code(grade: Material, diameter_um: i32) -> String {
+    format!(
+        "BAR/{}/{}",
+        sea_orm::ActiveEnum::to_value(&grade),
+        units::from_milli(diameter_um)
+    )
+}
+
+/// The prefix of the codes of every bar of a grade.
+pub fn bar_code_prefix(grade: Material) -> String {
+    format!("BAR/{}/", sea_orm::ActiveEnum::to_value(&grade))
+}
+
+/// The diameter (µm) of a bar item code made by [`bar_code`].
+pub fn bar_diameter_um(code: &str) -> Option<i32> {
+    let d = code.strip_prefix("BAR/")?.rsplit('/').next()?;
+    let d: rust_decimal::Decimal = d.parse().ok()?;
+    units::to_milli(
+        d,
+        "",
+        "mm",
+        rust_decimal::Decimal::ZERO,
+        rust_decimal::Decimal::new(1000, 0),
+    )
+    .ok()
+}

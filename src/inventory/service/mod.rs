@@ -15,13 +15,14 @@ use entity::{
     item, location, lot, reservation, stock_balance, stock_movement,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, JoinType,
-    Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationDef, Set,
-    sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, JoinType, Order, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, sea_query::Expr,
 };
 
 use super::{
-    Actor, EffectiveState, effective_state,
+    Actor, EffectiveState,
+    allocation::{self, balance_location, balance_lot},
+    effective_state,
     ledger::{self, Move},
     today,
 };

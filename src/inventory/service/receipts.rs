@@ -302,7 +302,7 @@ pub async fn receive_bar(
     let loc = receiving_location(db, &r.location).await?;
     let grade = sea_orm::ActiveEnum::to_value(&r.grade);
     let dia = units::from_milli(diameter_um);
-    let code = format!("BAR/{grade}/{dia}");
+    let code = bar_code(r.grade, diameter_um);
     let item = get_or_create_item(db, &code, || item::ActiveModel {
         kind: Set(ItemKind::Bar),
         code: Set(code.clone()),

@@ -20,72 +20,26 @@ pub(crate) struct Candidate {
     pub(crate) free: i64,
 }
 
-/// Usable stock: released, unexpired lots in STOCK locations, FEFO order
-/// (earliest expiry first, lots without expiry last, then lot number).
+/// Usable stock of an item or a lot, in allocation order
+/// ([`crate::inventory::allocation`]).
 pub(crate) async fn candidates(
     db: &impl ConnectionTrait,
     item_id: Option<i64>,
     lot_id: Option<i64>,
 ) -> AppResult<Vec<Candidate>> {
-    let mut q = stock_balance::Entity::find()
-        .join(JoinType::InnerJoin, balance_lot())
-        .join(JoinType::InnerJoin, balance_location())
-        .filter(lot::Column::State.eq(LotState::Released))
-        .filter(
-            Condition::any()
-                .add(lot::Column::ExpiryDate.is_null())
-                .add(lot::Column::ExpiryDate.gte(today())),
-        )
-        .filter(location::Column::LocationType.eq(LocationType::Stock))
-        .filter(
-            Expr::col((stock_balance::Entity, stock_balance::Column::OnHand)).gt(Expr::col((
-                stock_balance::Entity,
-                stock_balance::Column::Reserved,
-            ))),
-        );
-    if let Some(i) = item_id {
-        q = q.filter(lot::Column::ItemId.eq(i));
-    }
-    if let Some(l) = lot_id {
-        q = q.filter(stock_balance::Column::LotId.eq(l));
-    }
-    let rows: Vec<(i64, i64, i64, i64)> = q
-        .select_only()
-        .column(stock_balance::Column::LotId)
-        .column(stock_balance::Column::LocationId)
-        .column(stock_balance::Column::OnHand)
-        .column(stock_balance::Column::Reserved)
-        .order_by_asc(Expr::cust(
-            "CASE WHEN lot.expiry_date IS NULL THEN 1 ELSE 0 END",
-        ))
-        .order_by_asc(lot::Column::ExpiryDate)
-        .order_by_asc(lot::Column::LotNumber)
-        .order_by_asc(stock_balance::Column::LocationId)
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(rows
+    let need = allocation::Need {
+        items: item_id.map(|i| vec![i]),
+        lot: lot_id,
+    };
+    Ok(allocation::usable(db, &need)
+        .await?
         .into_iter()
-        .map(|(lot_id, location_id, on_hand, reserved)| Candidate {
-            lot_id,
-            location_id,
-            free: on_hand - reserved,
+        .map(|u| Candidate {
+            lot_id: u.lot.id,
+            location_id: u.location_id,
+            free: u.free,
         })
         .collect())
-}
-
-pub(crate) fn balance_lot() -> RelationDef {
-    stock_balance::Entity::belongs_to(lot::Entity)
-        .from(stock_balance::Column::LotId)
-        .to(lot::Column::Id)
-        .into()
-}
-
-pub(crate) fn balance_location() -> RelationDef {
-    stock_balance::Entity::belongs_to(location::Entity)
-        .from(stock_balance::Column::LocationId)
-        .to(location::Column::Id)
-        .into()
 }
 
 /// Reserves units for a reference, from one lot or FEFO over a SKU's lots;

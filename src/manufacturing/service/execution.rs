@@ -97,7 +97,7 @@ pub async fn start_job(
         Some(picks) => {
             let mut out = Vec::new();
             let mut left = need;
-            let cands = raw_candidates(db, &items).await?;
+            let cands = locked_candidates(db, &items).await?;
             for (i, p) in picks.iter().enumerate() {
                 let f = format!("input.material[{i}]");
                 let l = inv::lot(db, p.lot_id).await?;
@@ -160,7 +160,7 @@ pub async fn start_job(
         None => {
             let mut out = Vec::new();
             let mut left = need;
-            let cands = raw_candidates(db, &items).await?;
+            let cands = locked_candidates(db, &items).await?;
             let total: i64 = cands.iter().map(|c| c.free).sum();
             for c in cands {
                 if left == 0 {

@@ -22,62 +22,39 @@ pub struct StartJob {
     pub material: Option<Vec<MaterialPick>>,
 }
 
-/// Free units of released, unexpired lots of one item kind, by lot.
-pub(crate) struct Candidate {
-    pub(crate) lot: lot::Model,
-    pub(crate) location_id: i64,
-    pub(crate) free: i64,
-}
+/// Free units of a usable lot of raw material at one location.
+pub(crate) type Candidate = crate::inventory::allocation::Usable;
 
-/// Released, unexpired stock of matching raw material at stock locations,
-/// oldest lot first.
+/// Usable stock of matching raw material, in allocation order
+/// ([`crate::inventory::allocation`]: lots without expiry oldest first).
 pub(crate) async fn raw_candidates(
     db: &impl ConnectionTrait,
     items: &[i64],
 ) -> AppResult<Vec<Candidate>> {
-    if items.is_empty() {
-        return Ok(Vec::new());
-    }
-    let lots = lot::Entity::find()
-        .filter(lot::Column::ItemId.is_in(items.iter().copied()))
-        .filter(lot::Column::State.eq(LotState::Released))
-        .order_by_asc(lot::Column::Id)
-        .all(db)
-        .await?;
-    let t = today();
-    let lots: Vec<lot::Model> = lots
-        .into_iter()
-        .filter(|l| effective_state(l, t) == EffectiveState::Released)
-        .collect();
-    let stock_locs: HashSet<i64> = location::Entity::find()
-        .filter(location::Column::LocationType.eq(LocationType::Stock))
-        .all(db)
+    let need = crate::inventory::allocation::Need {
+        items: Some(items.to_vec()),
+        lot: None,
+    };
+    crate::inventory::allocation::usable(db, &need).await
+}
+
+/// The usable material of these items, read again after its lots are
+/// locked (in id order, like every path that changes stock): what is issued
+/// cannot be reserved, shipped or blocked by another transaction before the
+/// issue is written.
+pub(crate) async fn locked_candidates(
+    db: &impl ConnectionTrait,
+    items: &[i64],
+) -> AppResult<Vec<Candidate>> {
+    let mut ids: Vec<i64> = raw_candidates(db, items)
         .await?
-        .into_iter()
-        .map(|l| l.id)
+        .iter()
+        .map(|c| c.lot.id)
         .collect();
-    let balances = stock_balance::Entity::find()
-        .filter(stock_balance::Column::LotId.is_in(lots.iter().map(|l| l.id)))
-        .order_by_asc(stock_balance::Column::LocationId)
-        .all(db)
-        .await?;
-    let mut by_lot: BTreeMap<i64, Vec<stock_balance::Model>> = BTreeMap::new();
-    for b in balances {
-        if stock_locs.contains(&b.location_id) && b.on_hand > b.reserved {
-            by_lot.entry(b.lot_id).or_default().push(b);
-        }
-    }
-    let mut out = Vec::new();
-    for l in lots {
-        for b in by_lot.remove(&l.id).unwrap_or_default() {
-            out.push(Candidate {
-                lot: l.clone(),
-                location_id: b.location_id,
-                free: b.on_hand - b.reserved,
-            });
-        }
-    }
-    Ok(out)
+    ids.sort_unstable();
+    ids.dedup();
+    inv::lock_lots(db, &ids).await?;
+    raw_candidates(db, items).await
 }
 
 /// The raw-material items a job can use, and a description of them.
@@ -92,10 +69,10 @@ pub(crate) async fn raw_items(
             let grade = sea_orm::ActiveEnum::to_value(&j.material);
             let items = item::Entity::find()
                 .filter(item::Column::Kind.eq(ItemKind::Bar))
-                .filter(item::Column::Code.starts_with(format!("BAR/{grade}/")))
+                .filter(item::Column::Code.starts_with(inv::bar_code_prefix(j.material)))
                 .all(db)
                 .await?;
-            // Bar code is BAR/<grade>/<Ø mm>: keep the diameters that fit.
+            // Keep the diameters that fit.
             let min = req
                 .part_diameter_um
                 .unwrap_or(0)
@@ -103,23 +80,7 @@ pub(crate) async fn raw_items(
             let max = m.bar_max_diameter_um.unwrap_or(i32::MAX);
             let ids = items
                 .iter()
-                .filter(|i| {
-                    i.code
-                        .rsplit('/')
-                        .next()
-                        .and_then(|d| d.parse::<rust_decimal::Decimal>().ok())
-                        .and_then(|d| {
-                            crate::catalog::units::to_milli(
-                                d,
-                                "",
-                                "mm",
-                                rust_decimal::Decimal::ZERO,
-                                rust_decimal::Decimal::new(1000, 0),
-                            )
-                            .ok()
-                        })
-                        .is_some_and(|um| um >= min && um <= max)
-                })
+                .filter(|i| inv::bar_diameter_um(&i.code).is_some_and(|um| um >= min && um <= max))
                 .map(|i| i.id)
                 .collect();
             Ok((
