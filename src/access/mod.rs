@@ -9,6 +9,7 @@ pub mod idempotency;
 pub mod permissions;
 pub mod roles;
 pub mod service;
+pub mod session;
 
 pub use roles::Role;
 
@@ -19,7 +20,7 @@ pub enum Caller {
     Anonymous,
     /// Credentials were sent but are not valid; the reason is told to the caller.
     Invalid(String),
-    /// A valid token of an active user.
+    /// A valid token or console session of an active user.
     User(Principal),
 }
 
@@ -32,7 +33,7 @@ pub struct Principal {
     pub name: String,
     /// The user's roles.
     pub roles: Vec<Role>,
-    /// Row id of the token used.
+    /// Row id of the token used; none for a console session.
     pub token_id: Option<i64>,
 }
 
