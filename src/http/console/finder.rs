@@ -16,7 +16,7 @@ use maud::{Markup, html};
 use serde_json::{Value, json};
 
 use super::{
-    AppState, Signed, code_of, forbidden, internal, layout, require, respond, run, signed_in,
+    AppState, Signed, code_of, forbidden, internal, layout, refusal, respond, run, signed_in,
 };
 use crate::access::RequestId;
 
@@ -90,7 +90,7 @@ pub(super) async fn page(
         Ok(x) => x,
         Err(r) => return r,
     };
-    if let Err(r) = require(&signed, "GET /sales/finder") {
+    if let Some(r) = refusal(&signed, "GET /sales/finder") {
         return r;
     }
     let rid = request_id.map(|Extension(r)| r).unwrap_or_default();

@@ -104,16 +104,11 @@ pub(super) async fn signed_in(s: &AppState, headers: &HeaderMap) -> Result<Signe
     }
 }
 
-/// Refuses a page outside the caller's roles, as the API refuses a field.
-pub(super) fn require(signed: &Signed, op: &str) -> Result<(), Response> {
-    if permissions::is_allowed(permissions::OpKind::Http, op, &signed.principal.roles) {
-        Ok(())
-    } else {
-        Err(forbidden(
-            signed,
-            &format!("`{op}` is not allowed for your role(s)"),
-        ))
-    }
+/// The `403` page for a page outside the caller's roles, as the API
+/// refuses a field; `None` when the roles allow it.
+pub(super) fn refusal(signed: &Signed, op: &str) -> Option<Response> {
+    (!permissions::is_allowed(permissions::OpKind::Http, op, &signed.principal.roles))
+        .then(|| forbidden(signed, &format!("`{op}` is not allowed for your role(s)")))
 }
 
 /// Runs one GraphQL request as the signed-in user, as `/graphql` would.
@@ -218,7 +213,7 @@ async fn home(
         Ok(x) => x,
         Err(r) => return r,
     };
-    if let Err(r) = require(&signed, "GET /home") {
+    if let Some(r) = refusal(&signed, "GET /home") {
         return r;
     }
     let body = html! {
