@@ -499,7 +499,7 @@ async fn serve(cfg: &abutment_erp::config::DbConfig, args: ServeArgs) -> anyhow:
                 .await
                 .map_err(|e| anyhow::anyhow!("creating demo users: {e}"))?;
             println!(
-                "\nDEMO USERS: tokens and passwords shown this once, for trying the API and the console on this machine; not for production."
+                "\nDEMO TOKENS AND PASSWORDS: shown this once, for trying the API and the console on this machine; not for production."
             );
             println!(
                 "API: in the explorer's Headers pane {{\"Authorization\": \"Bearer <token>\"}}"

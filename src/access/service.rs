@@ -343,7 +343,7 @@ pub struct DemoUser {
 
 /// Creates one demo user per role, each with a token and a random console
 /// password (both shown only now).
-pub async fn create_demo_users(db: &impl ConnectionTrait) -> AppResult<Vec<DemoUser>> {
+pub async fn create_demo_users(db: &sea_orm::DatabaseConnection) -> AppResult<Vec<DemoUser>> {
     let mut out = Vec::new();
     for role in Role::ALL {
         let name = format!("demo-{}", role.as_str().to_lowercase());

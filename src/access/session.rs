@@ -13,7 +13,10 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{Duration, Utc};
 use entity::{app_user, web_session};
 use rand::RngCore;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set,
+};
 use sha2::{Digest, Sha256};
 
 use super::{Caller, Principal, roles::parse_roles, service::hash_token};
@@ -67,21 +70,26 @@ pub fn check_password(password: &str, field: &str) -> AppResult<()> {
 }
 
 /// Sets a user's password and ends the user's open sessions (whoever knew
-/// the old password is signed out).
+/// the old password is signed out), in one write transaction; the hash is
+/// computed before it, on the blocking pool.
 pub async fn set_password(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     user_id: i64,
     password: &str,
 ) -> AppResult<app_user::Model> {
     check_password(password, "input.password")?;
+    let pw = password.to_owned();
+    let hash = tokio::task::spawn_blocking(move || hash_password(&pw))
+        .await
+        .map_err(|e| AppError::Internal(format!("hashing a password: {e}")))??;
+    let txn = crate::db::begin_write(db).await?;
     let user = app_user::Entity::find_by_id(user_id)
-        .one(db)
+        .one(&txn)
         .await?
         .ok_or_else(|| AppError::not_found("user", user_id.to_string()))?;
-    let hash = hash_password(password)?;
     let mut am: app_user::ActiveModel = user.into();
     am.password_hash = Set(Some(hash));
-    let user = am.update(db).await?;
+    let user = am.update(&txn).await?;
     web_session::Entity::update_many()
         .col_expr(
             web_session::Column::RevokedAt,
@@ -89,8 +97,9 @@ pub async fn set_password(
         )
         .filter(web_session::Column::UserId.eq(user.id))
         .filter(web_session::Column::RevokedAt.is_null())
-        .exec(db)
+        .exec(&txn)
         .await?;
+    txn.commit().await?;
     Ok(user)
 }
 

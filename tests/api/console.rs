@@ -597,3 +597,52 @@ async fn demo_users_get_random_passwords_that_sign_in() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&r), "/sales/finder");
 }
+
+#[tokio::test]
+async fn the_cli_sets_a_password_read_from_stdin_and_refuses_a_short_one() {
+    use std::{io::Write, process::Stdio};
+    let app = TestApp::empty().await;
+    let name = app.user(Role::Quality).0.name.clone();
+    let passwd = |pw: &'static str| {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_abutment-erp"))
+            .args(["user", "passwd", &name])
+            .env("DATABASE_URL", &app.url)
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run abutment-erp");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(format!("{pw}\n").as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let out = passwd("short");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("password: must be 10–200 characters"), "{err}");
+
+    let out = passwd("set from the command line");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let c = Console::start(&app).await;
+    let r = c.sign_in(&name, "set from the command line").await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // The audit row names the user, never the password.
+    let audit = app
+        .data(
+            "{ auditLog(filter: {operation: \"setUserPassword\"}) { edges { node { actorName outcome input } } } }",
+            json!({}),
+        )
+        .await;
+    let text = audit.to_string();
+    assert!(text.contains("cli:") && text.contains(&name), "{text}");
+    assert!(!text.contains("set from the command line"), "{text}");
+}
