@@ -646,3 +646,26 @@ async fn the_cli_sets_a_password_read_from_stdin_and_refuses_a_short_one() {
     assert!(text.contains("cli:") && text.contains(&name), "{text}");
     assert!(!text.contains("set from the command line"), "{text}");
 }
+
+#[tokio::test]
+async fn two_sign_in_forms_open_in_one_browser_both_work() {
+    let app = TestApp::empty().await;
+    let sales = with_password(&app, Role::Sales).await;
+    let c = Console::start(&app).await;
+    let (nonce, first_csrf) = c.signin_form().await;
+    // A second tab sends the cookie the first one set.
+    let r = c
+        .http
+        .get(format!("{}/signin", c.base))
+        .header("cookie", format!("abt_signin={nonce}"))
+        .send()
+        .await
+        .unwrap();
+    let (again, _) = set_cookie(&r, "abt_signin").unwrap();
+    assert_eq!(again, nonce);
+    let second_csrf = csrf_of(&r.text().await.unwrap());
+    for csrf in [&first_csrf, &second_csrf] {
+        let r = c.post_signin(&nonce, csrf, &sales, PASSWORD).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    }
+}

@@ -25,6 +25,10 @@ async fn the_demo_sales_rep_signs_in_finds_what_fits_an_implant_with_its_stock_a
     c.goto(&format!("{base}/")).await.unwrap();
     assert_eq!(c.current_url().await.unwrap().path(), "/signin");
     assert_eq!(c.title().await.unwrap(), "Sign in · abutment-erp");
+    if let Ok(dir) = std::env::var("SCREENSHOTS") {
+        let png = c.screenshot().await.unwrap();
+        std::fs::write(format!("{dir}/signin.png"), png).unwrap();
+    }
     c.find(Locator::Css("#name"))
         .await
         .unwrap()

@@ -35,8 +35,25 @@ impl Key {
         let mut n = [0u8; 24];
         rand::rng().fill_bytes(&mut n);
         let nonce = URL_SAFE_NO_PAD.encode(n);
-        let token = URL_SAFE_NO_PAD.encode(self.mac(&nonce).finalize().into_bytes());
+        let token = self.token(&nonce);
         (nonce, token)
+    }
+
+    /// The form's token for a nonce the browser already holds (so that two
+    /// open sign-in tabs both work); a new nonce when it holds none we
+    /// could have issued.
+    pub fn reuse(&self, nonce: Option<String>) -> (String, String) {
+        match nonce.filter(|n| n.len() == 32 && URL_SAFE_NO_PAD.decode(n).is_ok()) {
+            Some(n) => {
+                let token = self.token(&n);
+                (n, token)
+            }
+            None => self.issue(),
+        }
+    }
+
+    fn token(&self, nonce: &str) -> String {
+        URL_SAFE_NO_PAD.encode(self.mac(nonce).finalize().into_bytes())
     }
 
     /// Whether `token` was issued for `nonce` (in constant time).
@@ -66,5 +83,15 @@ mod tests {
         assert!(!k.verify(&other, &token));
         assert!(!Key::random().verify(&nonce, &token));
         assert!(!k.verify(&nonce, "garbage!"));
+    }
+
+    #[test]
+    fn a_held_nonce_is_kept_and_a_strange_one_replaced() {
+        let k = Key::random();
+        let (nonce, token) = k.issue();
+        assert_eq!(k.reuse(Some(nonce.clone())), (nonce.clone(), token));
+        let (fresh, t) = k.reuse(Some("short".into()));
+        assert_ne!(fresh, "short");
+        assert!(k.verify(&fresh, &t));
     }
 }

@@ -32,7 +32,7 @@ struct FormState<'a> {
 
 /// The sign-in page with a fresh CSRF nonce (cookie) and token (form).
 fn render(s: &AppState, headers: &HeaderMap, status: StatusCode, f: FormState<'_>) -> Response {
-    let (nonce, token) = s.console.key.issue();
+    let (nonce, token) = s.console.key.reuse(cookies::get(headers, cookies::SIGNIN));
     let body = html! {
         div.signin {
             h1 { "Sign in" }
