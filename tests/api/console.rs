@@ -669,3 +669,26 @@ async fn two_sign_in_forms_open_in_one_browser_both_work() {
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
     }
 }
+
+#[tokio::test]
+async fn an_expired_session_is_refused_and_its_cookie_removed() {
+    let app = TestApp::empty().await;
+    let sales = with_password(&app, Role::Sales).await;
+    let c = Console::start(&app).await;
+    let secret = c.session(&sales, PASSWORD).await;
+    assert_eq!(c.get("/home", Some(&secret)).await.status(), StatusCode::OK);
+    use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+    let row = entity::web_session::Entity::find()
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut am: entity::web_session::ActiveModel = row.into();
+    am.expires_at = Set(chrono::Utc::now() - chrono::Duration::minutes(1));
+    am.update(&app.db).await.unwrap();
+    let r = c.get("/home", Some(&secret)).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&r), "/signin");
+    let (value, header) = set_cookie(&r, "abt_session").expect("the cookie is removed");
+    assert!(value.is_empty() && header.contains("Max-Age=0"), "{header}");
+}
