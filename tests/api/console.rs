@@ -692,3 +692,51 @@ async fn an_expired_session_is_refused_and_its_cookie_removed() {
     let (value, header) = set_cookie(&r, "abt_session").expect("the cookie is removed");
     assert!(value.is_empty() && header.contains("Max-Age=0"), "{header}");
 }
+
+#[tokio::test]
+async fn the_finder_narrows_by_type_and_engaging_as_the_schema_does_and_names_a_bad_type() {
+    let app = TestApp::new().await;
+    let sales = with_password(&app, Role::Sales).await;
+    let c = Console::start(&app).await;
+    let secret = c.session(&sales, PASSWORD).await;
+    let expected = app
+        .run_as(
+            Some(Role::Sales),
+            "{ compatibleAbutments(system: \"NobelActive\", platform: \"NP\", filter: {types: [STRAIGHT], engaging: true}) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    let total = expected["data"]["compatibleAbutments"]["totalCount"]
+        .as_i64()
+        .unwrap();
+    assert!(total > 0, "{expected}");
+    let html = c
+        .get(
+            "/sales/finder?system=NobelActive&platform=NP&type=STRAIGHT&engaging=yes",
+            Some(&secret),
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains(&format!("{total} SKU(s)")), "{html}");
+    assert!(!html.contains("<td>ANGLED</td>"), "{html}");
+    assert!(
+        html.contains(r#"<option value="STRAIGHT" selected>"#),
+        "{html}"
+    );
+
+    let r = c
+        .get(
+            "/sales/finder?system=NobelActive&platform=NP&type=WOBBLY",
+            Some(&secret),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains(r#"id="type-error""#) && html.contains("WOBBLY"),
+        "{html}"
+    );
+    assert!(!html.contains(r#"id="results""#));
+}

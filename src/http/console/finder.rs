@@ -25,6 +25,18 @@ const PAGE: i64 = 25;
 
 const SYSTEMS: &str = "query FinderSystems { implantSystems(first: 100) { edges { node { name manufacturer { name } platforms { name } } } } }";
 
+/// The abutment types of the schema's `AbutmentType`, with their labels.
+const TYPES: &[(&str, &str)] = &[
+    ("STRAIGHT", "Straight"),
+    ("ANGLED", "Angled"),
+    ("MULTI_UNIT", "Multi-unit"),
+    ("TI_BASE", "Titanium base"),
+    ("TEMPORARY", "Temporary"),
+    ("CASTABLE", "Castable"),
+    ("BALL", "Ball"),
+    ("LOCATOR", "Locator"),
+];
+
 const SKU_FIELDS: &str =
     "articleNumber name abutmentType gingivalHeightMm angulationDeg engaging material";
 
@@ -34,6 +46,8 @@ struct Ask {
     system: String,
     platform: String,
     search: String,
+    kind: String,
+    engaging: String,
     after: String,
 }
 
@@ -47,6 +61,8 @@ impl Ask {
             system: get("system"),
             platform: get("platform"),
             search: get("search"),
+            kind: get("type"),
+            engaging: get("engaging"),
             after: get("after"),
         }
     }
@@ -60,6 +76,8 @@ impl Ask {
 struct Problems {
     system: Option<String>,
     platform: Option<String>,
+    kind: Option<String>,
+    engaging: Option<String>,
     general: Option<String>,
 }
 
@@ -108,7 +126,13 @@ pub(super) async fn page(
 
     let mut problems = Problems::default();
     let asked = !(ask.system.is_empty() && ask.platform.is_empty() && ask.search.is_empty());
-    let found = if !asked {
+    if !ask.kind.is_empty() && !TYPES.iter().any(|(t, _)| *t == ask.kind) {
+        problems.kind = Some(format!("`{}` is not an abutment type.", ask.kind));
+    }
+    if !["", "yes", "no"].contains(&ask.engaging.as_str()) {
+        problems.engaging = Some("Choose yes, no or either.".into());
+    }
+    let found = if !asked || problems.kind.is_some() || problems.engaging.is_some() {
         None
     } else if ask.system.is_empty() && !ask.platform.is_empty() {
         problems.system = Some("Choose the implant system of this platform.".into());
@@ -123,12 +147,16 @@ pub(super) async fn page(
         }
     };
 
-    let status =
-        if problems.system.is_some() || problems.platform.is_some() || problems.general.is_some() {
-            StatusCode::UNPROCESSABLE_ENTITY
-        } else {
-            StatusCode::OK
-        };
+    let status = if problems.system.is_some()
+        || problems.platform.is_some()
+        || problems.kind.is_some()
+        || problems.engaging.is_some()
+        || problems.general.is_some()
+    {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
     let body = html! {
         h1 { "Compatibility finder" }
         p { "What fits this implant, and is it in stock? Choose the implant system and platform (and narrow by article number or name), or search the catalogue by article number or name alone." }
@@ -162,16 +190,16 @@ async fn find(
     let by_platform = !ask.system.is_empty();
     let query = if by_platform {
         format!(
-            "query Finder($s: String, $p: String, $search: String, $first: Int, $after: String) {{ \
-               compatibleAbutments(system: $s, platform: $p, filter: {{search: $search}}, first: $first, after: $after) {{ \
+            "query Finder($s: String, $p: String, $search: String, $types: [AbutmentType!]!, $engaging: Boolean, $first: Int, $after: String) {{ \
+               compatibleAbutments(system: $s, platform: $p, filter: {{search: $search, types: $types, engaging: $engaging}}, first: $first, after: $after) {{ \
                  totalCount platform {{ name }} system {{ name manufacturer {{ name }} }} \
                  pageInfo {{ hasNextPage endCursor }} \
                  edges {{ fit {{ source notes }} node {{ {SKU_FIELDS} }} }} }} }}"
         )
     } else {
         format!(
-            "query FinderSearch($search: String, $first: Int, $after: String) {{ \
-               abutmentSkus(filter: {{search: $search}}, first: $first, after: $after) {{ \
+            "query FinderSearch($search: String, $types: [AbutmentType!]!, $engaging: Boolean, $first: Int, $after: String) {{ \
+               abutmentSkus(filter: {{search: $search, types: $types, engaging: $engaging}}, first: $first, after: $after) {{ \
                  totalCount pageInfo {{ hasNextPage endCursor }} \
                  edges {{ node {{ {SKU_FIELDS} fits {{ platform {{ name system {{ name }} }} }} }} }} }} }}"
         )
@@ -180,6 +208,8 @@ async fn find(
         "s": Ask::opt(&ask.system),
         "p": Ask::opt(&ask.platform),
         "search": Ask::opt(&ask.search),
+        "types": if ask.kind.is_empty() { json!([]) } else { json!([ask.kind]) },
+        "engaging": match ask.engaging.as_str() { "yes" => json!(true), "no" => json!(false), _ => Value::Null },
         "first": PAGE,
         "after": Ask::opt(&ask.after),
     });
@@ -328,6 +358,25 @@ fn form(ask: &Ask, p: &Problems, systems: &[Value]) -> Markup {
                     label for="search" { "Article number or name" }
                     input id="search" name="search" type="search" value=(ask.search);
                 }
+                div.field {
+                    label for="type" { "Type" }
+                    select id="type" name="type" aria-describedby=[p.kind.as_ref().map(|_| "type-error")] {
+                        option value="" selected[ask.kind.is_empty()] { "Any" }
+                        @for (t, label) in TYPES {
+                            option value=(t) selected[ask.kind == *t] { (label) }
+                        }
+                    }
+                    @if let Some(m) = &p.kind { p.error id="type-error" { (m) } }
+                }
+                div.field {
+                    label for="engaging" { "Engaging" }
+                    select id="engaging" name="engaging" aria-describedby=[p.engaging.as_ref().map(|_| "engaging-error")] {
+                        option value="" selected[ask.engaging.is_empty()] { "Either" }
+                        option value="yes" selected[ask.engaging == "yes"] { "Engaging" }
+                        option value="no" selected[ask.engaging == "no"] { "Non-engaging" }
+                    }
+                    @if let Some(m) = &p.engaging { p.error id="engaging-error" { (m) } }
+                }
                 div.field { button type="submit" id="find" { "Find" } }
             }
             @if let Some(m) = &p.general { p.notice role="alert" { (m) } }
@@ -415,6 +464,8 @@ fn next_link(ask: &Ask, after: &str) -> String {
         .append_pair("system", &ask.system)
         .append_pair("platform", &ask.platform)
         .append_pair("search", &ask.search)
+        .append_pair("type", &ask.kind)
+        .append_pair("engaging", &ask.engaging)
         .append_pair("after", after)
         .finish();
     format!("/sales/finder?{q}")
