@@ -135,6 +135,12 @@ pub enum UserCommand {
     },
     /// List users and their roles.
     List,
+    /// Set a user's console password, read from the first line of stdin
+    /// (10–200 characters); the user's open sessions end.
+    Passwd {
+        /// The user's name.
+        name: String,
+    },
 }
 
 /// `abutment-erp token …`

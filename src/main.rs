@@ -187,6 +187,27 @@ async fn user(cfg: &DbConfig, cmd: UserCommand) -> anyhow::Result<()> {
                 u.name, u.id, u.roles
             );
         }
+        UserCommand::Passwd { name } => {
+            // The password is never recorded: the audit row names the user only.
+            let input = json!({"command": "user passwd", "name": name});
+            let mut line = String::new();
+            std::io::stdin()
+                .read_line(&mut line)
+                .context("reading the password from stdin")?;
+            let password = line.trim_end_matches(['\r', '\n']);
+            let set = async {
+                let u = access::service::user_by_name(&conn, &name).await?;
+                access::session::check_password(password, "password")?;
+                access::session::set_password(&conn, u.id, password).await
+            }
+            .await;
+            let u = audited(&conn, "setUserPassword", input, set, |u| {
+                vec![gid("User", u.id)]
+            })
+            .await
+            .map_err(err)?;
+            println!("set the password of {}; their sessions ended", u.name);
+        }
         UserCommand::List => {
             for u in access::service::users(&conn).await.map_err(err)? {
                 let state = if u.active { "active" } else { "inactive" };
@@ -500,11 +521,25 @@ async fn serve(cfg: &DbConfig, args: ServeArgs) -> anyhow::Result<()> {
                 .await
                 .map_err(|e| anyhow::anyhow!("creating demo users: {e}"))?;
             println!(
-                "\nDEMO TOKENS: shown this once, for trying the API on this machine; not for production."
+                "\nDEMO TOKENS AND PASSWORDS: shown this once, for trying the API and the console on this machine; not for production."
             );
-            println!("In GraphiQL's Headers pane: {{\"Authorization\": \"Bearer <token>\"}}\n");
-            for (name, role, token) in demo {
-                println!("  {:<10} {:<16} {token}", role.as_str(), name);
+            println!(
+                "API: paste a token into the explorer at http://{}/graphql (or send Authorization: Bearer <token>)",
+                args.bind
+            );
+            println!(
+                "Console: sign in at http://{}/ with the user name and password\n",
+                args.bind
+            );
+            println!("  {:<10} {:<16} {:<26} token", "role", "user", "password");
+            for d in demo {
+                println!(
+                    "  {:<10} {:<16} {:<26} {}",
+                    d.role.as_str(),
+                    d.name,
+                    d.password,
+                    d.token
+                );
             }
             println!();
         }
@@ -520,9 +555,12 @@ async fn serve(cfg: &DbConfig, args: ServeArgs) -> anyhow::Result<()> {
         otlp_export = telemetry::otlp_enabled(),
         "GraphQL (and the API explorer in a browser) at http://{addr}/graphql ; health at http://{addr}/health"
     );
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     conn.close().await?;
     tracing::info!("stopped");
     tokio::task::spawn_blocking(telemetry::shutdown).await?;

@@ -14,6 +14,8 @@ pub struct Model {
     /// An inactive user's tokens are refused.
     pub active: bool,
     pub created_at: DateTimeUtc,
+    /// The console password's argon2id hash (PHC string); none: cannot sign in.
+    pub password_hash: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

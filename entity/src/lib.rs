@@ -38,3 +38,4 @@ pub mod sku_platform;
 pub mod stock_balance;
 pub mod stock_movement;
 pub mod tool;
+pub mod web_session;

@@ -12,6 +12,7 @@ mod m20261123_000004_manufacturing;
 mod m20261124_000005_cases;
 mod m20261124_000006_quality;
 mod m20261125_000007_shipment_consignee;
+mod m20261204_000008_console;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000005_cases::Migration),
             Box::new(m20261124_000006_quality::Migration),
             Box::new(m20261125_000007_shipment_consignee::Migration),
+            Box::new(m20261204_000008_console::Migration),
         ]
     }
 }

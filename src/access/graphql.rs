@@ -47,9 +47,15 @@ impl User {
     async fn roles(&self) -> Vec<Role> {
         parse_roles(&self.0.roles)
     }
-    /// False when the user was deactivated: their tokens are refused.
+    /// False when the user was deactivated: their tokens and console
+    /// sessions are refused.
     async fn active(&self) -> bool {
         self.0.active
+    }
+    /// Whether the user has a console password (the password itself is
+    /// never shown).
+    async fn has_password(&self) -> bool {
+        self.0.password_hash.is_some()
     }
     /// When the user was created.
     async fn created_at(&self) -> DateTime<Utc> {
@@ -325,6 +331,16 @@ pub struct UserPayload {
     pub user_errors: Vec<UserError>,
 }
 
+/// A new console password for a user.
+#[derive(InputObject)]
+pub struct SetUserPasswordInput {
+    /// The user's global id.
+    pub user_id: ID,
+    /// The new password, 10–200 characters. Never stored or audited as
+    /// given: only its argon2id hash is kept.
+    pub password: String,
+}
+
 /// A new API token.
 #[derive(InputObject)]
 pub struct CreateApiTokenInput {
@@ -406,6 +422,20 @@ impl AccessMutation {
         let db = db(ctx)?;
         let r = match ids::decode(&input.user_id, "User", "input.userId") {
             Ok(id) => service::update_user(db, id, input.roles.as_deref(), input.active).await,
+            Err(e) => Err(e),
+        };
+        UserPayload::of(r)
+    }
+
+    /// Sets a user's console password; the user's open console sessions end.
+    async fn set_user_password(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The user and the new password.")] input: SetUserPasswordInput,
+    ) -> async_graphql::Result<UserPayload> {
+        let db = db(ctx)?;
+        let r = match ids::decode(&input.user_id, "User", "input.userId") {
+            Ok(id) => super::session::set_password(db, id, &input.password).await,
             Err(e) => Err(e),
         };
         UserPayload::of(r)

@@ -9,8 +9,16 @@ pub mod idempotency;
 pub mod permissions;
 pub mod roles;
 pub mod service;
+pub mod session;
 
 pub use roles::Role;
+
+/// The stored hash of a secret (an API token, a session id): SHA-256, hex.
+pub fn hash_token(token: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(token.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
 
 /// Who is calling, as established from the `Authorization` header.
 #[derive(Debug, Clone)]
@@ -19,7 +27,7 @@ pub enum Caller {
     Anonymous,
     /// Credentials were sent but are not valid; the reason is told to the caller.
     Invalid(String),
-    /// A valid token of an active user.
+    /// A valid token or console session of an active user.
     User(Principal),
 }
 
@@ -32,7 +40,7 @@ pub struct Principal {
     pub name: String,
     /// The user's roles.
     pub roles: Vec<Role>,
-    /// Row id of the token used.
+    /// Row id of the token used; none for a console session.
     pub token_id: Option<i64>,
 }
 

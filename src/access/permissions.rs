@@ -153,6 +153,11 @@ pub const MATRIX: &[(OpKind, &str, &[Role])] = &[
     (OpKind::Mutation, "updateUser", ADMIN),
     (OpKind::Mutation, "createApiToken", ADMIN),
     (OpKind::Mutation, "revokeApiToken", ADMIN),
+    (OpKind::Mutation, "setUserPassword", ADMIN),
+    // Console pages (the data on them is checked again, field by field,
+    // when the page runs its GraphQL as the signed-in user).
+    (OpKind::Http, "GET /home", ALL),
+    (OpKind::Http, "GET /sales/finder", ADMIN_SALES),
 ];
 
 /// The roles allowed to run a root field; `None` when the matrix has no entry.

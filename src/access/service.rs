@@ -10,7 +10,6 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
 };
-use sha2::{Digest, Sha256};
 
 use super::{
     Caller, Principal, Role,
@@ -24,11 +23,7 @@ pub const TOKEN_PREFIX: &str = "abt_";
 /// `last_used_at` is written at most this often per token.
 const LAST_USED_GRANULARITY: i64 = 60;
 
-/// The stored hash of a token.
-pub fn hash_token(token: &str) -> String {
-    let digest = Sha256::digest(token.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
-}
+pub use super::hash_token;
 
 fn new_token() -> String {
     let mut bytes = [0u8; 32];
@@ -328,16 +323,35 @@ pub async fn authenticate(db: &impl ConnectionTrait, header: Option<&str>) -> Ap
     }))
 }
 
-/// Creates one demo user per role, each with a token; returns (user, role, token).
-pub async fn create_demo_users(
-    db: &impl ConnectionTrait,
-) -> AppResult<Vec<(String, Role, String)>> {
+/// One demo user as created: name, role, bearer token, console password.
+#[derive(Debug, Clone)]
+pub struct DemoUser {
+    /// The user's name, e.g. `demo-sales`.
+    pub name: String,
+    /// The user's one role.
+    pub role: Role,
+    /// A bearer token for the API.
+    pub token: String,
+    /// A random password for the console.
+    pub password: String,
+}
+
+/// Creates one demo user per role, each with a token and a random console
+/// password (both shown only now).
+pub async fn create_demo_users(db: &sea_orm::DatabaseConnection) -> AppResult<Vec<DemoUser>> {
     let mut out = Vec::new();
     for role in Role::ALL {
         let name = format!("demo-{}", role.as_str().to_lowercase());
         let user = create_user(db, &name, &[role]).await?;
         let (_, token) = create_token(db, user.id, "demo", None).await?;
-        out.push((name, role, token));
+        let password = super::session::random_password();
+        super::session::set_password(db, user.id, &password).await?;
+        out.push(DemoUser {
+            name,
+            role,
+            token,
+            password,
+        });
     }
     Ok(out)
 }

@@ -25,6 +25,11 @@ const ASSETS: &[(&str, &str, &str)] = &[
         "text/css; charset=utf-8",
         include_str!("assets/explorer.css"),
     ),
+    (
+        "console.css",
+        "text/css; charset=utf-8",
+        include_str!("assets/console.css"),
+    ),
 ];
 
 /// Same-origin only: no script, style, font, image or request elsewhere,
@@ -65,7 +70,8 @@ pub(super) async fn asset(Path(name): Path<String>) -> Response {
     }
 }
 
-fn secure(r: &mut Response) {
+/// The same-origin CSP and the headers every page and asset carries.
+pub(super) fn secure(r: &mut Response) {
     let h = r.headers_mut();
     h.insert(
         header::CONTENT_SECURITY_POLICY,

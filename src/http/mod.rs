@@ -1,4 +1,4 @@
-//! The HTTP surface: `/graphql` (GraphQL over HTTP, [`graphql`]; the API
+//! The HTTP surface: the web console at `/` ([`console`]), `/graphql` (GraphQL over HTTP, [`graphql`]; the API
 //! explorer for browsers, its files under `/assets/`), the probes `/livez`, `/readyz` and `/health`, `/metrics`,
 //! CSV exports, with tracing, CORS, body-size, timeout and per-token
 //! rate-limit ([`limit`]) layers.
@@ -10,6 +10,7 @@
 //! slow-statement warnings), the trace layer, a streamed body — and the id
 //! is sent back in `x-request-id`.
 
+pub mod console;
 mod explorer;
 pub mod graphql;
 mod limit;
@@ -52,6 +53,7 @@ struct AppState {
     metrics: Arc<Metrics>,
     metrics_token: Option<Arc<str>>,
     max_query_bytes: usize,
+    console: Arc<console::ConsoleState>,
 }
 
 /// The router: `/graphql`, `/health`, `/metrics` and the CSV exports.
@@ -71,6 +73,7 @@ pub fn app(schema: AppSchema, db: DatabaseConnection, limits: &ApiLimits) -> Rou
             .filter(|t| !t.is_empty())
             .map(Arc::from),
         max_query_bytes: limits.max_query_bytes,
+        console: Arc::new(console::ConsoleState::default()),
     };
     let metrics = state.metrics.clone();
     let origins: Vec<HeaderValue> = limits
@@ -86,6 +89,7 @@ pub fn app(schema: AppSchema, db: DatabaseConnection, limits: &ApiLimits) -> Rou
         ])
         .allow_origin(AllowOrigin::list(origins));
     Router::new()
+        .merge(console::routes())
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/assets/{name}", get(explorer::asset))
         .route("/health", get(readyz))

@@ -6,6 +6,7 @@ mod access;
 mod cases;
 mod catalog;
 mod cli;
+mod console;
 mod edges;
 mod gs1;
 mod http;

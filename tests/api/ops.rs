@@ -291,11 +291,17 @@ async fn the_first_start_on_a_new_data_directory_creates_the_database_and_prints
     assert!(data.join("abutment-erp.db").is_file());
     server.sigterm();
     assert!(server.wait_exit().await);
-    assert!(
-        server.log_text().contains("DEMO TOKENS"),
-        "{}",
-        server.log_text()
-    );
+    let log = server.log_text();
+    assert!(log.contains("DEMO TOKENS AND PASSWORDS"), "{log}");
+    // Each demo user's console password is printed beside its token.
+    let sales = log
+        .lines()
+        .find(|l| l.contains("demo-sales"))
+        .unwrap_or_else(|| panic!("no demo-sales line: {log}"));
+    let cols: Vec<&str> = sales.split_whitespace().collect();
+    assert_eq!(cols.len(), 4, "{sales}");
+    assert_eq!(cols[2].len(), 24, "a 24-character password: {sales}");
+    assert!(cols[3].starts_with("abt_"), "{sales}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

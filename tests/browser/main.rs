@@ -11,6 +11,7 @@
 #[path = "../api/support.rs"]
 mod support;
 
+mod console;
 mod explorer;
 
 use std::{
