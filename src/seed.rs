@@ -382,6 +382,7 @@ pub async fn manufacturing(db: &impl sea_orm::ConnectionTrait) -> crate::error::
     use chrono::{Datelike, TimeZone, Utc};
     use entity::enums::{DowntimeKind, InspectionResult, JobKind, LotState, MachineKind, Material};
 
+    let shop = planning::ShopWrite::begin(db, "system").await?;
     let actor = crate::access::Actor::system();
     let shifts = |days: std::ops::RangeInclusive<i16>, spans: &[(i32, i32)]| -> Vec<Shift> {
         days.flat_map(|d| {
@@ -654,7 +655,7 @@ pub async fn manufacturing(db: &impl sea_orm::ConnectionTrait) -> crate::error::
     ] {
         mfg::create_job(db, &actor, &custom(sys, pf, case, due, gh, angle)).await?;
     }
-    planning::reschedule(db, "system", "seed").await?;
+    shop.finish("seed").await?;
     Ok(())
 }
 
@@ -694,6 +695,7 @@ pub async fn cases(db: &impl sea_orm::ConnectionTrait) -> crate::error::AppResul
     use chrono::{Duration, Utc};
     use entity::enums::{AbutmentType, Restoration};
 
+    let shop = planning::ShopWrite::begin(db, "system").await?;
     let actor = crate::access::Actor::system();
     for (code, name, address, city, country, contact, email) in [
         (
@@ -921,7 +923,7 @@ pub async fn cases(db: &impl sea_orm::ConnectionTrait) -> crate::error::AppResul
         let c = cs::confirm(db, &actor, c, Choice::Lot(made)).await?;
         cs::ship_case(db, &actor, c).await?;
     }
-    planning::reschedule(db, "system", "seed cases").await?;
+    shop.finish("seed cases").await?;
     Ok(())
 }
 

@@ -297,6 +297,39 @@ impl Shop {
     }
 }
 
+/// One manufacturing write, the unit every caller uses (resolvers, the
+/// case service's callers, the seeder): [`ShopWrite::begin`] takes the shop
+/// lock ([`crate::db::Lock::Shop`]) in the caller's transaction, and
+/// [`ShopWrite::finish`] replans every open job before the caller commits,
+/// so the stored plan always matches the shop.
+#[must_use = "a shop write replans only when finished"]
+pub struct ShopWrite<'c, C> {
+    db: &'c C,
+    actor: String,
+}
+
+impl<'c, C: ConnectionTrait> ShopWrite<'c, C> {
+    /// Takes the shop lock for the rest of the transaction `db` is in.
+    pub async fn begin(db: &'c C, actor: &str) -> AppResult<Self> {
+        crate::db::lock(db, crate::db::Lock::Shop).await?;
+        Ok(ShopWrite {
+            db,
+            actor: actor.to_owned(),
+        })
+    }
+
+    /// Takes the shop lock for a write that changes nothing the plan
+    /// depends on (a tool added, a job inspected): no replan follows.
+    pub async fn lock_only(db: &'c C) -> AppResult<()> {
+        crate::db::lock(db, crate::db::Lock::Shop).await
+    }
+
+    /// Replans for `trigger` (e.g. "job added"); the caller then commits.
+    pub async fn finish(self, trigger: &str) -> AppResult<schedule_run::Model> {
+        reschedule(self.db, &self.actor, trigger).await
+    }
+}
+
 /// Plans every open job again and stores the plan; returns the run's record.
 pub async fn reschedule(
     db: &impl ConnectionTrait,

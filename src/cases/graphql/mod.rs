@@ -26,10 +26,7 @@ use crate::{
         Actor,
         graphql::{Lot, Reservation},
     },
-    manufacturing::{
-        graphql::{Machine, ProductionJob},
-        planning,
-    },
+    manufacturing::graphql::{Machine, ProductionJob},
 };
 
 impl_by_id!(clinic, reservation);
@@ -86,12 +83,13 @@ pub(crate) async fn case_of(
     service::case(db, ids::decode(id, "ClinicalCase", "caseId")?).await
 }
 
-/// A write transaction holding the shop lock ([`crate::db::Lock::Shop`]).
+/// A write transaction holding the shop lock: a
+/// [`crate::manufacturing::planning::ShopWrite`], to finish (replan) when the
+/// mutation changed what must be planned.
 pub(crate) async fn begin(
     ctx: &Context<'_>,
 ) -> async_graphql::Result<(DatabaseTransaction, Actor)> {
     let (txn, a) = write::begin(ctx).await?;
-    crate::db::lock(&txn, crate::db::Lock::Shop).await?;
     Ok((txn, a))
 }
 

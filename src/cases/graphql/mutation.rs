@@ -1,6 +1,7 @@
 //! The case mutations.
 
 use super::*;
+use crate::manufacturing::planning::ShopWrite;
 
 /// Clinical case mutations.
 #[derive(Default)]
@@ -15,7 +16,8 @@ impl CasesMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The clinic.")] input: CreateClinicInput,
     ) -> async_graphql::Result<ClinicPayload> {
-        let (txn, _) = begin(ctx).await?;
+        let (txn, _a) = begin(ctx).await?;
+        ShopWrite::lock_only(&txn).await?;
         let r = service::create_clinic(
             &txn,
             &NewClinic {
@@ -49,6 +51,7 @@ impl CasesMutation {
         #[graphql(desc = "The case.")] input: CreateCaseInput,
     ) -> async_graphql::Result<CasePayload> {
         let (txn, a) = begin(ctx).await?;
+        ShopWrite::lock_only(&txn).await?;
         let r = async {
             let id = input
                 .platform_id
@@ -100,7 +103,7 @@ impl CasesMutation {
         let input = &input;
         let r = write::run(ctx, |w| {
             Box::pin(async move {
-                crate::db::lock(w.txn, crate::db::Lock::Shop).await?;
+                let shop = ShopWrite::begin(w.txn, &w.actor.name).await?;
                 let c = case_of(w.txn, &input.case_id).await?;
                 let choice = match (&input.lot_id, input.custom) {
                     (Some(l), None | Some(false)) => {
@@ -116,7 +119,7 @@ impl CasesMutation {
                 };
                 let c = service::confirm(w.txn, w.actor, c, choice).await?;
                 if matches!(choice, Choice::Custom) {
-                    planning::reschedule(w.txn, &w.actor.name, "case job added").await?;
+                    shop.finish("case job added").await?;
                 }
                 Ok(c)
             })
@@ -133,13 +136,14 @@ impl CasesMutation {
         ctx: &Context<'_>,
     ) -> async_graphql::Result<BatchMatchPayload> {
         let (txn, a) = begin(ctx).await?;
+        let shop = ShopWrite::begin(&txn, &a.name).await?;
         let r = async {
             let lines = service::match_open_cases(&txn, &a).await?;
             if lines
                 .iter()
                 .any(|l| l.case.status == CaseStatus::InProduction)
             {
-                planning::reschedule(&txn, &a.name, "cases matched").await?;
+                shop.finish("cases matched").await?;
             }
             Ok(lines)
         }
@@ -182,7 +186,7 @@ impl CasesMutation {
         let case_id = &case_id;
         let r = write::run(ctx, |w| {
             Box::pin(async move {
-                crate::db::lock(w.txn, crate::db::Lock::Shop).await?;
+                ShopWrite::lock_only(w.txn).await?;
                 let c = case_of(w.txn, case_id).await?;
                 service::ship_case(w.txn, w.actor, c).await
             })
@@ -201,6 +205,7 @@ impl CasesMutation {
         reason: String,
     ) -> async_graphql::Result<CasePayload> {
         let (txn, a) = begin(ctx).await?;
+        ShopWrite::lock_only(&txn).await?;
         let r = async {
             let c = case_of(&txn, &case_id).await?;
             service::return_case(&txn, &a, c, &reason).await
@@ -215,7 +220,8 @@ impl CasesMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "Global id of the case.")] case_id: ID,
     ) -> async_graphql::Result<CasePayload> {
-        let (txn, _) = begin(ctx).await?;
+        let (txn, _a) = begin(ctx).await?;
+        ShopWrite::lock_only(&txn).await?;
         let r = async {
             let c = case_of(&txn, &case_id).await?;
             service::close_case(&txn, c).await
@@ -232,12 +238,13 @@ impl CasesMutation {
         #[graphql(desc = "Why. Newlines are allowed; at most 2,000 characters.")] reason: String,
     ) -> async_graphql::Result<CasePayload> {
         let (txn, a) = begin(ctx).await?;
+        let shop = ShopWrite::begin(&txn, &a.name).await?;
         let r = async {
             let c = case_of(&txn, &case_id).await?;
             let had_job = c.status == CaseStatus::InProduction;
             let c = service::cancel_case(&txn, &a, c, &reason).await?;
             if had_job {
-                planning::reschedule(&txn, &a.name, "case cancelled").await?;
+                shop.finish("case cancelled").await?;
             }
             Ok(c)
         }
@@ -252,6 +259,7 @@ impl CasesMutation {
         #[graphql(desc = "The tolerances.")] input: MatchingPolicyInput,
     ) -> async_graphql::Result<MatchingPolicyPayload> {
         let (txn, a) = begin(ctx).await?;
+        ShopWrite::lock_only(&txn).await?;
         let r = async {
             let p = Policy {
                 gingival_tolerance_um: milli(

@@ -131,18 +131,13 @@ pub(crate) fn platform_ref(
     }))
 }
 
-pub(crate) async fn replan(txn: &DatabaseTransaction, a: &Actor, trigger: &str) -> AppResult<()> {
-    planning::reschedule(txn, &a.name, trigger)
-        .await
-        .map(|_| ())
-}
-
-/// A write transaction holding the shop lock ([`crate::db::Lock::Shop`]).
+/// A write transaction holding the shop lock: a
+/// [`crate::manufacturing::planning::ShopWrite`], to finish (replan) when the
+/// mutation changed what must be planned.
 pub(crate) async fn begin(
     ctx: &Context<'_>,
 ) -> async_graphql::Result<(DatabaseTransaction, Actor)> {
     let (txn, a) = write::begin(ctx).await?;
-    crate::db::lock(&txn, crate::db::Lock::Shop).await?;
     Ok((txn, a))
 }
 

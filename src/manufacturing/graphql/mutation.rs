@@ -1,6 +1,7 @@
 //! The manufacturing mutations.
 
 use super::*;
+use crate::manufacturing::planning::ShopWrite;
 
 /// Manufacturing mutations.
 #[derive(Default)]
@@ -16,6 +17,7 @@ impl ManufacturingMutation {
         #[graphql(desc = "The machine.")] input: CreateMachineInput,
     ) -> async_graphql::Result<MachinePayload> {
         let (txn, _a) = begin(ctx).await?;
+        ShopWrite::lock_only(&txn).await?;
         let r = async {
             let m = NewMachine {
                 code: input.code,
@@ -56,6 +58,7 @@ impl ManufacturingMutation {
         #[graphql(desc = "The changes.")] input: UpdateMachineInput,
     ) -> async_graphql::Result<MachinePayload> {
         let (txn, a) = begin(ctx).await?;
+        let shop = ShopWrite::begin(&txn, &a.name).await?;
         let r = async {
             let id = ids::decode(&id, "Machine", "id")?;
             let p = MachinePatch {
@@ -82,7 +85,7 @@ impl ManufacturingMutation {
                 notes: input.notes,
             };
             let m = service::update_machine(&txn, id, &p).await?;
-            replan(&txn, &a, "machine changed").await?;
+            shop.finish("machine changed").await?;
             Ok(m)
         }
         .await;
@@ -97,6 +100,7 @@ impl ManufacturingMutation {
         #[graphql(desc = "Time zone and shifts.")] input: MachineCalendarInput,
     ) -> async_graphql::Result<MachinePayload> {
         let (txn, a) = begin(ctx).await?;
+        let shop = ShopWrite::begin(&txn, &a.name).await?;
         let r = async {
             let id = ids::decode(&machine_id, "Machine", "machineId")?;
             let mut shifts = Vec::new();
@@ -108,7 +112,7 @@ impl ManufacturingMutation {
                 });
             }
             let m = service::set_calendar(&txn, id, &input.time_zone, &shifts).await?;
-            replan(&txn, &a, "calendar changed").await?;
+            shop.finish("calendar changed").await?;
             Ok(m)
         }
         .await;
@@ -122,6 +126,7 @@ impl ManufacturingMutation {
         #[graphql(desc = "The window.")] input: AddDowntimeInput,
     ) -> async_graphql::Result<DowntimePayload> {
         let (txn, a) = begin(ctx).await?;
+        let shop = ShopWrite::begin(&txn, &a.name).await?;
         let r = async {
             let id = ids::decode(&input.machine_id, "Machine", "input.machineId")?;
             let d = service::add_downtime(
@@ -133,7 +138,7 @@ impl ManufacturingMutation {
                 &input.reason,
             )
             .await?;
-            replan(&txn, &a, "downtime added").await?;
+            shop.finish("downtime added").await?;
             Ok(d)
         }
         .await;
@@ -147,10 +152,11 @@ impl ManufacturingMutation {
         #[graphql(desc = "Global id of the window.")] id: ID,
     ) -> async_graphql::Result<DowntimePayload> {
         let (txn, a) = begin(ctx).await?;
+        let shop = ShopWrite::begin(&txn, &a.name).await?;
         let r = async {
             let id = ids::decode(&id, "Downtime", "id")?;
             let d = service::remove_downtime(&txn, id).await?;
-            replan(&txn, &a, "downtime removed").await?;
+            shop.finish("downtime removed").await?;
             Ok(d)
         }
         .await;
@@ -164,6 +170,7 @@ impl ManufacturingMutation {
         #[graphql(desc = "The tool.")] input: CreateToolInput,
     ) -> async_graphql::Result<ToolPayload> {
         let (txn, _a) = begin(ctx).await?;
+        ShopWrite::lock_only(&txn).await?;
         let r = async {
             let m = input
                 .machine_id
@@ -184,6 +191,7 @@ impl ManufacturingMutation {
         #[graphql(desc = "Code of the new tool.")] new_code: String,
     ) -> async_graphql::Result<ToolPayload> {
         let (txn, _a) = begin(ctx).await?;
+        ShopWrite::lock_only(&txn).await?;
         let r = async {
             let id = ids::decode(&id, "Tool", "id")?;
             service::replace_tool(&txn, id, &new_code).await
@@ -203,6 +211,7 @@ impl ManufacturingMutation {
     ) -> async_graphql::Result<JobPayload> {
         let _ = idempotency_key;
         let (txn, a) = begin(ctx).await?;
+        let shop = ShopWrite::begin(&txn, &a.name).await?;
         let r = async {
             let j = NewJob {
                 kind: input.kind,
@@ -245,7 +254,7 @@ impl ManufacturingMutation {
                 priority: input.priority,
             };
             let job = service::create_job(&txn, &a, &j).await?;
-            replan(&txn, &a, "job added").await?;
+            shop.finish("job added").await?;
             Ok((service::job(&txn, job.id).await?, vec![]))
         }
         .await;
@@ -260,10 +269,11 @@ impl ManufacturingMutation {
         #[graphql(desc = "Why. Newlines are allowed; at most 2,000 characters.")] reason: String,
     ) -> async_graphql::Result<JobPayload> {
         let (txn, a) = begin(ctx).await?;
+        let shop = ShopWrite::begin(&txn, &a.name).await?;
         let r = async {
             let id = ids::decode(&id, "ProductionJob", "id")?;
             let j = service::cancel_job(&txn, id, &reason).await?;
-            replan(&txn, &a, "job cancelled").await?;
+            shop.finish("job cancelled").await?;
             Ok((j, vec![]))
         }
         .await;
@@ -284,7 +294,7 @@ impl ManufacturingMutation {
         let (id, input) = (&id, &input);
         let r = write::run(ctx, |w| {
             Box::pin(async move {
-                crate::db::lock(w.txn, crate::db::Lock::Shop).await?;
+                let shop = ShopWrite::begin(w.txn, &w.actor.name).await?;
                 let id = ids::decode(id, "ProductionJob", "id")?;
                 let s = StartJob {
                     machine_id: input
@@ -320,7 +330,7 @@ impl ManufacturingMutation {
                         .transpose()?,
                 };
                 let (j, warnings) = service::start_job(w.txn, w.actor, id, &s).await?;
-                replan(w.txn, w.actor, "job started").await?;
+                shop.finish("job started").await?;
                 Ok((service::job(w.txn, j.id).await?, warnings))
             })
         })
@@ -342,7 +352,7 @@ impl ManufacturingMutation {
         let (id, input) = (&id, &input);
         let r = write::run(ctx, |w| {
             Box::pin(async move {
-                crate::db::lock(w.txn, crate::db::Lock::Shop).await?;
+                let shop = ShopWrite::begin(w.txn, &w.actor.name).await?;
                 let id = ids::decode(id, "ProductionJob", "id")?;
                 let (j, _lot) = service::complete_job(
                     w.txn,
@@ -352,7 +362,7 @@ impl ManufacturingMutation {
                     input.location.as_deref(),
                 )
                 .await?;
-                replan(w.txn, w.actor, "job completed").await?;
+                shop.finish("job completed").await?;
                 Ok((j, vec![]))
             })
         })
@@ -369,6 +379,7 @@ impl ManufacturingMutation {
         #[graphql(desc = "Result and findings.")] input: InspectJobInput,
     ) -> async_graphql::Result<JobPayload> {
         let (txn, a) = begin(ctx).await?;
+        ShopWrite::lock_only(&txn).await?;
         let r = async {
             let id = ids::decode(&id, "ProductionJob", "id")?;
             let j = service::inspect_job(
@@ -394,10 +405,11 @@ impl ManufacturingMutation {
         #[graphql(desc = "Why. Newlines are allowed; at most 2,000 characters.")] reason: String,
     ) -> async_graphql::Result<JobPayload> {
         let (txn, a) = begin(ctx).await?;
+        let shop = ShopWrite::begin(&txn, &a.name).await?;
         let r = async {
             let id = ids::decode(&id, "ProductionJob", "id")?;
             let j = service::scrap_job(&txn, id, &reason).await?;
-            replan(&txn, &a, "job scrapped").await?;
+            shop.finish("job scrapped").await?;
             Ok((j, vec![]))
         }
         .await;
@@ -410,7 +422,8 @@ impl ManufacturingMutation {
         ctx: &Context<'_>,
     ) -> async_graphql::Result<SchedulePayload> {
         let (txn, a) = begin(ctx).await?;
-        let r = planning::reschedule(&txn, &a.name, "on demand").await;
+        let shop = ShopWrite::begin(&txn, &a.name).await?;
+        let r = shop.finish("on demand").await;
         Ok(SchedulePayload::of(finish(txn, r).await?))
     }
 }
