@@ -9,7 +9,7 @@ use entity::{
     enums::{AbutmentType, CaseDecision, CaseStatus, Material, Restoration},
     lot, platform, production_job, reservation,
 };
-use sea_orm::{DatabaseConnection, DatabaseTransaction};
+use sea_orm::DatabaseConnection;
 
 use super::service::{self, Choice, NewCase, NewClinic, Policy};
 use crate::graphql::{loaders::load, write, write::finish};
@@ -22,10 +22,7 @@ use crate::{
     error::{AppError, AppResult, UserError},
     graphql::{batch::BatchQueue, db, ids, loaders, scalars::Decimal},
     impl_by_id,
-    inventory::{
-        Actor,
-        graphql::{Lot, Reservation},
-    },
+    inventory::graphql::{Lot, Reservation},
     manufacturing::graphql::{Machine, ProductionJob},
 };
 
@@ -81,16 +78,6 @@ pub(crate) async fn case_of(
     id: &ID,
 ) -> AppResult<clinical_case::Model> {
     service::case(db, ids::decode(id, "ClinicalCase", "caseId")?).await
-}
-
-/// A write transaction holding the shop lock: a
-/// [`crate::manufacturing::planning::ShopWrite`], to finish (replan) when the
-/// mutation changed what must be planned.
-pub(crate) async fn begin(
-    ctx: &Context<'_>,
-) -> async_graphql::Result<(DatabaseTransaction, Actor)> {
-    let (txn, a) = write::begin(ctx).await?;
-    Ok((txn, a))
 }
 
 crate::connection_type!(ClinicConnection, ClinicEdge, Clinic, "clinics");

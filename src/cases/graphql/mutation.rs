@@ -16,7 +16,7 @@ impl CasesMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The clinic.")] input: CreateClinicInput,
     ) -> async_graphql::Result<ClinicPayload> {
-        let (txn, _a) = begin(ctx).await?;
+        let (txn, _a) = write::begin(ctx).await?;
         ShopWrite::lock_only(&txn).await?;
         let r = service::create_clinic(
             &txn,
@@ -50,7 +50,7 @@ impl CasesMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The case.")] input: CreateCaseInput,
     ) -> async_graphql::Result<CasePayload> {
-        let (txn, a) = begin(ctx).await?;
+        let (txn, a) = write::begin(ctx).await?;
         ShopWrite::lock_only(&txn).await?;
         let r = async {
             let id = input
@@ -135,7 +135,7 @@ impl CasesMutation {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<BatchMatchPayload> {
-        let (txn, a) = begin(ctx).await?;
+        let (txn, a) = write::begin(ctx).await?;
         let shop = ShopWrite::begin(&txn, &a.name).await?;
         let r = async {
             let lines = service::match_open_cases(&txn, &a).await?;
@@ -204,7 +204,7 @@ impl CasesMutation {
         #[graphql(desc = "Why it came back. Newlines are allowed; at most 2,000 characters.")]
         reason: String,
     ) -> async_graphql::Result<CasePayload> {
-        let (txn, a) = begin(ctx).await?;
+        let (txn, a) = write::begin(ctx).await?;
         ShopWrite::lock_only(&txn).await?;
         let r = async {
             let c = case_of(&txn, &case_id).await?;
@@ -220,7 +220,7 @@ impl CasesMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "Global id of the case.")] case_id: ID,
     ) -> async_graphql::Result<CasePayload> {
-        let (txn, _a) = begin(ctx).await?;
+        let (txn, _a) = write::begin(ctx).await?;
         ShopWrite::lock_only(&txn).await?;
         let r = async {
             let c = case_of(&txn, &case_id).await?;
@@ -237,7 +237,7 @@ impl CasesMutation {
         #[graphql(desc = "Global id of the case.")] case_id: ID,
         #[graphql(desc = "Why. Newlines are allowed; at most 2,000 characters.")] reason: String,
     ) -> async_graphql::Result<CasePayload> {
-        let (txn, a) = begin(ctx).await?;
+        let (txn, a) = write::begin(ctx).await?;
         let shop = ShopWrite::begin(&txn, &a.name).await?;
         let r = async {
             let c = case_of(&txn, &case_id).await?;
@@ -258,7 +258,7 @@ impl CasesMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The tolerances.")] input: MatchingPolicyInput,
     ) -> async_graphql::Result<MatchingPolicyPayload> {
-        let (txn, a) = begin(ctx).await?;
+        let (txn, a) = write::begin(ctx).await?;
         ShopWrite::lock_only(&txn).await?;
         let r = async {
             let p = Policy {

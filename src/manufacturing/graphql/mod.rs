@@ -20,10 +20,7 @@ use entity::{
     machine_downtime, machine_material, machine_shift, machine_system, platform, production_job,
     schedule_run, tool,
 };
-use sea_orm::{
-    ColumnTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, QueryFilter,
-    QueryOrder,
-};
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use std::collections::HashMap;
 
 use super::{
@@ -50,10 +47,7 @@ use crate::{
         scalars::Decimal,
     },
     impl_by_id,
-    inventory::{
-        Actor,
-        graphql::{Location, Lot},
-    },
+    inventory::graphql::{Location, Lot},
 };
 
 mod inputs;
@@ -129,16 +123,6 @@ pub(crate) fn platform_ref(
         system: system.clone(),
         platform: platform.clone(),
     }))
-}
-
-/// A write transaction holding the shop lock: a
-/// [`crate::manufacturing::planning::ShopWrite`], to finish (replan) when the
-/// mutation changed what must be planned.
-pub(crate) async fn begin(
-    ctx: &Context<'_>,
-) -> async_graphql::Result<(DatabaseTransaction, Actor)> {
-    let (txn, a) = write::begin(ctx).await?;
-    Ok((txn, a))
 }
 
 crate::connection_type!(MachineConnection, MachineEdge, Machine, "machines");

@@ -16,7 +16,7 @@ impl ManufacturingMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The machine.")] input: CreateMachineInput,
     ) -> async_graphql::Result<MachinePayload> {
-        let (txn, _a) = begin(ctx).await?;
+        let (txn, _a) = write::begin(ctx).await?;
         ShopWrite::lock_only(&txn).await?;
         let r = async {
             let m = NewMachine {
@@ -57,7 +57,7 @@ impl ManufacturingMutation {
         #[graphql(desc = "Global id of the machine.")] id: ID,
         #[graphql(desc = "The changes.")] input: UpdateMachineInput,
     ) -> async_graphql::Result<MachinePayload> {
-        let (txn, a) = begin(ctx).await?;
+        let (txn, a) = write::begin(ctx).await?;
         let shop = ShopWrite::begin(&txn, &a.name).await?;
         let r = async {
             let id = ids::decode(&id, "Machine", "id")?;
@@ -99,7 +99,7 @@ impl ManufacturingMutation {
         #[graphql(desc = "Global id of the machine.")] machine_id: ID,
         #[graphql(desc = "Time zone and shifts.")] input: MachineCalendarInput,
     ) -> async_graphql::Result<MachinePayload> {
-        let (txn, a) = begin(ctx).await?;
+        let (txn, a) = write::begin(ctx).await?;
         let shop = ShopWrite::begin(&txn, &a.name).await?;
         let r = async {
             let id = ids::decode(&machine_id, "Machine", "machineId")?;
@@ -125,7 +125,7 @@ impl ManufacturingMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The window.")] input: AddDowntimeInput,
     ) -> async_graphql::Result<DowntimePayload> {
-        let (txn, a) = begin(ctx).await?;
+        let (txn, a) = write::begin(ctx).await?;
         let shop = ShopWrite::begin(&txn, &a.name).await?;
         let r = async {
             let id = ids::decode(&input.machine_id, "Machine", "input.machineId")?;
@@ -151,7 +151,7 @@ impl ManufacturingMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "Global id of the window.")] id: ID,
     ) -> async_graphql::Result<DowntimePayload> {
-        let (txn, a) = begin(ctx).await?;
+        let (txn, a) = write::begin(ctx).await?;
         let shop = ShopWrite::begin(&txn, &a.name).await?;
         let r = async {
             let id = ids::decode(&id, "Downtime", "id")?;
@@ -169,7 +169,7 @@ impl ManufacturingMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The tool.")] input: CreateToolInput,
     ) -> async_graphql::Result<ToolPayload> {
-        let (txn, _a) = begin(ctx).await?;
+        let (txn, _a) = write::begin(ctx).await?;
         ShopWrite::lock_only(&txn).await?;
         let r = async {
             let m = input
@@ -190,7 +190,7 @@ impl ManufacturingMutation {
         #[graphql(desc = "Global id of the tool to retire.")] id: ID,
         #[graphql(desc = "Code of the new tool.")] new_code: String,
     ) -> async_graphql::Result<ToolPayload> {
-        let (txn, _a) = begin(ctx).await?;
+        let (txn, _a) = write::begin(ctx).await?;
         ShopWrite::lock_only(&txn).await?;
         let r = async {
             let id = ids::decode(&id, "Tool", "id")?;
@@ -210,7 +210,7 @@ impl ManufacturingMutation {
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<JobPayload> {
         let _ = idempotency_key;
-        let (txn, a) = begin(ctx).await?;
+        let (txn, a) = write::begin(ctx).await?;
         let shop = ShopWrite::begin(&txn, &a.name).await?;
         let r = async {
             let j = NewJob {
@@ -268,7 +268,7 @@ impl ManufacturingMutation {
         #[graphql(desc = "Global id of the job.")] id: ID,
         #[graphql(desc = "Why. Newlines are allowed; at most 2,000 characters.")] reason: String,
     ) -> async_graphql::Result<JobPayload> {
-        let (txn, a) = begin(ctx).await?;
+        let (txn, a) = write::begin(ctx).await?;
         let shop = ShopWrite::begin(&txn, &a.name).await?;
         let r = async {
             let id = ids::decode(&id, "ProductionJob", "id")?;
@@ -378,7 +378,7 @@ impl ManufacturingMutation {
         #[graphql(desc = "Global id of the job.")] id: ID,
         #[graphql(desc = "Result and findings.")] input: InspectJobInput,
     ) -> async_graphql::Result<JobPayload> {
-        let (txn, a) = begin(ctx).await?;
+        let (txn, a) = write::begin(ctx).await?;
         ShopWrite::lock_only(&txn).await?;
         let r = async {
             let id = ids::decode(&id, "ProductionJob", "id")?;
@@ -404,7 +404,7 @@ impl ManufacturingMutation {
         #[graphql(desc = "Global id of the job.")] id: ID,
         #[graphql(desc = "Why. Newlines are allowed; at most 2,000 characters.")] reason: String,
     ) -> async_graphql::Result<JobPayload> {
-        let (txn, a) = begin(ctx).await?;
+        let (txn, a) = write::begin(ctx).await?;
         let shop = ShopWrite::begin(&txn, &a.name).await?;
         let r = async {
             let id = ids::decode(&id, "ProductionJob", "id")?;
@@ -421,7 +421,7 @@ impl ManufacturingMutation {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<SchedulePayload> {
-        let (txn, a) = begin(ctx).await?;
+        let (txn, a) = write::begin(ctx).await?;
         let shop = ShopWrite::begin(&txn, &a.name).await?;
         let r = shop.finish("on demand").await;
         Ok(SchedulePayload::of(finish(txn, r).await?))
