@@ -100,6 +100,24 @@ impl Page {
         q.limit(self.limit + 1)
     }
 
+    /// Runs a list query for this page: the page's rows (one extra, for
+    /// [`Page::finish`]) and how many rows the whole list has.
+    pub async fn fetch<E, C>(
+        &self,
+        db: &C,
+        q: sea_orm::Select<E>,
+        order: &[(ColumnRef, Order)],
+    ) -> Result<(Vec<E::Model>, u64), sea_orm::DbErr>
+    where
+        E: sea_orm::EntityTrait,
+        E::Model: Sync,
+        C: sea_orm::ConnectionTrait,
+    {
+        use sea_orm::PaginatorTrait;
+        let total = q.clone().count(db).await?;
+        Ok((self.apply(q, order).all(db).await?, total))
+    }
+
     /// Puts fetched rows (one extra allowed) into list order and says
     /// whether more rows lie beyond the page in the walking direction.
     pub fn finish<T>(&self, mut rows: Vec<T>) -> (Vec<T>, bool) {

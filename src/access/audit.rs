@@ -6,8 +6,8 @@
 use chrono::{DateTime, Utc};
 use entity::audit_log;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, Set,
 };
 use serde_json::Value;
 
@@ -298,13 +298,11 @@ pub async fn list(
     page: &Page,
 ) -> AppResult<(Vec<audit_log::Model>, u64)> {
     let q = audit_log::Entity::find().filter(f.condition());
-    let total = q.clone().count(db).await?;
     let order = [(
         col((audit_log::Entity, audit_log::Column::Id)),
         sea_orm::Order::Desc,
     )];
-    let rows = page.apply(q, &order).all(db).await?;
-    Ok((rows, total))
+    Ok(page.fetch(db, q, &order).await?)
 }
 
 /// The sort key of an audit row in [`list`]'s order.

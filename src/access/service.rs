@@ -147,9 +147,7 @@ pub async fn users_page(
     db: &impl ConnectionTrait,
     page: &crate::paging::Page,
 ) -> AppResult<(Vec<app_user::Model>, u64)> {
-    use sea_orm::PaginatorTrait;
     let q = app_user::Entity::find();
-    let total = q.clone().count(db).await?;
     let e = app_user::Entity;
     let order = [
         (
@@ -161,7 +159,7 @@ pub async fn users_page(
             sea_orm::Order::Asc,
         ),
     ];
-    Ok((page.apply(q, &order).all(db).await?, total))
+    Ok(page.fetch(db, q, &order).await?)
 }
 
 /// The sort key of a user in [`users_page`]' order (by name).

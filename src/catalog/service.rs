@@ -459,7 +459,6 @@ pub async fn list_skus(
 ) -> AppResult<(Vec<abutment_sku::Model>, u64)> {
     use abutment_sku::Column as S;
     let base = abutment_sku::Entity::find().filter(filter.condition()?);
-    let total = base.clone().count(db).await?;
     let e = abutment_sku::Entity;
     let order = [
         (col((e, S::AbutmentType)), Order::Asc),
@@ -469,8 +468,7 @@ pub async fn list_skus(
         (col((e, S::ArticleNumber)), Order::Asc),
         (col((e, S::Id)), Order::Asc),
     ];
-    let rows = page.apply(base, &order).all(db).await?;
-    Ok((rows, total))
+    Ok(page.fetch(db, base, &order).await?)
 }
 
 /// The sort key of a SKU in [`list_skus`]' (catalogue) order.
@@ -554,7 +552,6 @@ pub async fn list_manufacturers(
     page: &Page,
 ) -> AppResult<(Vec<manufacturer::Model>, u64)> {
     let q = manufacturer::Entity::find();
-    let total = q.clone().count(db).await?;
     let order = [
         (
             col((manufacturer::Entity, manufacturer::Column::NameKey)),
@@ -565,8 +562,7 @@ pub async fn list_manufacturers(
             Order::Asc,
         ),
     ];
-    let rows = page.apply(q, &order).all(db).await?;
-    Ok((rows, total))
+    Ok(page.fetch(db, q, &order).await?)
 }
 
 /// The sort key of a maker in [`list_manufacturers`]' order.

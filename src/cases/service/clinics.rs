@@ -70,9 +70,7 @@ pub async fn clinics_page(
     page: &crate::paging::Page,
 ) -> AppResult<(Vec<clinic::Model>, u64)> {
     use crate::paging::col;
-    use sea_orm::PaginatorTrait;
     let q = clinic::Entity::find();
-    let total = q.clone().count(db).await?;
     let order = [
         (
             col((clinic::Entity, clinic::Column::Code)),
@@ -83,7 +81,7 @@ pub async fn clinics_page(
             sea_orm::Order::Asc,
         ),
     ];
-    Ok((page.apply(q, &order).all(db).await?, total))
+    Ok(page.fetch(db, q, &order).await?)
 }
 
 /// The sort key of a clinic in [`clinics_page`]' order.

@@ -180,7 +180,6 @@ pub async fn cases_page(
     clinic_id: Option<i64>,
     page: &crate::paging::Page,
 ) -> AppResult<(Vec<clinical_case::Model>, u64)> {
-    use sea_orm::PaginatorTrait;
     let mut q = clinical_case::Entity::find();
     if !statuses.is_empty() {
         q = q.filter(clinical_case::Column::Status.is_in(statuses.iter().copied()));
@@ -188,7 +187,6 @@ pub async fn cases_page(
     if let Some(c) = clinic_id {
         q = q.filter(clinical_case::Column::ClinicId.eq(c));
     }
-    let total = q.clone().count(db).await?;
     let e = clinical_case::Entity;
     let order = [
         (
@@ -200,7 +198,7 @@ pub async fn cases_page(
             sea_orm::Order::Asc,
         ),
     ];
-    Ok((page.apply(q, &order).all(db).await?, total))
+    Ok(page.fetch(db, q, &order).await?)
 }
 
 /// The sort key of a case in [`cases_page`]' order (earliest due first).

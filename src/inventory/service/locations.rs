@@ -81,9 +81,7 @@ pub async fn locations(
     db: &impl ConnectionTrait,
     page: &crate::paging::Page,
 ) -> AppResult<(Vec<location::Model>, u64)> {
-    use sea_orm::PaginatorTrait;
     let q = location::Entity::find();
-    let total = q.clone().count(db).await?;
     let e = location::Entity;
     let order = [
         (
@@ -95,7 +93,7 @@ pub async fn locations(
             sea_orm::Order::Asc,
         ),
     ];
-    Ok((page.apply(q, &order).all(db).await?, total))
+    Ok(page.fetch(db, q, &order).await?)
 }
 
 /// The sort key of a location in [`locations`]' order (by code).

@@ -15,8 +15,8 @@ use entity::{
     item, location, lot, reservation, stock_balance, stock_movement,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, JoinType, Order, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, JoinType, Order, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait, Set, sea_query::Expr,
 };
 
 use super::{

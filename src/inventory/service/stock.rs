@@ -115,7 +115,6 @@ pub async fn stock_page(
 ) -> AppResult<(Vec<StockLine>, u64)> {
     use crate::paging::col;
     let q = stock_query(db, f).await?;
-    let total = q.clone().count(db).await?;
     let order = [
         (col((lot::Entity, lot::Column::LotNumber)), Order::Asc),
         (col((location::Entity, location::Column::Code)), Order::Asc),
@@ -128,7 +127,7 @@ pub async fn stock_page(
             Order::Asc,
         ),
     ];
-    let balances = page.apply(q, &order).all(db).await?;
+    let (balances, total) = page.fetch(db, q, &order).await?;
     Ok((lines(db, balances).await?, total))
 }
 
@@ -218,13 +217,11 @@ pub async fn movements(
     page: &crate::paging::Page,
 ) -> AppResult<(Vec<stock_movement::Model>, u64)> {
     let q = stock_movement::Entity::find().filter(stock_movement::Column::LotId.eq(lot_id));
-    let total = q.clone().count(db).await?;
     let order = [(
         crate::paging::col((stock_movement::Entity, stock_movement::Column::Id)),
         sea_orm::Order::Asc,
     )];
-    let rows = page.apply(q, &order).all(db).await?;
-    Ok((rows, total))
+    Ok(page.fetch(db, q, &order).await?)
 }
 
 /// The sort key of a ledger row in [`movements`]' order.
@@ -248,13 +245,12 @@ pub async fn lots_expiring(
     let q = lot::Entity::find()
         .filter(lot::Column::ExpiryDate.lte(until))
         .filter(lot::Column::Id.in_subquery(with_stock));
-    let total = q.clone().count(db).await?;
     let order = [
         (col((lot::Entity, lot::Column::ExpiryDate)), Order::Asc),
         (col((lot::Entity, lot::Column::LotNumber)), Order::Asc),
         (col((lot::Entity, lot::Column::Id)), Order::Asc),
     ];
-    Ok((page.apply(q, &order).all(db).await?, total))
+    Ok(page.fetch(db, q, &order).await?)
 }
 
 /// The sort key of a lot in [`lots_expiring`]' order (only lots with an
@@ -276,12 +272,11 @@ pub async fn reservations_page(
 ) -> AppResult<(Vec<reservation::Model>, u64)> {
     use crate::paging::col;
     let q = reservation::Entity::find().filter(reservation::Column::Reference.eq(reference.trim()));
-    let total = q.clone().count(db).await?;
     let order = [(
         col((reservation::Entity, reservation::Column::Id)),
         Order::Asc,
     )];
-    Ok((page.apply(q, &order).all(db).await?, total))
+    Ok(page.fetch(db, q, &order).await?)
 }
 
 /// The sort key of a reservation in [`reservations_page`]' order.

@@ -37,9 +37,7 @@ pub async fn machines_page(
     db: &impl ConnectionTrait,
     page: &crate::paging::Page,
 ) -> AppResult<(Vec<machine::Model>, u64)> {
-    use sea_orm::PaginatorTrait;
     let q = machine::Entity::find();
-    let total = q.clone().count(db).await?;
     let e = machine::Entity;
     let order = [
         (
@@ -51,7 +49,7 @@ pub async fn machines_page(
             sea_orm::Order::Asc,
         ),
     ];
-    Ok((page.apply(q, &order).all(db).await?, total))
+    Ok(page.fetch(db, q, &order).await?)
 }
 
 /// The sort key of a machine in [`machines_page`]' order (by code).
@@ -66,12 +64,10 @@ pub async fn tools_page(
     retired: bool,
     page: &crate::paging::Page,
 ) -> AppResult<(Vec<tool::Model>, u64)> {
-    use sea_orm::PaginatorTrait;
     let mut q = tool::Entity::find();
     if !retired {
         q = q.filter(tool::Column::Status.eq(entity::enums::ToolStatus::Active));
     }
-    let total = q.clone().count(db).await?;
     let e = tool::Entity;
     let order = [
         (
@@ -83,7 +79,7 @@ pub async fn tools_page(
             sea_orm::Order::Asc,
         ),
     ];
-    Ok((page.apply(q, &order).all(db).await?, total))
+    Ok(page.fetch(db, q, &order).await?)
 }
 
 /// The sort key of a tool in [`tools_page`]' order (by code).

@@ -186,17 +186,15 @@ pub async fn list(
     status: Option<RecallStatus>,
     page: &crate::paging::Page,
 ) -> AppResult<(Vec<recall::Model>, u64)> {
-    use sea_orm::PaginatorTrait;
     let mut q = recall::Entity::find();
     if let Some(s) = status {
         q = q.filter(recall::Column::Status.eq(s));
     }
-    let total = q.clone().count(db).await?;
     let order = [(
         crate::paging::col((recall::Entity, recall::Column::Id)),
         sea_orm::Order::Desc,
     )];
-    Ok((page.apply(q, &order).all(db).await?, total))
+    Ok(page.fetch(db, q, &order).await?)
 }
 
 /// The sort key of a recall in [`list`]'s order (newest first).
