@@ -25,10 +25,7 @@ async fn the_demo_sales_rep_signs_in_finds_what_fits_an_implant_with_its_stock_a
     c.goto(&format!("{base}/")).await.unwrap();
     assert_eq!(c.current_url().await.unwrap().path(), "/signin");
     assert_eq!(c.title().await.unwrap(), "Sign in · abutment-erp");
-    if let Ok(dir) = std::env::var("SCREENSHOTS") {
-        let png = c.screenshot().await.unwrap();
-        std::fs::write(format!("{dir}/signin.png"), png).unwrap();
-    }
+    b.screenshot("signin").await;
     c.find(Locator::Css("#name"))
         .await
         .unwrap()
@@ -107,25 +104,12 @@ async fn the_demo_sales_rep_signs_in_finds_what_fits_an_implant_with_its_stock_a
     );
 
     // Everything the page loaded came from the server.
-    let loaded = b
-        .run_async(
-            "done(performance.getEntriesByType('resource').map(e => e.name).concat([location.href]))",
-        )
-        .await;
-    let loaded: Vec<&str> = loaded
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|u| u.as_str().unwrap())
-        .collect();
+    let loaded = b.loaded().await;
     assert!(
         loaded.iter().all(|u| u.starts_with(&base)),
         "loaded from elsewhere: {loaded:?}"
     );
-    if let Ok(dir) = std::env::var("SCREENSHOTS") {
-        let png = c.screenshot().await.unwrap();
-        std::fs::write(format!("{dir}/sales-finder.png"), png).unwrap();
-    }
+    b.screenshot("sales-finder").await;
 
     // Signing out ends the session: the finder sends back to sign-in.
     c.find(Locator::Css("form.signout button"))

@@ -117,25 +117,12 @@ async fn the_explorer_reads_the_schema_and_runs_a_query_with_the_network_cut_off
         .await;
 
     // Everything the page loaded came from the server.
-    let loaded = b
-        .run_async(
-            "done(performance.getEntriesByType('resource').map(e => e.name).concat([location.href]))",
-        )
-        .await;
-    let loaded: Vec<&str> = loaded
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|u| u.as_str().unwrap())
-        .collect();
+    let loaded = b.loaded().await;
     assert!(loaded.len() >= 3, "{loaded:?}");
     assert!(
         loaded.iter().all(|u| u.starts_with(&base)),
         "loaded from elsewhere: {loaded:?}"
     );
-    if let Ok(dir) = std::env::var("SCREENSHOTS") {
-        let png = c.screenshot().await.unwrap();
-        std::fs::write(format!("{dir}/explorer.png"), png).unwrap();
-    }
+    b.screenshot("explorer").await;
     b.close().await;
 }

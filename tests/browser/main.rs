@@ -126,6 +126,29 @@ impl Browser {
         self.client.execute_async(&body, vec![]).await.unwrap()
     }
 
+    /// Every URL the page loaded (its resources and itself).
+    pub async fn loaded(&self) -> Vec<String> {
+        let v = self
+            .run_async(
+                "done(performance.getEntriesByType('resource').map(e => e.name).concat([location.href]))",
+            )
+            .await;
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u.as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    /// Saves what the page looks like as `<name>.png` in the folder named by
+    /// `SCREENSHOTS`, when it is set.
+    pub async fn screenshot(&self, name: &str) {
+        if let Ok(dir) = std::env::var("SCREENSHOTS") {
+            let png = self.client.screenshot().await.unwrap();
+            std::fs::write(format!("{dir}/{name}.png"), png).unwrap();
+        }
+    }
+
     /// Ends the session.
     pub async fn close(mut self) {
         let _ = self.client.clone().close().await;
