@@ -199,56 +199,133 @@ pub async fn forward_of(
     db: &impl ConnectionTrait,
     reached: Vec<LotBrief>,
 ) -> AppResult<ForwardTrace> {
-    let ids: &[i64] = &reached.iter().map(|l| l.id).collect::<Vec<_>>();
+    let ids: Vec<i64> = reached.iter().map(|l| l.id).collect();
     let roots = reached
         .iter()
         .filter(|l| l.depth == 0)
         .map(|l| l.id)
         .collect();
-    // Independent reads, run side by side (on a pool they take separate
-    // connections; in a transaction they queue on its one).
-    let (locations, balances, reservations, moves, made_by, shipped_cases, issued) = futures_util::try_join!(
-        async { Ok::<_, AppError>(location::Entity::find().all(db).await?) },
-        chunked(ids, |c| {
-            stock_balance::Entity::find()
-                .filter(stock_balance::Column::LotId.is_in(c))
-                .filter(stock_balance::Column::OnHand.gt(0))
-                .all(db)
-        }),
-        chunked(ids, |c| {
-            reservation::Entity::find()
-                .filter(reservation::Column::LotId.is_in(c))
-                .filter(reservation::Column::Status.eq(ReservationStatus::Open))
-                .order_by_asc(reservation::Column::Id)
-                .all(db)
-        }),
-        chunked(ids, |c| {
-            use stock_movement::Column as M;
-            stock_movement::Entity::find()
-                .select_only()
-                .columns([M::Id, M::At, M::LotId, M::Quantity, M::Reason, M::Reference])
-                .filter(M::LotId.is_in(c))
-                .filter(M::Reason.is_in([MovementReason::Shipment, MovementReason::Return]))
-                .order_by_asc(M::Id)
-                .into_tuple::<(i64, DateTime<Utc>, i64, i64, MovementReason, String)>()
-                .all(db)
-        }),
-        chunked(ids, |c| {
-            production_job::Entity::find()
-                .filter(production_job::Column::FinishedLotId.is_in(c))
-                .all(db)
-        }),
-        chunked(ids, |c| {
-            clinical_case::Entity::find()
-                .filter(clinical_case::Column::ShippedLotId.is_in(c))
-                .all(db)
-        }),
-        chunked(ids, |c| {
-            job_material::Entity::find()
-                .filter(job_material::Column::LotId.is_in(c))
-                .all(db)
-        }),
-    )?;
+    let around = Around::read(db, &ids).await?;
+    let lots = traced_lots(reached, around.locations, around.balances);
+    let (shipments, returns, clinics) = dispatches(db, around.moves).await?;
+    let cases = cases_of(
+        db,
+        &shipments,
+        around.shipped_cases,
+        &around.reservations,
+        &around.made_by,
+    )
+    .await?;
+    let open_jobs = jobs_on_material(db, &around.issued).await?;
+    let exposure = exposure(&shipments, &returns, &clinics);
+    let mut t = ForwardTrace {
+        roots,
+        lots,
+        reservations: around.reservations,
+        shipments,
+        returns,
+        exposure,
+        cases,
+        open_jobs,
+        totals: Totals::default(),
+    };
+    t.totals = totals(&t);
+    Ok(t)
+}
+
+/// What hangs off a set of lots, read with one query per table over their
+/// ids (in chunks).
+struct Around {
+    locations: Vec<location::Model>,
+    /// Non-zero balances.
+    balances: Vec<stock_balance::Model>,
+    /// Open reservations, by id.
+    reservations: Vec<reservation::Model>,
+    /// SHIPMENT and RETURN rows, by id.
+    moves: Vec<Movement>,
+    /// Jobs that made one of the lots.
+    made_by: Vec<production_job::Model>,
+    /// Cases one of the lots was shipped for.
+    shipped_cases: Vec<clinical_case::Model>,
+    /// Material issued from the lots.
+    issued: Vec<job_material::Model>,
+}
+
+impl Around {
+    /// The independent reads, run side by side (on a pool they take
+    /// separate connections; in a transaction they queue on its one).
+    async fn read(db: &impl ConnectionTrait, ids: &[i64]) -> AppResult<Self> {
+        let (locations, balances, reservations, moves, made_by, shipped_cases, issued) = futures_util::try_join!(
+            async { Ok::<_, AppError>(location::Entity::find().all(db).await?) },
+            chunked(ids, |c| {
+                stock_balance::Entity::find()
+                    .filter(stock_balance::Column::LotId.is_in(c))
+                    .filter(stock_balance::Column::OnHand.gt(0))
+                    .all(db)
+            }),
+            chunked(ids, |c| {
+                reservation::Entity::find()
+                    .filter(reservation::Column::LotId.is_in(c))
+                    .filter(reservation::Column::Status.eq(ReservationStatus::Open))
+                    .order_by_asc(reservation::Column::Id)
+                    .all(db)
+            }),
+            chunked(ids, |c| {
+                use stock_movement::Column as M;
+                stock_movement::Entity::find()
+                    .select_only()
+                    .columns([M::Id, M::At, M::LotId, M::Quantity, M::Reason, M::Reference])
+                    .filter(M::LotId.is_in(c))
+                    .filter(M::Reason.is_in([MovementReason::Shipment, MovementReason::Return]))
+                    .order_by_asc(M::Id)
+                    .into_tuple::<(i64, DateTime<Utc>, i64, i64, MovementReason, String)>()
+                    .all(db)
+            }),
+            chunked(ids, |c| {
+                production_job::Entity::find()
+                    .filter(production_job::Column::FinishedLotId.is_in(c))
+                    .all(db)
+            }),
+            chunked(ids, |c| {
+                clinical_case::Entity::find()
+                    .filter(clinical_case::Column::ShippedLotId.is_in(c))
+                    .all(db)
+            }),
+            chunked(ids, |c| {
+                job_material::Entity::find()
+                    .filter(job_material::Column::LotId.is_in(c))
+                    .all(db)
+            }),
+        )?;
+        let moves = moves
+            .into_iter()
+            .map(|(id, at, lot_id, quantity, reason, reference)| Movement {
+                id,
+                at,
+                lot_id,
+                quantity,
+                reason,
+                reference,
+            })
+            .collect();
+        Ok(Self {
+            locations,
+            balances,
+            reservations,
+            moves,
+            made_by,
+            shipped_cases,
+            issued,
+        })
+    }
+}
+
+/// The reached lots with their stock by location, by depth and id.
+fn traced_lots(
+    reached: Vec<LotBrief>,
+    locations: Vec<location::Model>,
+    balances: Vec<stock_balance::Model>,
+) -> Vec<TracedLot> {
     let locations: HashMap<i64, location::Model> =
         locations.into_iter().map(|l| (l.id, l)).collect();
     let mut stock: HashMap<i64, Vec<LotStock>> = HashMap::new();
@@ -269,18 +346,14 @@ pub async fn forward_of(
         })
         .collect();
     traced.sort_by_key(|t| (t.lot.depth, t.lot.id));
+    traced
+}
 
-    let moves: Vec<Movement> = moves
-        .into_iter()
-        .map(|(id, at, lot_id, quantity, reason, reference)| Movement {
-            id,
-            at,
-            lot_id,
-            quantity,
-            reason,
-            reference,
-        })
-        .collect();
+/// Shipments and returns with their consignees, and the clinics among them.
+async fn dispatches(
+    db: &impl ConnectionTrait,
+    moves: Vec<Movement>,
+) -> AppResult<(Vec<Dispatch>, Vec<Dispatch>, HashMap<i64, clinic::Model>)> {
     let (resolved, clinics) = resolve_consignees(db, &moves).await?;
     let (mut shipments, mut returns) = (Vec::new(), Vec::new());
     for m in moves {
@@ -300,8 +373,18 @@ pub async fn forward_of(
             returns.push(d);
         }
     }
+    Ok((shipments, returns, clinics))
+}
 
-    // Cases: shipped one of the lots, hold a reservation on one, or had one made.
+/// Cases that were shipped one of the lots, hold a reservation on one, or
+/// had one made; once each, by id.
+async fn cases_of(
+    db: &impl ConnectionTrait,
+    shipments: &[Dispatch],
+    shipped_cases: Vec<clinical_case::Model>,
+    reservations: &[reservation::Model],
+    made_by: &[production_job::Model],
+) -> AppResult<Vec<clinical_case::Model>> {
     let mut case_ids: HashSet<i64> = shipments.iter().filter_map(|d| d.case_id).collect();
     let mut cases = shipped_cases;
     let reservation_ids: Vec<i64> = reservations.iter().map(|r| r.id).collect();
@@ -335,59 +418,56 @@ pub async fn forward_of(
     );
     cases.sort_by_key(|c| c.id);
     cases.dedup_by_key(|c| c.id);
+    Ok(cases)
+}
 
-    // Jobs still running on the material: their output is not a lot yet.
+/// Jobs still running on material issued from the lots: their output is
+/// not a lot yet.
+async fn jobs_on_material(
+    db: &impl ConnectionTrait,
+    issued: &[job_material::Model],
+) -> AppResult<Vec<production_job::Model>> {
     let issued_jobs: HashSet<i64> = issued.iter().map(|m| m.job_id).collect();
-    let open_jobs = if issued_jobs.is_empty() {
-        Vec::new()
-    } else {
-        production_job::Entity::find()
-            .filter(production_job::Column::Id.is_in(issued_jobs))
-            .filter(production_job::Column::Status.is_in([
-                JobStatus::Planned,
-                JobStatus::Scheduled,
-                JobStatus::InProgress,
-                JobStatus::Inspection,
-            ]))
-            .order_by_asc(production_job::Column::Id)
-            .all(db)
-            .await?
-    };
+    if issued_jobs.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(production_job::Entity::find()
+        .filter(production_job::Column::Id.is_in(issued_jobs))
+        .filter(production_job::Column::Status.is_in([
+            JobStatus::Planned,
+            JobStatus::Scheduled,
+            JobStatus::InProgress,
+            JobStatus::Inspection,
+        ]))
+        .order_by_asc(production_job::Column::Id)
+        .all(db)
+        .await?)
+}
 
-    let exposure = exposure(&shipments, &returns, &clinics);
-    let totals = Totals {
-        lots: traced.len() as i64,
-        finished_lots: traced
+/// The totals of a trace's parts.
+fn totals(t: &ForwardTrace) -> Totals {
+    let on_hand = |bar: bool| -> i64 {
+        t.lots
             .iter()
-            .filter(|t| t.lot.kind == ItemKind::Finished)
-            .count() as i64,
-        pieces_on_hand: traced
-            .iter()
-            .filter(|t| t.lot.kind != ItemKind::Bar)
+            .filter(|l| (l.lot.kind == ItemKind::Bar) == bar)
             .map(TracedLot::on_hand)
-            .sum(),
-        bar_mm_on_hand: traced
-            .iter()
-            .filter(|t| t.lot.kind == ItemKind::Bar)
-            .map(TracedLot::on_hand)
-            .sum(),
-        pieces_reserved: reservations.iter().map(|r| r.quantity).sum(),
-        pieces_shipped: shipments.iter().map(|d| d.movement.quantity).sum(),
-        pieces_returned: returns.iter().map(|d| d.movement.quantity).sum(),
-        consignees: exposure.len() as i64,
-        clinics: exposure.iter().filter(|e| e.clinic.is_some()).count() as i64,
-        cases: cases.len() as i64,
-        open_jobs: open_jobs.len() as i64,
+            .sum()
     };
-    Ok(ForwardTrace {
-        roots,
-        lots: traced,
-        reservations,
-        shipments,
-        returns,
-        exposure,
-        cases,
-        open_jobs,
-        totals,
-    })
+    Totals {
+        lots: t.lots.len() as i64,
+        finished_lots: t
+            .lots
+            .iter()
+            .filter(|l| l.lot.kind == ItemKind::Finished)
+            .count() as i64,
+        pieces_on_hand: on_hand(false),
+        bar_mm_on_hand: on_hand(true),
+        pieces_reserved: t.reservations.iter().map(|r| r.quantity).sum(),
+        pieces_shipped: t.shipments.iter().map(|d| d.movement.quantity).sum(),
+        pieces_returned: t.returns.iter().map(|d| d.movement.quantity).sum(),
+        consignees: t.exposure.len() as i64,
+        clinics: t.exposure.iter().filter(|e| e.clinic.is_some()).count() as i64,
+        cases: t.cases.len() as i64,
+        open_jobs: t.open_jobs.len() as i64,
+    }
 }
