@@ -239,43 +239,11 @@ pub(crate) fn read_table(
     data: &[u8],
 ) -> Result<(Table, Problems), ImportError> {
     let data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
-    let lines = text::LineIndex::new(data);
-    let line_at = |reported: u64| {
-        lines.line_of(text::record_start(
-            data,
-            usize::try_from(reported).unwrap_or(usize::MAX),
-        ))
-    };
-    let open_quote = text::open_quote(data);
-    let err = |line: u64, column: Option<&str>, message: String| RowError {
-        file: file.to_owned(),
-        line,
-        column: column.map(str::to_owned),
-        message,
-    };
-    let unclosed = |q: text::OpenQuote, column: Option<&str>| {
-        let last = data
-            .iter()
-            .rposition(|b| !matches!(b, b'\r' | b'\n'))
-            .unwrap_or(q.offset);
-        let (from, to) = (lines.line_of(q.offset), lines.line_of(last));
-        let swallowed = if to > from {
-            format!(", so lines {from}–{to} would all be read into this one cell")
-        } else {
-            String::new()
-        };
-        err(
-            from,
-            column,
-            format!(
-                "the quote that opens this cell is never closed{swallowed}; add the closing `\"`"
-            ),
-        )
-    };
-    let fail = |e: RowError| {
-        let mut p = Problems::default();
-        p.push(e);
-        ImportError::Rows(p.into_errors())
+    let src = Source {
+        file,
+        data,
+        lines: text::LineIndex::new(data),
+        open_quote: text::open_quote(data),
     };
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -283,118 +251,18 @@ pub(crate) fn read_table(
         .trim(csv::Trim::All)
         .from_reader(data);
     let mut header = csv::StringRecord::new();
-    match rdr.read_record(&mut header) {
-        Ok(_) => {}
-        Err(e) => {
-            let line = line_at(e.position().map_or(0, |p| p.byte()));
-            return Err(fail(err(line, None, unreadable(&e))));
-        }
+    if let Err(e) = rdr.read_record(&mut header) {
+        let line = src.line_at(e.position().map_or(0, |p| p.byte()));
+        return Err(fail(src.err(line, None, unreadable(&e))));
     }
-    let header_line = line_at(header.position().map_or(0, |p| p.byte()));
-    if let Some(q) = open_quote.filter(|q| (q.offset as u64) < rdr.position().byte()) {
-        return Err(fail(unclosed(q, None)));
+    if let Some(q) = src
+        .open_quote
+        .filter(|q| (q.offset as u64) < rdr.position().byte())
+    {
+        return Err(fail(src.unclosed(q, None)));
     }
-    let (required, optional) = (layout.required, layout.optional);
-    let mut errors = Problems::default();
-    let mut columns = HashMap::new();
-    let mut names = Vec::with_capacity(header.len());
-    for (i, h) in header.iter().enumerate() {
-        let h = h.to_lowercase();
-        if let Some(m) = text::forbidden_char(&h, false) {
-            errors.push(err(header_line, None, format!("header cell {} {m}", i + 1)));
-            names.push(format!("{}", i + 1));
-            continue;
-        }
-        match required.iter().chain(optional).find(|c| **c == h) {
-            Some(c) if columns.contains_key(c) => {
-                errors.push(err(header_line, Some(c), "column appears twice".into()))
-            }
-            Some(c) => {
-                columns.insert(*c, i);
-            }
-            None => errors.push(err(
-                header_line,
-                Some(&h),
-                format!(
-                    "unknown column; {} expects {}",
-                    layout.file_name,
-                    required
-                        .iter()
-                        .chain(optional)
-                        .copied()
-                        .collect::<Vec<_>>()
-                        .join(",")
-                ),
-            )),
-        }
-        names.push(h);
-    }
-    for c in required {
-        if !columns.contains_key(c) {
-            errors.push(err(
-                header_line,
-                Some(c),
-                "required column is missing from the header".into(),
-            ));
-        }
-    }
-    if !errors.is_empty() {
-        return Err(ImportError::Rows(errors.into_errors()));
-    }
-    let free: Vec<bool> = names
-        .iter()
-        .map(|n| layout.free_text.contains(&n.as_str()))
-        .collect();
-    let name_of = |i: usize| names.get(i).map(String::as_str);
-    let mut rows = Vec::new();
-    let mut rec = csv::StringRecord::new();
-    loop {
-        let before = rdr.position().byte();
-        let read = rdr.read_record(&mut rec);
-        let line = line_at(before);
-        let (start, end) = (
-            text::record_start(data, usize::try_from(before).unwrap_or(usize::MAX)),
-            rdr.position().byte(),
-        );
-        if let Some(q) = open_quote.filter(|q| q.offset >= start && (q.offset as u64) < end) {
-            // The rest of the file is this one row; nothing after it can be read.
-            errors.push(unclosed(q, name_of(q.field)));
-            break;
-        }
-        match read {
-            Ok(false) => break,
-            Ok(true) => {
-                if rec.iter().all(str::is_empty) {
-                    continue;
-                }
-                if rec.len() != header.len() {
-                    errors.push(err(
-                        line,
-                        None,
-                        format!("has {} fields, the header has {}", rec.len(), header.len()),
-                    ));
-                    continue;
-                }
-                let before = errors.count();
-                for (i, cell) in rec.iter().enumerate() {
-                    if let Some(m) = text::forbidden_char(cell, free[i]) {
-                        errors.push(err(line, name_of(i), m));
-                    }
-                }
-                if errors.count() > before {
-                    continue;
-                }
-                rows.push((line, rec.clone()));
-            }
-            Err(e) => {
-                let column = match e.kind() {
-                    csv::ErrorKind::Utf8 { err, .. } => name_of(err.field()),
-                    _ => None,
-                };
-                errors.push(err(line, column, unreadable(&e)));
-            }
-        }
-    }
+    let (columns, names) = src.header(layout, &header)?;
+    let (rows, errors) = src.rows(layout, &mut rdr, &names);
     Ok((
         Table {
             file: file.to_owned(),
@@ -403,6 +271,188 @@ pub(crate) fn read_table(
         },
         errors,
     ))
+}
+
+/// An import error of one problem.
+fn fail(e: RowError) -> ImportError {
+    let mut p = Problems::default();
+    p.push(e);
+    ImportError::Rows(p.into_errors())
+}
+
+/// The text of a CSV file being read, for finding lines and naming
+/// problems.
+struct Source<'a> {
+    file: &'a str,
+    data: &'a [u8],
+    lines: text::LineIndex,
+    /// A quote the file leaves open, if any.
+    open_quote: Option<text::OpenQuote>,
+}
+
+impl Source<'_> {
+    /// The physical line of a record the `csv` crate reports at `reported`.
+    fn line_at(&self, reported: u64) -> u64 {
+        self.lines.line_of(text::record_start(
+            self.data,
+            usize::try_from(reported).unwrap_or(usize::MAX),
+        ))
+    }
+
+    fn err(&self, line: u64, column: Option<&str>, message: String) -> RowError {
+        RowError {
+            file: self.file.to_owned(),
+            line,
+            column: column.map(str::to_owned),
+            message,
+        }
+    }
+
+    /// The problem of a quote left open: the lines it would swallow.
+    fn unclosed(&self, q: text::OpenQuote, column: Option<&str>) -> RowError {
+        let last = self
+            .data
+            .iter()
+            .rposition(|b| !matches!(b, b'\r' | b'\n'))
+            .unwrap_or(q.offset);
+        let (from, to) = (self.lines.line_of(q.offset), self.lines.line_of(last));
+        let swallowed = if to > from {
+            format!(", so lines {from}–{to} would all be read into this one cell")
+        } else {
+            String::new()
+        };
+        self.err(
+            from,
+            column,
+            format!(
+                "the quote that opens this cell is never closed{swallowed}; add the closing `\"`"
+            ),
+        )
+    }
+
+    /// Checks the header against the layout: each column known and once,
+    /// every required one there. Returns the columns' positions and every
+    /// header cell's name (lowercased; its number where the cell is
+    /// unsound), or every header problem.
+    fn header(
+        &self,
+        layout: &Layout,
+        header: &csv::StringRecord,
+    ) -> Result<(HashMap<&'static str, usize>, Vec<String>), ImportError> {
+        let line = self.line_at(header.position().map_or(0, |p| p.byte()));
+        let (required, optional) = (layout.required, layout.optional);
+        let mut errors = Problems::default();
+        let mut columns = HashMap::new();
+        let mut names = Vec::with_capacity(header.len());
+        for (i, h) in header.iter().enumerate() {
+            let h = h.to_lowercase();
+            if let Some(m) = text::forbidden_char(&h, false) {
+                errors.push(self.err(line, None, format!("header cell {} {m}", i + 1)));
+                names.push(format!("{}", i + 1));
+                continue;
+            }
+            match required.iter().chain(optional).find(|c| **c == h) {
+                Some(c) if columns.contains_key(c) => {
+                    errors.push(self.err(line, Some(c), "column appears twice".into()))
+                }
+                Some(c) => {
+                    columns.insert(*c, i);
+                }
+                None => errors.push(self.err(
+                    line,
+                    Some(&h),
+                    format!(
+                        "unknown column; {} expects {}",
+                        layout.file_name,
+                        required
+                            .iter()
+                            .chain(optional)
+                            .copied()
+                            .collect::<Vec<_>>()
+                            .join(",")
+                    ),
+                )),
+            }
+            names.push(h);
+        }
+        for c in required {
+            if !columns.contains_key(c) {
+                errors.push(self.err(
+                    line,
+                    Some(c),
+                    "required column is missing from the header".into(),
+                ));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(ImportError::Rows(errors.into_errors()));
+        }
+        Ok((columns, names))
+    }
+
+    /// Reads the data rows after the header: the sound ones with their
+    /// lines, and the problems of the others. Blank rows are skipped; an
+    /// unclosed quote ends the reading (the rest of the file is its cell).
+    fn rows(
+        &self,
+        layout: &Layout,
+        rdr: &mut csv::Reader<&[u8]>,
+        names: &[String],
+    ) -> (Vec<(u64, csv::StringRecord)>, Problems) {
+        let free: Vec<bool> = names
+            .iter()
+            .map(|n| layout.free_text.contains(&n.as_str()))
+            .collect();
+        let name_of = |i: usize| names.get(i).map(String::as_str);
+        let mut errors = Problems::default();
+        let mut rows = Vec::new();
+        let mut rec = csv::StringRecord::new();
+        loop {
+            let before = rdr.position().byte();
+            let read = rdr.read_record(&mut rec);
+            let line = self.line_at(before);
+            let (start, end) = (
+                text::record_start(self.data, usize::try_from(before).unwrap_or(usize::MAX)),
+                rdr.position().byte(),
+            );
+            if let Some(q) = self
+                .open_quote
+                .filter(|q| q.offset >= start && (q.offset as u64) < end)
+            {
+                // The rest of the file is this one row; nothing after it can be read.
+                errors.push(self.unclosed(q, name_of(q.field)));
+                break;
+            }
+            match read {
+                Ok(false) => break,
+                Ok(true) if rec.iter().all(str::is_empty) => {}
+                Ok(true) if rec.len() != names.len() => errors.push(self.err(
+                    line,
+                    None,
+                    format!("has {} fields, the header has {}", rec.len(), names.len()),
+                )),
+                Ok(true) => {
+                    let before = errors.count();
+                    for (i, cell) in rec.iter().enumerate() {
+                        if let Some(m) = text::forbidden_char(cell, free[i]) {
+                            errors.push(self.err(line, name_of(i), m));
+                        }
+                    }
+                    if errors.count() == before {
+                        rows.push((line, rec.clone()));
+                    }
+                }
+                Err(e) => {
+                    let column = match e.kind() {
+                        csv::ErrorKind::Utf8 { err, .. } => name_of(err.field()),
+                        _ => None,
+                    };
+                    errors.push(self.err(line, column, unreadable(&e)));
+                }
+            }
+        }
+        (rows, errors)
+    }
 }
 
 /// A record the `csv` crate could not read, said without its own (wrong)
