@@ -77,41 +77,80 @@ pub async fn inherit_recalls(
     job: &production_job::Model,
     finished_at: DateTime<Utc>,
 ) -> AppResult<lot::Model> {
-    let mut joining: BTreeMap<i64, Joining> = BTreeMap::new();
-    // Through the material.
+    let mut joining = through_material(db, parents).await?;
+    // A scope's reason replaces the material's for the same recall.
+    joining.extend(through_scope(db, job, finished_at).await?);
+    if joining.is_empty() {
+        return recalled_parents(db, actor, made, parents).await;
+    }
+    freeze(db, actor, &made, job, &joining).await?;
+    let Some(Joining { recall: first, .. }) = joining.values().next() else {
+        return Ok(made);
+    };
+    if made.state == LotState::Recalled {
+        return Ok(made);
+    }
+    inventory::change_state(
+        db,
+        actor,
+        made.id,
+        LotState::Recalled,
+        &format!("recall {}: {}", first.number, first.reason),
+    )
+    .await
+}
+
+/// The ACTIVE or CLOSED recalls that froze one of `parents`, by recall id,
+/// each one step deeper than its nearest frozen parent.
+async fn through_material(
+    db: &impl ConnectionTrait,
+    parents: &[i64],
+) -> AppResult<BTreeMap<i64, Joining>> {
+    let mut joining = BTreeMap::new();
     let frozen = recall_lot::Entity::find()
         .filter(recall_lot::Column::LotId.is_in(parents.iter().copied()))
         .all(db)
         .await?;
-    if !frozen.is_empty() {
-        let mut depth: BTreeMap<i64, i32> = BTreeMap::new();
-        for f in &frozen {
-            let d = depth.entry(f.recall_id).or_insert(f.depth + 1);
-            *d = std::cmp::min(*d, f.depth + 1);
-        }
-        for rc in recall::Entity::find()
-            .filter(recall::Column::Id.is_in(depth.keys().copied()))
-            .filter(recall::Column::Status.is_in([RecallStatus::Active, RecallStatus::Closed]))
-            .all(db)
-            .await?
-        {
-            let d = depth.get(&rc.id).copied().unwrap_or(1);
-            let why = if rc.status == RecallStatus::Closed {
-                "from affected material of the closed recall"
-            } else {
-                "from affected material"
-            };
-            joining.insert(
-                rc.id,
-                Joining {
-                    recall: rc,
-                    depth: d,
-                    why: why.to_owned(),
-                },
-            );
-        }
+    if frozen.is_empty() {
+        return Ok(joining);
     }
-    // Through the machine and its window, or a tool.
+    let mut depth: BTreeMap<i64, i32> = BTreeMap::new();
+    for f in &frozen {
+        let d = depth.entry(f.recall_id).or_insert(f.depth + 1);
+        *d = std::cmp::min(*d, f.depth + 1);
+    }
+    for rc in recall::Entity::find()
+        .filter(recall::Column::Id.is_in(depth.keys().copied()))
+        .filter(recall::Column::Status.is_in([RecallStatus::Active, RecallStatus::Closed]))
+        .all(db)
+        .await?
+    {
+        let d = depth.get(&rc.id).copied().unwrap_or(1);
+        let why = if rc.status == RecallStatus::Closed {
+            "from affected material of the closed recall"
+        } else {
+            "from affected material"
+        };
+        joining.insert(
+            rc.id,
+            Joining {
+                recall: rc,
+                depth: d,
+                why: why.to_owned(),
+            },
+        );
+    }
+    Ok(joining)
+}
+
+/// The ACTIVE recalls whose scope covers the job itself, by recall id: run
+/// on the recalled machine within its window, or with the recalled tool.
+async fn through_scope(
+    db: &impl ConnectionTrait,
+    job: &production_job::Model,
+    finished_at: DateTime<Utc>,
+) -> AppResult<BTreeMap<i64, Joining>> {
+    let mut joining = BTreeMap::new();
     let tools: HashSet<i64> = entity::job_tool::Entity::find()
         .filter(entity::job_tool::Column::JobId.eq(job.id))
         .all(db)
@@ -151,30 +190,48 @@ pub async fn inherit_recalls(
             },
         );
     }
+    Ok(joining)
+}
 
-    if joining.is_empty() {
-        // Recalled material no recall holds (set RECALLED by hand) still
-        // makes recalled parts.
-        let recalled = lot::Entity::find()
-            .filter(lot::Column::Id.is_in(parents.iter().copied()))
-            .filter(lot::Column::State.eq(LotState::Recalled))
-            .order_by_asc(lot::Column::Id)
-            .one(db)
-            .await?;
-        return match recalled {
-            Some(p) if made.state != LotState::Recalled => {
-                inventory::change_state(
-                    db,
-                    actor,
-                    made.id,
-                    LotState::Recalled,
-                    &format!("made from recalled lot {}", p.lot_number),
-                )
-                .await
-            }
-            _ => Ok(made),
-        };
+/// A lot no recall takes in: recalled material no recall holds (set
+/// RECALLED by hand) still makes recalled parts.
+async fn recalled_parents(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    made: lot::Model,
+    parents: &[i64],
+) -> AppResult<lot::Model> {
+    let recalled = lot::Entity::find()
+        .filter(lot::Column::Id.is_in(parents.iter().copied()))
+        .filter(lot::Column::State.eq(LotState::Recalled))
+        .order_by_asc(lot::Column::Id)
+        .one(db)
+        .await?;
+    match recalled {
+        Some(p) if made.state != LotState::Recalled => {
+            inventory::change_state(
+                db,
+                actor,
+                made.id,
+                LotState::Recalled,
+                &format!("made from recalled lot {}", p.lot_number),
+            )
+            .await
+        }
+        _ => Ok(made),
     }
+}
+
+/// Freezes the made lot in each joining recall (`LOT_ADDED`) and re-opens,
+/// once, the cases waiting for the job's part (`CASE_REOPENED` in the first
+/// recall's trail).
+async fn freeze(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    made: &lot::Model,
+    job: &production_job::Model,
+    joining: &BTreeMap<i64, Joining>,
+) -> AppResult<()> {
     let on_hand: i64 = entity::stock_balance::Entity::find()
         .filter(entity::stock_balance::Column::LotId.eq(made.id))
         .all(db)
@@ -218,18 +275,5 @@ pub async fn inherit_recalls(
             reopened = true;
         }
     }
-    let Some(Joining { recall: first, .. }) = joining.values().next() else {
-        return Ok(made);
-    };
-    if made.state == LotState::Recalled {
-        return Ok(made);
-    }
-    inventory::change_state(
-        db,
-        actor,
-        made.id,
-        LotState::Recalled,
-        &format!("recall {}: {}", first.number, first.reason),
-    )
-    .await
+    Ok(())
 }
