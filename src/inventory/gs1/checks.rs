@@ -1,6 +1,6 @@
 //! Checking fields against the AI table: format, length, character set, check digits, dates, repeated AIs.
 
-use super::*;
+use super::{table::Part, *};
 
 /// Checks every field and builds the scan.
 pub(crate) fn assemble(
@@ -92,7 +92,6 @@ pub(crate) fn check_field(
     f: &Field,
     current_year: i32,
 ) -> Result<Option<NaiveDate>, Gs1Error> {
-    let err = |k: usize, m: String| ai_error(f.at(k), &f.code, m);
     let len = f.value.len();
     let single = def.parts.len() == 1;
     let mut k = 0;
@@ -115,24 +114,90 @@ pub(crate) fn check_field(
         } else {
             format!("part {} of {}: ", n + 1, def.format())
         };
-        for j in k..(k + take).min(len) {
-            let c = f.value[j];
-            if !in_charset(part.charset, c) {
-                let m = match part.charset {
-                    Charset::Numeric => format!("{what}expected a digit, found {}", describe(c)),
-                    Charset::Cs82 => {
-                        format!("{what}{} is not in GS1 character set 82", describe(c))
-                    }
-                    Charset::Cs39 => {
-                        format!("{what}{} is not in GS1 character set 39", describe(c))
-                    }
-                    Charset::Cs64 => {
-                        format!("{what}{} is not in GS1 character set 64", describe(c))
-                    }
-                };
-                return Err(err(j, m));
-            }
+        let at = PartAt {
+            f,
+            start: k,
+            take,
+            what: &what,
+        };
+        at.check_charset(part.charset)?;
+        at.check_length(def, part)?;
+        let d = at.check_rule(part.rule, current_year)?;
+        if single {
+            date = d;
         }
+        k += take;
+    }
+    if k < len {
+        return Err(ai_error(f.at(k), &f.code, too_long(def, len)));
+    }
+    Ok(date)
+}
+
+/// What is wrong with a field of `len` characters longer than `def` allows.
+fn too_long(def: &AiDef, len: usize) -> String {
+    match def.fixed_len() {
+        Some(total) => {
+            let unit = if def.parts.iter().all(|p| p.charset == Charset::Numeric) {
+                "digits"
+            } else {
+                "characters"
+            };
+            format!("needs exactly {total} {unit}, found {len}")
+        }
+        None => format!(
+            "is {len} characters long, at most {} allowed",
+            def.max_len()
+        ),
+    }
+}
+
+/// One part of a field: `take` characters from `start` (fewer when the
+/// field ends first), named `what` in messages (empty for a field of one
+/// part).
+struct PartAt<'a> {
+    f: &'a Field,
+    start: usize,
+    take: usize,
+    what: &'a str,
+}
+
+impl PartAt<'_> {
+    /// An error at offset `k` of the field's value.
+    fn err(&self, k: usize, m: String) -> Gs1Error {
+        ai_error(self.f.at(k), &self.f.code, m)
+    }
+
+    /// Every character of the part is in its character set.
+    fn check_charset(&self, charset: Charset) -> Result<(), Gs1Error> {
+        let what = self.what;
+        let end = (self.start + self.take).min(self.f.value.len());
+        for j in self.start..end {
+            let c = self.f.value[j];
+            if in_charset(charset, c) {
+                continue;
+            }
+            let set = match charset {
+                Charset::Numeric => {
+                    return Err(
+                        self.err(j, format!("{what}expected a digit, found {}", describe(c)))
+                    );
+                }
+                Charset::Cs82 => 82,
+                Charset::Cs39 => 39,
+                Charset::Cs64 => 64,
+            };
+            let m = format!("{what}{} is not in GS1 character set {set}", describe(c));
+            return Err(self.err(j, m));
+        }
+        Ok(())
+    }
+
+    /// The field has all the part's characters, and the part its fewest.
+    fn check_length(&self, def: &AiDef, part: &Part) -> Result<(), Gs1Error> {
+        let (what, take) = (self.what, self.take);
+        let len = self.f.value.len();
+        let remaining = len - self.start;
         if remaining < take {
             let unit = if part.charset == Charset::Numeric {
                 "digits"
@@ -143,23 +208,31 @@ pub(crate) fn check_field(
                 Some(total) => format!("needs exactly {total} {unit}, found {len}"),
                 None => format!("{what}needs {take} {unit}, found {remaining}"),
             };
-            return Err(err(len, m));
+            return Err(self.err(len, m));
         }
         if take < usize::from(part.min) {
-            return Err(err(k, format!("{what}is empty")));
+            return Err(self.err(self.start, format!("{what}is empty")));
         }
-        let digits: Vec<u32> = f.value[k..k + take]
+        Ok(())
+    }
+
+    /// The part's content obeys its rule; returns the date of a `YYMMDD`
+    /// part.
+    fn check_rule(&self, rule: Rule, current_year: i32) -> Result<Option<NaiveDate>, Gs1Error> {
+        let (what, k, take) = (self.what, self.start, self.take);
+        let digits: Vec<u32> = self.f.value[k..k + take]
             .iter()
             .map(|c| c.to_digit(10).unwrap_or(0))
             .collect();
-        match part.rule {
+        let two = |i: usize| digits[i] * 10 + digits[i + 1];
+        match rule {
             Rule::None => {}
             Rule::CheckDigit => {
                 if let Some((&check, body)) = digits.split_last() {
                     let body: Vec<u8> = body.iter().map(|&d| d as u8).collect();
                     let expected = u32::from(gtin_check_digit(&body));
                     if check != expected {
-                        return Err(err(
+                        return Err(self.err(
                             k + take - 1,
                             format!("{what}check digit should be {expected}, found {check}"),
                         ));
@@ -167,83 +240,57 @@ pub(crate) fn check_field(
                 }
             }
             Rule::Yymmdd | Rule::YymmddDay00 => {
-                let year = century_year(digits[0] * 10 + digits[1], current_year);
-                let d = ymd(year, &digits[2..6], part.rule == Rule::YymmddDay00)
-                    .map_err(|(off, m)| err(k + off, format!("{what}{m}")))?;
-                if single {
-                    date = Some(d);
-                }
+                let year = century_year(two(0), current_year);
+                let d = ymd(year, &digits[2..6], rule == Rule::YymmddDay00)
+                    .map_err(|(off, m)| self.err(k + off, format!("{what}{m}")))?;
+                return Ok(Some(d));
             }
             Rule::Yyyymmdd => {
                 let year = digits[..4].iter().fold(0, |a, d| a * 10 + d);
                 ymd(year as i32, &digits[4..8], false)
-                    .map_err(|(off, m)| err(k + 2 + off, format!("{what}{m}")))?;
+                    .map_err(|(off, m)| self.err(k + 2 + off, format!("{what}{m}")))?;
             }
-            Rule::Hh => {
-                let hh = digits[0] * 10 + digits[1];
-                if hh > 23 {
-                    return Err(err(k, format!("{what}hour {hh:02} is not an hour")));
-                }
+            Rule::Hh if two(0) > 23 => {
+                return Err(self.err(k, format!("{what}hour {:02} is not an hour", two(0))));
             }
+            Rule::Hh => {}
             Rule::Hhmm => {
-                let hh = digits[0] * 10 + digits[1];
-                let mm = digits[2] * 10 + digits[3];
+                let (hh, mm) = (two(0), two(2));
                 if hh > 23 {
-                    return Err(err(k, format!("{what}hour {hh:02} is not an hour (HHMM)")));
+                    return Err(self.err(k, format!("{what}hour {hh:02} is not an hour (HHMM)")));
                 }
                 if mm > 59 {
-                    return Err(err(
+                    return Err(self.err(
                         k + 2,
                         format!("{what}minute {mm:02} is not a minute (HHMM)"),
                     ));
                 }
             }
-            Rule::MmOptSs => {
-                if !take.is_multiple_of(2) {
-                    return Err(err(
-                        k,
-                        format!("{what}expected MM or MMSS, found {take} digits"),
-                    ));
-                }
-                for (p, pair) in digits.chunks(2).enumerate() {
-                    let v = pair[0] * 10 + pair[1];
-                    if v > 59 {
-                        return Err(err(
-                            k + 2 * p,
-                            format!("{what}{v:02} is not a minute or second"),
-                        ));
-                    }
-                }
-            }
+            Rule::MmOptSs => self.check_minutes_seconds(&digits)?,
             Rule::Hyphen => {
-                if f.value[k] != '-' {
-                    return Err(err(
-                        k,
-                        format!("{what}expected '-', found {}", describe(f.value[k])),
-                    ));
+                let c = self.f.value[k];
+                if c != '-' {
+                    return Err(self.err(k, format!("{what}expected '-', found {}", describe(c))));
                 }
             }
         }
-        k += take;
+        Ok(None)
     }
-    if k < len {
-        let m = match def.fixed_len() {
-            Some(total) => {
-                let unit = if def.parts.iter().all(|p| p.charset == Charset::Numeric) {
-                    "digits"
-                } else {
-                    "characters"
-                };
-                format!("needs exactly {total} {unit}, found {len}")
+
+    /// `MM` or `MMSS`, each pair 00–59.
+    fn check_minutes_seconds(&self, digits: &[u32]) -> Result<(), Gs1Error> {
+        let (what, k, take) = (self.what, self.start, self.take);
+        if !take.is_multiple_of(2) {
+            return Err(self.err(k, format!("{what}expected MM or MMSS, found {take} digits")));
+        }
+        for (p, pair) in digits.chunks(2).enumerate() {
+            let v = pair[0] * 10 + pair[1];
+            if v > 59 {
+                return Err(self.err(k + 2 * p, format!("{what}{v:02} is not a minute or second")));
             }
-            None => format!(
-                "is {len} characters long, at most {} allowed",
-                def.max_len()
-            ),
-        };
-        return Err(err(k, m));
+        }
+        Ok(())
     }
-    Ok(date)
 }
 
 /// A date from `MMDD` digit values in `year`; day 00 (when allowed) is the
