@@ -280,26 +280,12 @@ pub async fn activate(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> AppR
     crate::db::lock(db, crate::db::Lock::Shop).await?;
     let rc = lock(db, id, RecallStatus::Draft, "activated").await?;
     let scope = Scope::of_recall(&rc)?;
-    let before = trace::reach(db, &scope).await.map_err(|e| match e {
+    let reached = trace::reach(db, &scope).await.map_err(|e| match e {
         AppError::BadInput { message, .. } => AppError::Conflict(message),
         e => e,
     })?;
     let why = format!("recall {}: {}", rc.number, rc.reason);
-
-    // First the lots, held in id order (the order every path takes lot
-    // rows in): no reservation or shipment of them can start after this.
-    let depths: Vec<(i64, i32)> = before.iter().map(|l| (l.id, l.depth)).collect();
-    inventory::lock_lots(db, &depths.iter().map(|(id, _)| *id).collect::<Vec<_>>()).await?;
-    // Their states as they are now that they are held (another recall may
-    // have recalled some meanwhile).
-    let before = trace::briefs(db, &depths).await?;
-    let mut lots_recalled = 0;
-    for l in &before {
-        if l.state != LotState::Recalled {
-            inventory::change_state(db, actor, l.id, LotState::Recalled, &why).await?;
-            lots_recalled += 1;
-        }
-    }
+    let (before, lots_recalled) = hold_and_recall(db, actor, &reached, &why).await?;
     // Then what hangs off them, read again now that they are held.
     let frozen_ids: Vec<(i64, i32)> = before.iter().map(|l| (l.id, l.depth)).collect();
     let mut t = trace::forward_of(db, trace::briefs(db, &frozen_ids).await?).await?;
@@ -310,11 +296,71 @@ pub async fn activate(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> AppR
         inventory::release_reservation_because(db, actor, r.id, None, Some(&why)).await?;
         *reserved.entry(r.lot_id).or_default() += r.quantity;
     }
+    freeze_lots(db, rc.id, &t, &before, &reserved).await?;
+    let to_reopen = cases_to_reopen(db, &t, &released).await?;
+    list_consignees(db, rc.id, &t).await?;
+
+    let now = Utc::now();
+    let mut am = rc.into_active_model();
+    am.status = Set(RecallStatus::Active);
+    am.activated_by = Set(Some(actor.name.clone()));
+    am.activated_at = Set(Some(now));
+    am.updated_at = Set(now);
+    let rc = am.update(db).await?;
+    let counts = (lots_recalled, released.len(), to_reopen.len());
+    event(db, rc.id, actor, "ACTIVATED", activation_note(&t, counts)).await?;
+    let mut reopened = Vec::with_capacity(to_reopen.len());
+    for (c, lost) in to_reopen {
+        reopened.push(reopen_case(db, actor, &rc, c, lost).await?);
+    }
+    Ok(Activation {
+        recall: rc,
+        lots: t.lots.len(),
+        lots_recalled,
+        reservations_released: released.len(),
+        cases_reopened: reopened,
+        consignees: t.exposure.len(),
+    })
+}
+
+/// Holds the reached lots in id order (the order every path takes lot rows
+/// in: no reservation or shipment of them can start after this), reads
+/// their states again (another recall may have recalled some meanwhile)
+/// and sets each RECALLED. Returns the lots as they were when held, and how
+/// many this set RECALLED.
+async fn hold_and_recall(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    reached: &[trace::LotBrief],
+    why: &str,
+) -> AppResult<(Vec<trace::LotBrief>, usize)> {
+    let depths: Vec<(i64, i32)> = reached.iter().map(|l| (l.id, l.depth)).collect();
+    inventory::lock_lots(db, &depths.iter().map(|(id, _)| *id).collect::<Vec<_>>()).await?;
+    let before = trace::briefs(db, &depths).await?;
+    let mut lots_recalled = 0;
+    for l in &before {
+        if l.state != LotState::Recalled {
+            inventory::change_state(db, actor, l.id, LotState::Recalled, why).await?;
+            lots_recalled += 1;
+        }
+    }
+    Ok((before, lots_recalled))
+}
+
+/// Freezes the trace's lots in the recall: depth, the state each had when
+/// held, what was on hand and what reservations the activation released.
+async fn freeze_lots(
+    db: &impl ConnectionTrait,
+    recall_id: i64,
+    t: &ForwardTrace,
+    before: &[trace::LotBrief],
+    reserved: &HashMap<i64, i64>,
+) -> AppResult<()> {
     let previous: HashMap<i64, LotState> = before.iter().map(|l| (l.id, l.state)).collect();
     let mut frozen = Vec::with_capacity(t.lots.len());
     for tl in &t.lots {
         frozen.push(recall_lot::ActiveModel {
-            recall_id: Set(rc.id),
+            recall_id: Set(recall_id),
             lot_id: Set(tl.lot.id),
             depth: Set(tl.lot.depth),
             previous_state: Set(previous.get(&tl.lot.id).copied().unwrap_or(tl.lot.state)),
@@ -327,10 +373,17 @@ pub async fn activate(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> AppR
             .exec(db)
             .await?;
     }
+    Ok(())
+}
 
-    // Cases that counted on an affected unit go back to matching: a
-    // released reservation, or a custom part made (DONE or still in
-    // inspection) into an affected lot.
+/// Cases that counted on an affected unit and go back to matching: a
+/// released reservation, or a custom part made (DONE or still in
+/// inspection) into an affected lot.
+async fn cases_to_reopen(
+    db: &impl ConnectionTrait,
+    t: &ForwardTrace,
+    released: &HashSet<i64>,
+) -> AppResult<Vec<(clinical_case::Model, Lost)>> {
     let affected: HashSet<i64> = t.lots.iter().map(|l| l.lot.id).collect();
     let mut to_reopen = Vec::new();
     for c in &t.cases {
@@ -347,20 +400,25 @@ pub async fn activate(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> AppR
                     }),
                 None => false,
             };
-        if !(lost_reservation || lost_part) {
-            continue;
+        if lost_reservation {
+            to_reopen.push((c.clone(), Lost::ReservedUnit));
+        } else if lost_part {
+            to_reopen.push((c.clone(), Lost::CustomPart));
         }
-        let lost = if lost_reservation {
-            Lost::ReservedUnit
-        } else {
-            Lost::CustomPart
-        };
-        to_reopen.push((c.clone(), lost));
     }
+    Ok(to_reopen)
+}
 
+/// Lists every consignee of the trace in the recall, with what it was
+/// shipped (and a named consignee's address and contact).
+async fn list_consignees(
+    db: &impl ConnectionTrait,
+    recall_id: i64,
+    t: &ForwardTrace,
+) -> AppResult<()> {
     for e in &t.exposure {
         recall_consignee::ActiveModel {
-            recall_id: Set(rc.id),
+            recall_id: Set(recall_id),
             clinic_id: Set(e.consignee.clinic_id),
             consignee: Set(e.consignee.key.clone()),
             shipped: Set(e.shipped),
@@ -371,56 +429,36 @@ pub async fn activate(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> AppR
         .insert(db)
         .await?;
     }
+    Ok(())
+}
 
-    let now = Utc::now();
-    let mut am = rc.into_active_model();
-    am.status = Set(RecallStatus::Active);
-    am.activated_by = Set(Some(actor.name.clone()));
-    am.activated_at = Set(Some(now));
-    am.updated_at = Set(now);
-    let rc = am.update(db).await?;
-    event(
-        db,
-        rc.id,
-        actor,
-        "ACTIVATED",
+/// The ACTIVATED event's detail: what the activation stopped, released,
+/// re-opened and listed, given (lots set RECALLED, reservations released,
+/// cases to re-open), and the jobs still running on affected material.
+fn activation_note(
+    t: &ForwardTrace,
+    (recalled, released, reopened): (usize, usize, usize),
+) -> String {
+    let running = if t.open_jobs.is_empty() {
+        String::new()
+    } else {
         format!(
-            "{} lot(s) affected, {} set RECALLED; {} piece(s) and {} mm of bar on hand stopped; {} reservation(s) released; {} case(s) re-opened; {} consignee(s) received {} piece(s){}",
-            t.lots.len(),
-            lots_recalled,
-            t.totals.pieces_on_hand,
-            t.totals.bar_mm_on_hand,
-            released.len(),
-            to_reopen.len(),
-            t.exposure.len(),
-            t.totals.pieces_shipped,
-            if t.open_jobs.is_empty() {
-                String::new()
-            } else {
-                format!(
-                    "; jobs still running on affected material (stop or scrap them): {}",
-                    t.open_jobs
-                        .iter()
-                        .map(|j| j.number.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            }
-        ),
+            "; jobs still running on affected material (stop or scrap them): {}",
+            t.open_jobs
+                .iter()
+                .map(|j| j.number.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    format!(
+        "{} lot(s) affected, {recalled} set RECALLED; {} piece(s) and {} mm of bar on hand stopped; {released} reservation(s) released; {reopened} case(s) re-opened; {} consignee(s) received {} piece(s){running}",
+        t.lots.len(),
+        t.totals.pieces_on_hand,
+        t.totals.bar_mm_on_hand,
+        t.exposure.len(),
+        t.totals.pieces_shipped,
     )
-    .await?;
-    let mut reopened = Vec::with_capacity(to_reopen.len());
-    for (c, lost) in to_reopen {
-        reopened.push(reopen_case(db, actor, &rc, c, lost).await?);
-    }
-    Ok(Activation {
-        recall: rc,
-        lots: t.lots.len(),
-        lots_recalled,
-        reservations_released: released.len(),
-        cases_reopened: reopened,
-        consignees: t.exposure.len(),
-    })
 }
 
 /// Cancels a DRAFT recall.
