@@ -15,7 +15,7 @@ use super::{
     units,
 };
 use crate::csv_import::{
-    ImportError, ImportReport, Problems, RowError, Table, check_unique, fail_if_any,
+    Cells, ImportError, ImportReport, Problems, RowError, Table, check_unique, fail_if_any,
     insert_batched, message_of, parse_rows,
 };
 
@@ -277,56 +277,7 @@ pub(crate) async fn skus(
     report: &mut ImportReport,
 ) -> Result<(), ImportError> {
     let mut values: Vec<(u64, SkuValues)> = Vec::with_capacity(table.rows.len());
-    let parsed = parse_rows(table, &mut errors, |c| {
-        let article_number = c.req("article_number");
-        let gtin = c.req("gtin");
-        let name = c.req("name");
-        let abutment_type = c.enumeration("type", None);
-        let material = c.enumeration("material", None);
-        // Range checks here too, so a row with several bad cells reports them all.
-        let gingival = c.req_decimal("gingival_height_mm");
-        let gingival = c.in_range(
-            "gingival_height_mm",
-            "mm",
-            gingival,
-            units::limits::gingival(),
-        );
-        let angulation = c.req_decimal("angulation_deg");
-        let angulation = c.in_range(
-            "angulation_deg",
-            "°",
-            angulation,
-            units::limits::angulation(),
-        );
-        let post = c.decimal("post_height_mm");
-        let post = c.in_range("post_height_mm", "mm", post, units::limits::post_height());
-        let diameter = c.decimal("diameter_mm");
-        let diameter = c.in_range("diameter_mm", "mm", diameter, units::limits::diameter());
-        if let Some(g) = c.opt("gtin").map(str::to_owned)
-            && let Err(m) = super::gtin::normalize(&g)
-        {
-            c.fail("gtin", m);
-        }
-        let engaging = c.boolean("engaging");
-        let sterile = c.boolean("sterile");
-        let shelf = c.int("shelf_life_months", i32::MIN, i32::MAX);
-        let status = c.enumeration("status", Some(entity::enums::SkuStatus::Active));
-        Some(SkuInput {
-            article_number: article_number?,
-            gtin: gtin?,
-            name: name?,
-            abutment_type: abutment_type?,
-            material: material?,
-            gingival_height_mm: gingival?,
-            angulation_deg: angulation?,
-            post_height_mm: post,
-            diameter_mm: diameter,
-            engaging: engaging?,
-            sterile: sterile?,
-            shelf_life_months: shelf,
-            status: status?,
-        })
-    });
+    let parsed = parse_rows(table, &mut errors, sku_input);
     for (line, input) in parsed {
         match input.validate("") {
             Ok(v) => values.push((line, v)),
@@ -338,41 +289,13 @@ pub(crate) async fn skus(
             })),
         }
     }
-    check_unique(
-        table,
-        values.iter().map(|(l, v)| (*l, v.article_number.clone())),
-        "article_number",
-        &mut errors,
-    );
-    check_unique(
-        table,
-        values.iter().map(|(l, v)| (*l, v.gtin.clone())),
-        "gtin",
-        &mut errors,
-    );
-
     let existing: HashMap<String, abutment_sku::Model> = abutment_sku::Entity::find()
         .all(db)
         .await?
         .into_iter()
         .map(|m| (m.article_number.clone(), m))
         .collect();
-    let gtin_owner: HashMap<&str, &str> = existing
-        .values()
-        .map(|m| (m.gtin.as_str(), m.article_number.as_str()))
-        .collect();
-    for (line, v) in &values {
-        if let Some(owner) = gtin_owner.get(v.gtin.as_str())
-            && *owner != v.article_number
-        {
-            errors.push(RowError {
-                file: table.file.clone(),
-                line: *line,
-                column: Some("gtin".into()),
-                message: format!("GTIN {} already belongs to SKU {owner}", v.gtin),
-            });
-        }
-    }
+    check_skus(table, &values, &existing, &mut errors);
     fail_if_any(errors)?;
 
     let mut new_rows = Vec::new();
@@ -396,6 +319,96 @@ pub(crate) async fn skus(
     Ok(())
 }
 
+/// A row of skus.csv as a SKU input, every bad cell reported.
+fn sku_input(c: &mut Cells<'_>) -> Option<SkuInput> {
+    let article_number = c.req("article_number");
+    let gtin = c.req("gtin");
+    let name = c.req("name");
+    let abutment_type = c.enumeration("type", None);
+    let material = c.enumeration("material", None);
+    // Range checks here too, so a row with several bad cells reports them all.
+    let gingival = c.req_decimal("gingival_height_mm");
+    let gingival = c.in_range(
+        "gingival_height_mm",
+        "mm",
+        gingival,
+        units::limits::gingival(),
+    );
+    let angulation = c.req_decimal("angulation_deg");
+    let angulation = c.in_range(
+        "angulation_deg",
+        "°",
+        angulation,
+        units::limits::angulation(),
+    );
+    let post = c.decimal("post_height_mm");
+    let post = c.in_range("post_height_mm", "mm", post, units::limits::post_height());
+    let diameter = c.decimal("diameter_mm");
+    let diameter = c.in_range("diameter_mm", "mm", diameter, units::limits::diameter());
+    if let Some(g) = c.opt("gtin").map(str::to_owned)
+        && let Err(m) = super::gtin::normalize(&g)
+    {
+        c.fail("gtin", m);
+    }
+    let engaging = c.boolean("engaging");
+    let sterile = c.boolean("sterile");
+    let shelf = c.int("shelf_life_months", i32::MIN, i32::MAX);
+    let status = c.enumeration("status", Some(entity::enums::SkuStatus::Active));
+    Some(SkuInput {
+        article_number: article_number?,
+        gtin: gtin?,
+        name: name?,
+        abutment_type: abutment_type?,
+        material: material?,
+        gingival_height_mm: gingival?,
+        angulation_deg: angulation?,
+        post_height_mm: post,
+        diameter_mm: diameter,
+        engaging: engaging?,
+        sterile: sterile?,
+        shelf_life_months: shelf,
+        status: status?,
+    })
+}
+
+/// Article numbers and GTINs once each in the file, and no GTIN that
+/// already belongs to another SKU.
+fn check_skus(
+    table: &Table,
+    values: &[(u64, SkuValues)],
+    existing: &HashMap<String, abutment_sku::Model>,
+    errors: &mut Problems,
+) {
+    check_unique(
+        table,
+        values.iter().map(|(l, v)| (*l, v.article_number.clone())),
+        "article_number",
+        errors,
+    );
+    check_unique(
+        table,
+        values.iter().map(|(l, v)| (*l, v.gtin.clone())),
+        "gtin",
+        errors,
+    );
+    let gtin_owner: HashMap<&str, &str> = existing
+        .values()
+        .map(|m| (m.gtin.as_str(), m.article_number.as_str()))
+        .collect();
+    for (line, v) in values {
+        if let Some(owner) = gtin_owner.get(v.gtin.as_str())
+            && *owner != v.article_number
+        {
+            errors.push(RowError {
+                file: table.file.clone(),
+                line: *line,
+                column: Some("gtin".into()),
+                message: format!("GTIN {} already belongs to SKU {owner}", v.gtin),
+            });
+        }
+    }
+}
+
 struct CompatRow {
     sku: abutment_sku::Model,
     sku_id: i64,
@@ -404,14 +417,17 @@ struct CompatRow {
     notes: Option<String>,
 }
 
+/// A row of compatibility.csv as read: article number, manufacturer,
+/// system, platform, source (upper case), notes.
+type CompatCells = (String, String, String, String, String, Option<String>);
+
 pub(crate) async fn compatibility(
     db: &impl ConnectionTrait,
     table: &Table,
     mut errors: Problems,
     report: &mut ImportReport,
 ) -> Result<(), ImportError> {
-    type Raw = (String, String, String, String, String, Option<String>);
-    let rows: Vec<(u64, Raw)> = parse_rows(table, &mut errors, |c| {
+    let rows: Vec<(u64, CompatCells)> = parse_rows(table, &mut errors, |c| {
         let a = c.req("article_number");
         let m = c.req("manufacturer");
         let s = c.req("system");
@@ -420,6 +436,27 @@ pub(crate) async fn compatibility(
         let notes = c.opt("notes").map(str::to_owned);
         Some((a?, m?, s?, p?, src?.to_uppercase(), notes))
     });
+    let resolved = resolve_fits(db, table, rows, &mut errors).await?;
+    check_unique(
+        table,
+        resolved
+            .iter()
+            .map(|(l, r)| (*l, (r.sku_id, r.platform_id))),
+        "platform",
+        &mut errors,
+    );
+    fail_if_any(errors)?;
+    write_fits(db, resolved, report).await
+}
+
+/// The SKU and platform of each row; a row naming an unknown SKU, system
+/// or platform is reported and left out.
+async fn resolve_fits(
+    db: &impl ConnectionTrait,
+    table: &Table,
+    rows: Vec<(u64, CompatCells)>,
+    errors: &mut Problems,
+) -> Result<Vec<(u64, CompatRow)>, ImportError> {
     let skus: HashMap<String, abutment_sku::Model> = abutment_sku::Entity::find()
         .all(db)
         .await?
@@ -434,7 +471,7 @@ pub(crate) async fn compatibility(
         .map(|p| ((p.system_id, p.name_key), p.id))
         .collect();
     let mut resolved = Vec::with_capacity(rows.len());
-    let fail = |errors: &mut Problems, line, column: &str, message: String| {
+    let mut fail = |line, column: &str, message: String| {
         errors.push(RowError {
             file: table.file.clone(),
             line,
@@ -446,7 +483,6 @@ pub(crate) async fn compatibility(
         let sku = skus.get(&a).cloned();
         if sku.is_none() {
             fail(
-                &mut errors,
                 line,
                 "article_number",
                 format!("unknown SKU `{a}`; import it in skus.csv first"),
@@ -455,7 +491,6 @@ pub(crate) async fn compatibility(
         let platform = match systems.get(&(name_key(&m), name_key(&s))) {
             None => {
                 fail(
-                    &mut errors,
                     line,
                     "system",
                     format!("unknown implant system `{s}` of `{m}`"),
@@ -466,7 +501,6 @@ pub(crate) async fn compatibility(
                 let pid = platforms.get(&(sys.id, name_key(&p))).copied();
                 if pid.is_none() {
                     fail(
-                        &mut errors,
                         line,
                         "platform",
                         format!("unknown platform `{p}` of {}", sys.name),
@@ -488,16 +522,16 @@ pub(crate) async fn compatibility(
             ));
         }
     }
-    check_unique(
-        table,
-        resolved
-            .iter()
-            .map(|(l, r)| (*l, (r.sku_id, r.platform_id))),
-        "platform",
-        &mut errors,
-    );
-    fail_if_any(errors)?;
+    Ok(resolved)
+}
 
+/// Writes the fits: new ones (with the SKU's keys), changed source or
+/// notes, and counts the unchanged.
+async fn write_fits(
+    db: &impl ConnectionTrait,
+    resolved: Vec<(u64, CompatRow)>,
+    report: &mut ImportReport,
+) -> Result<(), ImportError> {
     let wanted: HashSet<i64> = resolved.iter().map(|(_, r)| r.sku_id).collect();
     let existing: HashMap<(i64, i64), sku_platform::Model> = if wanted.is_empty() {
         HashMap::new()
