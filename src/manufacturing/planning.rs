@@ -493,99 +493,91 @@ pub async fn timeline(
             return Err(AppError::not_found("machine", id.to_string()));
         }
     }
-    let shifts = shifts_by_machine(db).await?;
-    let downtime = machine_downtime::Entity::find()
-        .filter(machine_downtime::Column::EndsAt.gt(from))
-        .filter(machine_downtime::Column::StartsAt.lt(to))
-        .order_by_asc(machine_downtime::Column::StartsAt)
-        .all(db)
-        .await?;
-    let mut down: HashMap<i64, Vec<(i64, i64)>> = HashMap::new();
-    for d in &downtime {
-        down.entry(d.machine_id).or_default().push((
-            calendar::minute_of(d.starts_at),
-            calendar::minute_of(d.ends_at),
-        ));
+    let shop = ShopPlan::read(db, from, to).await?;
+    Ok(ms
+        .into_iter()
+        .map(|m| shop.machine_timeline(m, from, to))
+        .collect())
+}
+
+/// What every machine's timeline is made of: calendars, downtime in the
+/// window, the jobs placed on machines and the tools mounted on them.
+struct ShopPlan {
+    shifts: HashMap<i64, Vec<Shift>>,
+    /// Downtime overlapping the window, by start.
+    downtime: Vec<machine_downtime::Model>,
+    /// The same, in minutes, by machine.
+    down: HashMap<i64, Vec<(i64, i64)>>,
+    /// Jobs placed on a machine, by planned start.
+    jobs: Vec<production_job::Model>,
+    /// ACTIVE tools mounted on a machine.
+    tools: Vec<tool::Model>,
+}
+
+impl ShopPlan {
+    async fn read(
+        db: &impl ConnectionTrait,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> AppResult<Self> {
+        let shifts = shifts_by_machine(db).await?;
+        let downtime = machine_downtime::Entity::find()
+            .filter(machine_downtime::Column::EndsAt.gt(from))
+            .filter(machine_downtime::Column::StartsAt.lt(to))
+            .order_by_asc(machine_downtime::Column::StartsAt)
+            .all(db)
+            .await?;
+        let mut down: HashMap<i64, Vec<(i64, i64)>> = HashMap::new();
+        for d in &downtime {
+            down.entry(d.machine_id).or_default().push((
+                calendar::minute_of(d.starts_at),
+                calendar::minute_of(d.ends_at),
+            ));
+        }
+        let jobs = production_job::Entity::find()
+            .filter(production_job::Column::MachineId.is_not_null())
+            .filter(production_job::Column::Status.is_in([
+                JobStatus::Scheduled,
+                JobStatus::InProgress,
+                JobStatus::Inspection,
+                JobStatus::Done,
+                JobStatus::Scrapped,
+            ]))
+            .order_by_asc(production_job::Column::PlannedStart)
+            .all(db)
+            .await?;
+        let tools = tool::Entity::find()
+            .filter(tool::Column::Status.eq(entity::enums::ToolStatus::Active))
+            .filter(tool::Column::MachineId.is_not_null())
+            .all(db)
+            .await?;
+        Ok(Self {
+            shifts,
+            downtime,
+            down,
+            jobs,
+            tools,
+        })
     }
-    let jobs = production_job::Entity::find()
-        .filter(production_job::Column::MachineId.is_not_null())
-        .filter(production_job::Column::Status.is_in([
-            JobStatus::Scheduled,
-            JobStatus::InProgress,
-            JobStatus::Inspection,
-            JobStatus::Done,
-            JobStatus::Scrapped,
-        ]))
-        .order_by_asc(production_job::Column::PlannedStart)
-        .all(db)
-        .await?;
-    let tools = tool::Entity::find()
-        .filter(tool::Column::Status.eq(entity::enums::ToolStatus::Active))
-        .filter(tool::Column::MachineId.is_not_null())
-        .all(db)
-        .await?;
-    let (f, t) = (calendar::minute_of(from), calendar::minute_of(to));
-    let mut out = Vec::new();
-    for m in ms {
+
+    /// One machine's jobs, downtime and working time between `from` and `to`.
+    fn machine_timeline(
+        &self,
+        m: machine::Model,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> MachineTimeline {
+        let (f, t) = (calendar::minute_of(from), calendar::minute_of(to));
         // Utilisation counts the calendar as it stands (an ACTIVE machine's shifts).
         let mut active = m.clone();
         active.status = MachineStatus::Active;
-        let windows = windows_of(&active, &shifts, &down, f, t);
-        let mut mine: Vec<(production_job::Model, DateTime<Utc>, DateTime<Utc>)> = jobs
-            .iter()
-            .filter(|j| j.machine_id == Some(m.id))
-            .filter_map(|j| {
-                let start = j.started_at.or(j.planned_start)?;
-                let end = j.finished_at.or(j.planned_end)?;
-                Some((j.clone(), start, end))
-            })
-            .collect();
-        mine.sort_by_key(|(j, s, _)| (*s, j.id));
-        // Tool wear: parts still to cut on this machine, in plan order.
-        let mut pending = 0i64;
-        let mounted: Vec<&tool::Model> = tools
-            .iter()
-            .filter(|x| x.machine_id == Some(m.id))
-            .collect();
-        let mut slots = Vec::new();
-        let mut busy = 0;
-        for (j, s, e) in mine {
-            let warns = if matches!(j.status, JobStatus::Scheduled | JobStatus::InProgress) {
-                if j.status == JobStatus::Scheduled {
-                    pending += i64::from(j.quantity);
-                }
-                mounted
-                    .iter()
-                    .filter(|x| i64::from(x.uses) + pending > i64::from(x.life_limit))
-                    .map(|x| {
-                        format!(
-                            "tool {} would reach {} of its {} uses",
-                            x.code,
-                            i64::from(x.uses) + pending,
-                            x.life_limit
-                        )
-                    })
-                    .collect()
-            } else {
-                Vec::new()
-            };
-            if e <= from || s >= to {
-                continue;
-            }
-            let wm =
-                calendar::working_minutes(&windows, calendar::minute_of(s), calendar::minute_of(e));
-            busy += wm;
-            slots.push(TimelineSlot {
-                job: j,
-                start: s,
-                end: e,
-                working_minutes: wm,
-                tool_warnings: warns,
-            });
-        }
+        let windows = windows_of(&active, &self.shifts, &self.down, f, t);
+        let slots = self.slots(&m, &windows, from, to);
+        let busy: i64 = slots.iter().map(|s| s.working_minutes).sum();
         let available = calendar::working_minutes(&windows, f, t);
-        out.push(MachineTimeline {
-            downtime: downtime
+        MachineTimeline {
+            downtime: self
+                .downtime
                 .iter()
                 .filter(|d| d.machine_id == m.id)
                 .cloned()
@@ -594,9 +586,79 @@ pub async fn timeline(
             slots,
             available_minutes: available,
             busy_minutes: busy.min(available),
-        });
+        }
     }
-    Ok(out)
+
+    /// The machine's jobs that overlap the window, in plan order, each with
+    /// its working minutes in `windows` and the tools it would wear out:
+    /// parts still to cut on the machine count from the first job on.
+    fn slots(
+        &self,
+        m: &machine::Model,
+        windows: &[(i64, i64)],
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Vec<TimelineSlot> {
+        let mut mine: Vec<(&production_job::Model, DateTime<Utc>, DateTime<Utc>)> = self
+            .jobs
+            .iter()
+            .filter(|j| j.machine_id == Some(m.id))
+            .filter_map(|j| {
+                let start = j.started_at.or(j.planned_start)?;
+                let end = j.finished_at.or(j.planned_end)?;
+                Some((j, start, end))
+            })
+            .collect();
+        mine.sort_by_key(|(j, s, _)| (*s, j.id));
+        let mounted: Vec<&tool::Model> = self
+            .tools
+            .iter()
+            .filter(|x| x.machine_id == Some(m.id))
+            .collect();
+        let mut pending = 0i64;
+        let mut slots = Vec::new();
+        for (j, s, e) in mine {
+            let warns = if matches!(j.status, JobStatus::Scheduled | JobStatus::InProgress) {
+                if j.status == JobStatus::Scheduled {
+                    pending += i64::from(j.quantity);
+                }
+                wear_warnings(&mounted, pending)
+            } else {
+                Vec::new()
+            };
+            if e <= from || s >= to {
+                continue;
+            }
+            slots.push(TimelineSlot {
+                job: j.clone(),
+                start: s,
+                end: e,
+                working_minutes: calendar::working_minutes(
+                    windows,
+                    calendar::minute_of(s),
+                    calendar::minute_of(e),
+                ),
+                tool_warnings: warns,
+            });
+        }
+        slots
+    }
+}
+
+/// The mounted tools that `pending` more uses would take past their life.
+fn wear_warnings(mounted: &[&tool::Model], pending: i64) -> Vec<String> {
+    mounted
+        .iter()
+        .filter(|x| i64::from(x.uses) + pending > i64::from(x.life_limit))
+        .map(|x| {
+            format!(
+                "tool {} would reach {} of its {} uses",
+                x.code,
+                i64::from(x.uses) + pending,
+                x.life_limit
+            )
+        })
+        .collect()
 }
 
 /// A custom part's estimated slot (see [`custom_eta`]).
