@@ -11,7 +11,7 @@ use sea_orm::{
 };
 
 use super::Actor;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Refusal};
 
 /// One movement to write.
 #[derive(Debug, Clone)]
@@ -59,12 +59,13 @@ pub async fn take(
         return Ok(());
     }
     let (on_hand, reserved) = balance(db, lot_id, location_id).await?;
-    Err(AppError::bad_input(
+    Err(AppError::refused_at(
         field,
-        format!(
-            "insufficient stock: {qty} wanted, the location holds {on_hand} of this lot ({reserved} reserved, {} free)",
-            on_hand - reserved
-        ),
+        Refusal::InsufficientStock {
+            wanted: qty,
+            available: on_hand - reserved,
+            on_hand: Some(on_hand),
+        },
     ))
 }
 
@@ -174,12 +175,12 @@ pub async fn apply(
 ) -> AppResult<stock_movement::Model> {
     if m.quantity <= 0 && m.reason != MovementReason::StateChange {
         return Err(AppError::bad_input(
-            "input.quantity",
+            "quantity",
             format!("must be above 0, got {}", m.quantity),
         ));
     }
     if let Some(from) = m.from {
-        take(db, m.lot_id, from, m.quantity, "input.quantity").await?;
+        take(db, m.lot_id, from, m.quantity, "quantity").await?;
     }
     if let Some(to) = m.to {
         put(db, m.lot_id, to, m.quantity).await?;

@@ -57,15 +57,16 @@ pub async fn ship_case(
                 None,
             )
             .await
-            .map_err(|e| match e {
-                AppError::BadInput { message, .. } => AppError::bad_input(
+            .map_err(|e| match e.code() {
+                ErrorCode::BadUserInput => AppError::bad_input(
                     "caseId",
                     format!(
-                        "lot {} cannot ship: {message} (is it on a stock shelf?)",
-                        l.lot_number
+                        "lot {} cannot ship: {} (is it on a stock shelf?)",
+                        l.lot_number,
+                        e.reason()
                     ),
                 ),
-                e => e,
+                _ => e,
             })?;
             let r = res
                 .first()
@@ -73,10 +74,13 @@ pub async fn ship_case(
             (r.id, lot_id)
         }
         _ => {
-            return Err(AppError::Conflict(format!(
-                "case {} is {}; only a RESERVED case or one IN_PRODUCTION with its part released ships",
-                c.number, c.status
-            )));
+            return Err(AppError::refused(Refusal::StateNotAllowed {
+                what: "case",
+                name: c.number,
+                state: c.status.to_string(),
+                rule: "; only a RESERVED case or one IN_PRODUCTION with its part released ships"
+                    .into(),
+            }));
         }
     };
     inventory::ship_reservation(
@@ -87,10 +91,7 @@ pub async fn ship_case(
         None,
     )
     .await
-    .map_err(|e| match e {
-        AppError::BadInput { message, .. } => AppError::bad_input("caseId", message),
-        e => e,
-    })?;
+    .map_err(|e| e.at("caseId"))?;
     let now = Utc::now();
     let mut am = c.into_active_model();
     am.status = Set(CaseStatus::Shipped);
@@ -113,10 +114,12 @@ pub async fn return_case(
 ) -> AppResult<clinical_case::Model> {
     let reason = required(reason, "reason")?;
     let (CaseStatus::Shipped, Some(lot_id)) = (c.status, c.shipped_lot_id) else {
-        return Err(AppError::Conflict(format!(
-            "case {} is {}; only a SHIPPED case can be returned",
-            c.number, c.status
-        )));
+        return Err(AppError::refused(Refusal::StateNotAllowed {
+            what: "case",
+            name: c.number,
+            state: c.status.to_string(),
+            rule: "; only a SHIPPED case can be returned".into(),
+        }));
     };
     // The unit may already have come back (or been confirmed implanted)
     // under a recall: it cannot come back twice.
@@ -168,10 +171,12 @@ pub async fn close_case(
     c: clinical_case::Model,
 ) -> AppResult<clinical_case::Model> {
     if c.status != CaseStatus::Shipped {
-        return Err(AppError::Conflict(format!(
-            "case {} is {}; only a SHIPPED case can be closed",
-            c.number, c.status
-        )));
+        return Err(AppError::refused(Refusal::StateNotAllowed {
+            what: "case",
+            name: c.number,
+            state: c.status.to_string(),
+            rule: "; only a SHIPPED case can be closed".into(),
+        }));
     }
     let mut am = c.into_active_model();
     am.status = Set(CaseStatus::Closed);
@@ -197,10 +202,12 @@ pub async fn cancel_case(
             mfg::cancel_job(db, j, &format!("case {} cancelled: {reason}", c.number)).await?;
         }
         _ => {
-            return Err(AppError::Conflict(format!(
-                "case {} is {} and cannot be cancelled",
-                c.number, c.status
-            )));
+            return Err(AppError::refused(Refusal::StateNotAllowed {
+                what: "case",
+                name: c.number,
+                state: c.status.to_string(),
+                rule: " and cannot be cancelled".into(),
+            }));
         }
     }
     let mut am = c.into_active_model();

@@ -80,7 +80,7 @@ impl CatalogMutation {
             Err(errs) => {
                 let user_errors = errs
                     .into_iter()
-                    .map(AppError::into_user_error)
+                    .map(|e| e.under("input").into_user_error())
                     .collect::<Result<Vec<_>, _>>()?;
                 Ok(UpsertAbutmentSkuPayload {
                     sku: None,

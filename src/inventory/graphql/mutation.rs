@@ -27,7 +27,8 @@ impl InventoryMutation {
             input.location_type,
             input.parent.as_deref(),
         )
-        .await;
+        .await
+        .under("input");
         Ok(match finish(txn, r).await? {
             Ok(l) => LocationPayload {
                 location: Some(Location(l)),
@@ -51,7 +52,9 @@ impl InventoryMutation {
     ) -> async_graphql::Result<LotPayload> {
         let (txn, a) = begin(ctx).await?;
         let res = match receipt_of(&txn, input).await {
-            Ok(r) => service::receive_finished(&txn, &a, &r, idempotency_key.as_deref()).await,
+            Ok(r) => service::receive_finished(&txn, &a, &r, idempotency_key.as_deref())
+                .await
+                .under("input"),
             Err(e) => Err(e),
         };
         Ok(LotPayload::of(finish(txn, res).await?))
@@ -82,7 +85,9 @@ impl InventoryMutation {
             location: input.location,
             reference: input.reference,
         };
-        let res = service::receive_bar(&txn, &a, &r, idempotency_key.as_deref()).await;
+        let res = service::receive_bar(&txn, &a, &r, idempotency_key.as_deref())
+            .await
+            .under("input");
         Ok(LotPayload::of(finish(txn, res).await?))
     }
 
@@ -108,7 +113,9 @@ impl InventoryMutation {
             location: input.location,
             reference: input.reference,
         };
-        let res = service::receive_blank(&txn, &a, &r, idempotency_key.as_deref()).await;
+        let res = service::receive_blank(&txn, &a, &r, idempotency_key.as_deref())
+            .await
+            .under("input");
         Ok(LotPayload::of(finish(txn, res).await?))
     }
 
@@ -135,6 +142,7 @@ impl InventoryMutation {
                     key,
                 )
                 .await
+                .under("input")
                 .map(Some)
             })
         })
@@ -165,6 +173,7 @@ impl InventoryMutation {
                     key,
                 )
                 .await
+                .under("input")
             })
         })
         .await?;
@@ -193,6 +202,7 @@ impl InventoryMutation {
                     key,
                 )
                 .await
+                .under("input")
                 .map(Some)
             })
         })
@@ -210,7 +220,9 @@ impl InventoryMutation {
         let res = run(ctx, |w| {
             Box::pin(async move {
                 let id = lot_id(&input.lot_id)?;
-                service::change_state(w.txn, w.actor, id, input.state, &input.reason).await
+                service::change_state(w.txn, w.actor, id, input.state, &input.reason)
+                    .await
+                    .under("input")
             })
         })
         .await?;
@@ -234,7 +246,9 @@ impl InventoryMutation {
                     lot_id: input.lot_id.as_ref().map(lot_id).transpose()?,
                     article_number: input.article_number.clone(),
                 };
-                service::reserve(w.txn, w.actor, &r, key).await
+                service::reserve(w.txn, w.actor, &r, key)
+                    .await
+                    .under("input")
             })
         })
         .await?;
@@ -248,8 +262,9 @@ impl InventoryMutation {
         #[graphql(desc = "The SKU and its reorder point.")] input: SetReorderPointInput,
     ) -> async_graphql::Result<ReorderPointPayload> {
         let (txn, _) = begin(ctx).await?;
-        let res =
-            service::set_reorder_point(&txn, &input.article_number, input.reorder_point).await;
+        let res = service::set_reorder_point(&txn, &input.article_number, input.reorder_point)
+            .await
+            .under("input");
         Ok(match finish(txn, res).await? {
             Ok(i) => ReorderPointPayload {
                 item: Some(Item(i)),
@@ -333,6 +348,7 @@ impl InventoryMutation {
                 let to = service::ship_to(w.txn, consignee.as_ref(), "input.consignee").await?;
                 service::ship_reservation(w.txn, w.actor, id, &to, key)
                     .await
+                    .under("input")
                     .map(|r| vec![r])
             })
         })

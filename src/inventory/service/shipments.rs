@@ -133,7 +133,7 @@ pub async fn ship_reservation(
     }
     if s != EffectiveState::Released {
         return Err(AppError::bad_input(
-            "input.reservationId",
+            "reservationId",
             format!(
                 "lot {} is {s}: only released, unexpired stock ships",
                 l.lot_number

@@ -16,7 +16,7 @@ use super::{
 };
 use crate::{
     cases::graphql::{Clinic, ClinicalCase},
-    error::{AppError, AppResult, UserError},
+    error::{AppError, AppResult, Under, UserError},
     graphql::{db, ids, loaders::load, write::run},
     inventory::graphql::{Location, Lot, Reservation},
     manufacturing::graphql::{DeviceHistoryRecord, Machine, ProductionJob, Tool},

@@ -95,7 +95,7 @@ pub async fn create(
     actor: &Actor,
     r: &NewRecall,
 ) -> AppResult<recall::Model> {
-    let reason = required(&r.reason, "input.reason")?;
+    let reason = required(&r.reason, "reason")?;
     let t = check_scope(db, &r.scope).await?;
     crate::db::lock(db, crate::db::Lock::RecallNumbers).await?;
     let now = Utc::now();
@@ -250,10 +250,12 @@ pub(crate) async fn lock(
     }
     let rc = get(db, id).await?;
     if rc.status != expect {
-        return Err(AppError::Conflict(format!(
-            "recall {} is {}; only a {expect} recall can be {doing}",
-            rc.number, rc.status
-        )));
+        return Err(AppError::refused(Refusal::StateNotAllowed {
+            what: "recall",
+            name: rc.number,
+            state: rc.status.to_string(),
+            rule: format!("; only a {expect} recall can be {doing}"),
+        }));
     }
     Ok(rc)
 }
@@ -280,9 +282,9 @@ pub async fn activate(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> AppR
     crate::db::lock(db, crate::db::Lock::Shop).await?;
     let rc = lock(db, id, RecallStatus::Draft, "activated").await?;
     let scope = Scope::of_recall(&rc)?;
-    let before = trace::reach(db, &scope).await.map_err(|e| match e {
-        AppError::BadInput { message, .. } => AppError::Conflict(message),
-        e => e,
+    let before = trace::reach(db, &scope).await.map_err(|e| match e.code() {
+        ErrorCode::BadUserInput => AppError::Conflict(e.reason()),
+        _ => e,
     })?;
     let why = format!("recall {}: {}", rc.number, rc.reason);
 
@@ -430,7 +432,7 @@ pub async fn cancel(
     id: i64,
     reason: &str,
 ) -> AppResult<recall::Model> {
-    let reason = required(reason, "input.reason")?;
+    let reason = required(reason, "reason")?;
     let rc = lock(db, id, RecallStatus::Draft, "cancelled").await?;
     let mut am = rc.into_active_model();
     am.status = Set(RecallStatus::Cancelled);
