@@ -213,7 +213,7 @@ pub async fn inventory(db: &impl sea_orm::ConnectionTrait) -> crate::error::AppR
                 "incoming inspection passed",
             )
             .await?;
-            inv::transfer(db, &actor, l.id, dock, to, qty, "put-away", None).await?;
+            inv::transfer(db, &actor, l.id, dock, to, qty, "put-away").await?;
             Ok(())
         };
     for (i, (heat, mill, grade, dia, cert)) in [
@@ -261,7 +261,6 @@ pub async fn inventory(db: &impl sea_orm::ConnectionTrait) -> crate::error::AppR
                 location: dock.into(),
                 reference: format!("PO-2026-{:03}", 100 + i),
             },
-            None,
         )
         .await?;
         if i < 2 {
@@ -288,7 +287,6 @@ pub async fn inventory(db: &impl sea_orm::ConnectionTrait) -> crate::error::AppR
                 location: dock.into(),
                 reference: "PO-2026-200".into(),
             },
-            None,
         )
         .await?;
         release(&l, "MAIN/RAW/BLANK-1", 50).await?;
@@ -326,7 +324,6 @@ pub async fn inventory(db: &impl sea_orm::ConnectionTrait) -> crate::error::AppR
                 expiry_date: None,
                 reference: "opening stock".into(),
             },
-            None,
         )
         .await?;
         match n % 15 {
@@ -344,17 +341,7 @@ pub async fn inventory(db: &impl sea_orm::ConnectionTrait) -> crate::error::AppR
             }
             _ if n == 7 => {
                 // Expired before it could be released: stays in quarantine.
-                inv::transfer(
-                    db,
-                    &actor,
-                    l.id,
-                    dock,
-                    "MAIN/QC/Q-01",
-                    qty,
-                    "segregate",
-                    None,
-                )
-                .await?;
+                inv::transfer(db, &actor, l.id, dock, "MAIN/QC/Q-01", qty, "segregate").await?;
             }
             _ => release(&l, bins[n % 3], qty).await?,
         }
@@ -607,7 +594,6 @@ pub async fn manufacturing(db: &impl sea_orm::ConnectionTrait) -> crate::error::
         "MAIN/STOCK/A-01",
         116,
         "put-away",
-        None,
     )
     .await?;
     backdate(

@@ -82,7 +82,7 @@ pub(crate) async fn stock(
         if duplicates.contains(&line) {
             continue;
         }
-        match service::receive_finished(db, actor, &r, None).await {
+        match service::receive_finished(db, actor, &r).await {
             Ok(_) => report.created += 1,
             Err(crate::error::AppError::Db(e)) => return Err(ImportError::Db(e)),
             Err(e) => errors.push(RowError {

@@ -23,7 +23,6 @@ pub struct Move<'a> {
     pub reason: MovementReason,
     pub reference: &'a str,
     pub note: Option<String>,
-    pub idempotency_key: Option<&'a str>,
 }
 
 /// The balance of a lot at a location (zero when none is recorded).
@@ -143,7 +142,7 @@ pub async fn unreserve(
 }
 
 /// Appends the movement row (balances are the caller's, through the
-/// functions above).
+/// functions above), with the actor's request idempotency key.
 pub async fn record(
     db: &impl ConnectionTrait,
     actor: &Actor,
@@ -159,7 +158,7 @@ pub async fn record(
         reference: Set(m.reference.to_owned()),
         actor_user_id: Set(actor.user_id),
         actor_name: Set(actor.name.clone()),
-        idempotency_key: Set(m.idempotency_key.map(str::to_owned)),
+        idempotency_key: Set(actor.idempotency_key.clone()),
         note: Set(m.note.clone()),
         ..Default::default()
     }

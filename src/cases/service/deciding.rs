@@ -77,7 +77,6 @@ pub(crate) async fn apply(
                     lot_id: Some(lot_id),
                     article_number: None,
                 },
-                None,
             )
             .await
             .map_err(|e| match e.code() {

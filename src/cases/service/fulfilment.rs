@@ -54,7 +54,6 @@ pub async fn ship_case(
                     lot_id: Some(lot_id),
                     article_number: None,
                 },
-                None,
             )
             .await
             .map_err(|e| match e.code() {
@@ -88,7 +87,6 @@ pub async fn ship_case(
         actor,
         reservation_id,
         &inventory::ShipTo::Clinic(c.clinic_id),
-        None,
     )
     .await
     .map_err(|e| e.at("caseId"))?;
@@ -154,7 +152,6 @@ pub async fn return_case(
                 c.number,
                 c.reservation_id.unwrap_or_default()
             )),
-            idempotency_key: None,
         },
     )
     .await?;
@@ -196,7 +193,7 @@ pub async fn cancel_case(
     match (c.status, c.reservation_id, c.job_id) {
         (CaseStatus::Open, _, _) => {}
         (CaseStatus::Reserved, Some(r), _) => {
-            inventory::release_reservation(db, actor, r, None).await?;
+            inventory::release_reservation(db, actor, r).await?;
         }
         (CaseStatus::InProduction, _, Some(j)) => {
             mfg::cancel_job(db, j, &format!("case {} cancelled: {reason}", c.number)).await?;

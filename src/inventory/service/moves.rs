@@ -20,7 +20,6 @@ pub async fn transfer(
     to: &str,
     qty: i64,
     reference: &str,
-    key: Option<&str>,
 ) -> AppResult<stock_movement::Model> {
     lock_lots(db, &[lot_id]).await?;
     let l = lot(db, lot_id).await?;
@@ -52,7 +51,6 @@ pub async fn transfer(
             reason: MovementReason::Transfer,
             reference,
             note: None,
-            idempotency_key: key,
         },
     )
     .await
@@ -69,7 +67,6 @@ pub async fn count(
     expected: i64,
     counted: i64,
     reference: &str,
-    key: Option<&str>,
 ) -> AppResult<Option<stock_movement::Model>> {
     lock_lots(db, &[lot_id]).await?;
     lot(db, lot_id).await?;
@@ -110,7 +107,6 @@ pub async fn count(
                 reason: MovementReason::Adjustment,
                 reference,
                 note,
-                idempotency_key: key,
             },
         )
         .await?,
@@ -125,7 +121,6 @@ pub async fn scrap(
     location: &str,
     qty: i64,
     reason_text: &str,
-    key: Option<&str>,
 ) -> AppResult<stock_movement::Model> {
     lock_lots(db, &[lot_id]).await?;
     lot(db, lot_id).await?;
@@ -148,7 +143,6 @@ pub async fn scrap(
             reason: MovementReason::Scrap,
             reference: reason_text.trim(),
             note: None,
-            idempotency_key: key,
         },
     )
     .await
@@ -232,7 +226,6 @@ pub async fn change_state(
             reason: MovementReason::StateChange,
             reference: reason.trim(),
             note: Some(format!("{from} → {to}")),
-            idempotency_key: None,
         },
     )
     .await?;

@@ -121,7 +121,6 @@ pub(crate) struct Receipt<'a> {
     pub(crate) quantity: i64,
     pub(crate) reference: &'a str,
     pub(crate) note: Option<String>,
-    pub(crate) key: Option<&'a str>,
 }
 
 /// Creates a lot in quarantine and books its receipt.
@@ -145,7 +144,6 @@ pub(crate) async fn receive_lot(
             reason: r.reason,
             reference: r.reference,
             note: r.note,
-            idempotency_key: r.key,
         },
     )
     .await?;
@@ -171,7 +169,6 @@ pub async fn produce_lot(
         quantity,
         reference,
         note: None,
-        key: None,
     };
     receive_lot(db, actor, item, number, am, receipt).await
 }
@@ -194,7 +191,6 @@ pub async fn receive_finished(
     db: &impl ConnectionTrait,
     actor: &Actor,
     r: &ReceiveFinished,
-    key: Option<&str>,
 ) -> AppResult<lot::Model> {
     let sku = sku_by_article(db, &r.article_number, "articleNumber").await?;
     let number = check_gs1_lot_number(&r.lot_number, "lotNumber")?;
@@ -225,7 +221,6 @@ pub async fn receive_finished(
         quantity: r.quantity,
         reference: &r.reference,
         note: None,
-        key,
     };
     receive_lot(
         db,
@@ -267,7 +262,6 @@ pub async fn receive_bar(
     db: &impl ConnectionTrait,
     actor: &Actor,
     r: &ReceiveBar,
-    key: Option<&str>,
 ) -> AppResult<lot::Model> {
     let number = check_lot_number(&r.lot_number)?;
     if r.heat_number.trim().is_empty() {
@@ -318,7 +312,6 @@ pub async fn receive_bar(
         quantity: r.bars * i64::from(r.bar_length_mm),
         reference: &r.reference,
         note: Some(format!("{} bars × {} mm", r.bars, r.bar_length_mm)),
-        key,
     };
     receive_lot(
         db,
@@ -359,7 +352,6 @@ pub async fn receive_blank(
     db: &impl ConnectionTrait,
     actor: &Actor,
     r: &ReceiveBlank,
-    key: Option<&str>,
 ) -> AppResult<lot::Model> {
     let g =
         gtin::normalize(&r.supplier_gtin).map_err(|m| AppError::bad_input("supplierGtin", m))?;
@@ -392,7 +384,6 @@ pub async fn receive_blank(
         quantity: r.quantity,
         reference: &r.reference,
         note: None,
-        key,
     };
     receive_lot(
         db,

@@ -49,7 +49,6 @@ pub async fn reserve(
     db: &impl ConnectionTrait,
     actor: &Actor,
     r: &ReserveRequest,
-    key: Option<&str>,
 ) -> AppResult<Vec<reservation::Model>> {
     check_qty(r.quantity, "quantity")?;
     let reference = r.reference.trim();
@@ -68,11 +67,7 @@ pub async fn reserve(
         if !hold_released(db, c.lot_id).await? {
             continue;
         }
-        let at = Reserving {
-            actor,
-            reference,
-            key,
-        };
+        let at = Reserving { actor, reference };
         made.extend(at.reserve_at(db, &c, &mut left).await?);
         if left == 0 {
             break;
@@ -140,11 +135,10 @@ async fn lock_planned(db: &impl ConnectionTrait, cands: &[Candidate], qty: i64) 
     lock_lots(db, &plan).await
 }
 
-/// Who reserves, for what, under which retry key.
+/// Who reserves, and for what.
 struct Reserving<'a> {
     actor: &'a Actor,
     reference: &'a str,
-    key: Option<&'a str>,
 }
 
 impl Reserving<'_> {
@@ -190,7 +184,6 @@ impl Reserving<'_> {
                     reason: MovementReason::Reservation,
                     reference: self.reference,
                     note: Some(format!("reservation {}", res.id)),
-                    idempotency_key: self.key,
                 },
             )
             .await?;
@@ -251,9 +244,8 @@ pub async fn release_reservation(
     db: &impl ConnectionTrait,
     actor: &Actor,
     id: i64,
-    key: Option<&str>,
 ) -> AppResult<reservation::Model> {
-    release_reservation_because(db, actor, id, key, None).await
+    release_reservation_because(db, actor, id, None).await
 }
 
 /// Gives a reservation's units back, saying why in the ledger row's note
@@ -262,7 +254,6 @@ pub async fn release_reservation_because(
     db: &impl ConnectionTrait,
     actor: &Actor,
     id: i64,
-    key: Option<&str>,
     why: Option<&str>,
 ) -> AppResult<reservation::Model> {
     // The lot's row first, then the reservation's: the order of every path.
@@ -285,7 +276,6 @@ pub async fn release_reservation_because(
                 Some(w) => format!("reservation {id}: {w}"),
                 None => format!("reservation {id}"),
             }),
-            idempotency_key: key,
         },
     )
     .await?;

@@ -118,7 +118,6 @@ pub async fn ship_reservation(
     actor: &Actor,
     id: i64,
     to: &ShipTo,
-    key: Option<&str>,
 ) -> AppResult<reservation::Model> {
     let r = reservation::Entity::find_by_id(id)
         .one(db)
@@ -152,7 +151,6 @@ pub async fn ship_reservation(
             reason: MovementReason::Shipment,
             reference: &r.reference.clone(),
             note: Some(format!("reservation {id}")),
-            idempotency_key: key,
         },
     )
     .await?;

@@ -213,10 +213,12 @@ impl ManufacturingMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The job.")] input: CreateJobInput,
-        #[graphql(desc = "Retry key: the same key and input return the first result.")]
-        idempotency_key: Option<String>,
+        #[graphql(
+            name = "idempotencyKey",
+            desc = "Retry key: the same key and input return the first result."
+        )]
+        _idempotency_key: Option<String>,
     ) -> async_graphql::Result<JobPayload> {
-        let _ = idempotency_key;
         let (txn, a) = write::begin(ctx).await?;
         let shop = ShopWrite::begin(&txn, &a.name).await?;
         let r = async {
@@ -294,10 +296,12 @@ impl ManufacturingMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "Global id of the job.")] id: ID,
         #[graphql(desc = "Who, what program, which material.")] input: StartJobInput,
-        #[graphql(desc = "Retry key: the same key and input return the first result.")]
-        idempotency_key: Option<String>,
+        #[graphql(
+            name = "idempotencyKey",
+            desc = "Retry key: the same key and input return the first result."
+        )]
+        _idempotency_key: Option<String>,
     ) -> async_graphql::Result<JobPayload> {
-        let _ = idempotency_key;
         let (id, input) = (&id, &input);
         let r = write::run(ctx, |w| {
             Box::pin(async move {
@@ -354,10 +358,12 @@ impl ManufacturingMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "Global id of the job.")] id: ID,
         #[graphql(desc = "Parts made, where they go.")] input: CompleteJobInput,
-        #[graphql(desc = "Retry key: the same key and input return the first result.")]
-        idempotency_key: Option<String>,
+        #[graphql(
+            name = "idempotencyKey",
+            desc = "Retry key: the same key and input return the first result."
+        )]
+        _idempotency_key: Option<String>,
     ) -> async_graphql::Result<JobPayload> {
-        let _ = idempotency_key;
         let (id, input) = (&id, &input);
         let r = write::run(ctx, |w| {
             Box::pin(async move {

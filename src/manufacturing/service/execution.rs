@@ -266,7 +266,6 @@ async fn issue(
                 reason: MovementReason::IssueToProduction,
                 reference: &j.number,
                 note: Some(format!("issued to {} on {}", j.number, m.code)),
-                idempotency_key: None,
             },
         )
         .await?;
@@ -542,7 +541,6 @@ pub async fn inspect_job(
                 reason: MovementReason::Scrap,
                 reference: &j.number,
                 note: Some("rejected at final inspection".into()),
-                idempotency_key: None,
             },
         )
         .await?;

@@ -2,7 +2,7 @@
 //! mock recalls, and recalls from creation to closure. Mutations run in one
 //! write transaction each.
 
-use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use async_graphql::{Context, ID, InputObject, Object, OneofObject, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::{
     clinic,

@@ -103,7 +103,6 @@ pub(crate) async fn account(
                     reason: MovementReason::Return,
                     reference: &rc.number,
                     note: Some(format!("recall return from {}", c.consignee)),
-                    idempotency_key: None,
                 },
             )
             .await?;

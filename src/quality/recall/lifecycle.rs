@@ -309,7 +309,7 @@ pub async fn activate(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> AppR
     let mut reserved: HashMap<i64, i64> = HashMap::new();
     let released: HashSet<i64> = t.reservations.iter().map(|r| r.id).collect();
     for r in &t.reservations {
-        inventory::release_reservation_because(db, actor, r.id, None, Some(&why)).await?;
+        inventory::release_reservation_because(db, actor, r.id, Some(&why)).await?;
         *reserved.entry(r.lot_id).or_default() += r.quantity;
     }
     let previous: HashMap<i64, LotState> = before.iter().map(|l| (l.id, l.state)).collect();
