@@ -166,7 +166,7 @@ async fn run() -> anyhow::Result<()> {
             expiry_date: Some(abutment_erp::inventory::today() + chrono::Duration::days(3000)),
             reference: "bench".into(),
         };
-        let l = service::receive_finished(&txn, &sys, &r, None)
+        let l = service::receive_finished(&txn, &sys, &r)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         service::change_state(&txn, &sys, l.id, entity::enums::LotState::Released, "bench")
@@ -180,7 +180,6 @@ async fn run() -> anyhow::Result<()> {
             "SYN/STOCK",
             10_000_000,
             "bench",
-            None,
         )
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -215,7 +214,7 @@ async fn run() -> anyhow::Result<()> {
                     lot_id: None,
                     article_number: Some(hot.clone()),
                 };
-                match service::reserve(&txn, &actor, &r, None).await {
+                match service::reserve(&txn, &actor, &r).await {
                     Ok(_) => {
                         txn.commit().await.expect("commit");
                         ok.fetch_add(1, Ordering::Relaxed);

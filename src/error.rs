@@ -45,6 +45,13 @@ pub enum AppError {
     /// Bad input in one field.
     #[error("{field}: {message}")]
     BadInput { field: String, message: String },
+    /// One of the refusals services share, typed so that a caller can act
+    /// on it; `field` names the input at fault, when one is.
+    #[error("{}{refusal}", field.as_deref().map(|f| format!("{f}: ")).unwrap_or_default())]
+    Refused {
+        field: Option<String>,
+        refusal: Refusal,
+    },
     /// An object named by the caller does not exist.
     #[error("{what} not found: {key}")]
     NotFound { what: &'static str, key: String },
@@ -74,6 +81,71 @@ impl AppError {
         }
     }
 
+    /// `refusal`, about the input `field`.
+    pub fn refused_at(field: impl Into<String>, refusal: Refusal) -> Self {
+        AppError::Refused {
+            field: Some(field.into()),
+            refusal,
+        }
+    }
+
+    /// `refusal`, about no single input field.
+    pub fn refused(refusal: Refusal) -> Self {
+        AppError::Refused {
+            field: None,
+            refusal,
+        }
+    }
+
+    /// This error with its field put under `prefix` (`gtin` under `input`
+    /// is `input.gtin`). A service names fields relative to its own input;
+    /// its caller, who knows where that input sits (an argument, a CSV
+    /// column), adds the prefix.
+    pub fn under(self, prefix: &str) -> Self {
+        let join = |field: String| match (prefix.is_empty(), field.is_empty()) {
+            (true, _) => field,
+            (false, true) => prefix.to_owned(),
+            (false, false) => format!("{prefix}.{field}"),
+        };
+        match self {
+            AppError::BadInput { field, message } => AppError::BadInput {
+                field: join(field),
+                message,
+            },
+            AppError::Refused {
+                field: Some(field),
+                refusal,
+            } => AppError::Refused {
+                field: Some(join(field)),
+                refusal,
+            },
+            e => e,
+        }
+    }
+
+    /// This error with its field, if any, replaced by `field` (a service
+    /// called for one field of its caller's input).
+    pub fn at(self, field: &str) -> Self {
+        match self {
+            AppError::BadInput { message, .. } => AppError::bad_input(field, message),
+            AppError::Refused {
+                field: Some(_),
+                refusal,
+            } => AppError::refused_at(field, refusal),
+            e => e,
+        }
+    }
+
+    /// What is wrong, without the field it is about (for a CSV cell, or to
+    /// be quoted in another message).
+    pub fn reason(&self) -> String {
+        match self {
+            AppError::BadInput { message, .. } => message.clone(),
+            AppError::Refused { refusal, .. } => refusal.to_string(),
+            e => e.to_string(),
+        }
+    }
+
     /// `what` with key `key` does not exist.
     pub fn not_found(what: &'static str, key: impl Into<String>) -> Self {
         AppError::NotFound {
@@ -86,6 +158,7 @@ impl AppError {
     pub fn code(&self) -> ErrorCode {
         match self {
             AppError::BadInput { .. } => ErrorCode::BadUserInput,
+            AppError::Refused { field, refusal } => refusal.code(field.is_some()),
             AppError::NotFound { .. } => ErrorCode::NotFound,
             AppError::Conflict(_) => ErrorCode::Conflict,
             AppError::Forbidden(_) => ErrorCode::Forbidden,
@@ -115,6 +188,7 @@ impl AppError {
     pub fn field(&self) -> Option<&str> {
         match self {
             AppError::BadInput { field, .. } => Some(field),
+            AppError::Refused { field, .. } => field.as_deref(),
             _ => None,
         }
     }
@@ -145,6 +219,101 @@ impl AppError {
             }),
             _ => Err(self),
         }
+    }
+}
+
+/// The refusals several services share. Each prints as the message a
+/// client sees.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// Fewer units are free than wanted. `on_hand` is set when the refusal
+    /// is about one lot at one location (then `available` is what of it is
+    /// not reserved); without it, `available` is the usable stock of an
+    /// item over all its lots.
+    #[error("{}", insufficient(*wanted, *available, *on_hand))]
+    InsufficientStock {
+        /// Units asked for.
+        wanted: i64,
+        /// Units free to take.
+        available: i64,
+        /// Units on hand at the location, reserved ones included.
+        on_hand: Option<i64>,
+    },
+    /// A count against a quantity the location no longer holds: stock
+    /// moved since the counter was shown `expected`.
+    #[error(
+        "stale count: you expected {expected} but the location now holds {on_hand}; count again"
+    )]
+    StaleCount {
+        /// What the counter was shown.
+        expected: i64,
+        /// What the location holds now.
+        on_hand: i64,
+    },
+    /// The object changed between the caller's read and this write:
+    /// `{what} {name} {change}`.
+    #[error("{what} {name} {change}")]
+    ChangedMeanwhile {
+        /// The kind of object (`lot`, `reservation`).
+        what: &'static str,
+        /// Its number or id.
+        name: String,
+        /// What happened, and what to do now.
+        change: &'static str,
+    },
+    /// An object's state does not allow the change: `{what} {name} is
+    /// {state}` and then the rule (`; only a SHIPPED case can be returned`).
+    #[error("{what} {name} is {state}{rule}")]
+    StateNotAllowed {
+        /// The kind of object (`case`, `lot`, `job`).
+        what: &'static str,
+        /// Its number or code.
+        name: String,
+        /// Its state, as its API name.
+        state: String,
+        /// The rule, as it follows the state in the message (starting with
+        /// its own punctuation), or empty.
+        rule: String,
+    },
+}
+
+fn insufficient(wanted: i64, available: i64, on_hand: Option<i64>) -> String {
+    match on_hand {
+        Some(on_hand) => format!(
+            "insufficient stock: {wanted} wanted, the location holds {on_hand} of this lot ({} reserved, {available} free)",
+            on_hand - available
+        ),
+        None => format!("insufficient available stock: {wanted} wanted, {available} available"),
+    }
+}
+
+impl Refusal {
+    /// The code: a stale expectation (a count, a read) is a `CONFLICT`; missing stock or a
+    /// state that does not allow the change is the caller's mistake
+    /// (`BAD_USER_INPUT`) when it is about something the caller's input
+    /// picked (`at_field`), else a `CONFLICT` with the object's state.
+    pub fn code(&self, at_field: bool) -> ErrorCode {
+        match self {
+            Refusal::StaleCount { .. } | Refusal::ChangedMeanwhile { .. } => ErrorCode::Conflict,
+            Refusal::InsufficientStock { .. } | Refusal::StateNotAllowed { .. } if at_field => {
+                ErrorCode::BadUserInput
+            }
+            Refusal::InsufficientStock { .. } | Refusal::StateNotAllowed { .. } => {
+                ErrorCode::Conflict
+            }
+        }
+    }
+}
+
+/// `Result` with [`AppError::under`].
+pub trait Under {
+    /// Puts the error's field under `prefix` (see [`AppError::under`]).
+    fn under(self, prefix: &str) -> Self;
+}
+
+impl<T> Under for AppResult<T> {
+    fn under(self, prefix: &str) -> Self {
+        self.map_err(|e| e.under(prefix))
     }
 }
 

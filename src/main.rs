@@ -101,6 +101,7 @@ async fn import_file(
     let actor = abutment_erp::access::Actor {
         user_id: None,
         name: audit::cli_actor_name(),
+        idempotency_key: None,
     };
     let operation = match kind {
         ImportKind::Stock => "importStockCsv",

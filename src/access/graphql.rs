@@ -9,7 +9,7 @@ use sea_orm::{EntityTrait, QueryOrder, Select};
 use super::{Caller, Role, audit, roles::parse_roles, service};
 use crate::{
     connection_type,
-    error::{AppError, UserError},
+    error::{AppError, Under, UserError},
     graphql::{
         db, ids,
         loaders::{ByParent, ByParentLoader, loader_error},
@@ -410,7 +410,11 @@ impl AccessMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "Name and roles.")] input: CreateUserInput,
     ) -> async_graphql::Result<UserPayload> {
-        UserPayload::of(service::create_user(db(ctx)?, &input.name, &input.roles).await)
+        UserPayload::of(
+            service::create_user(db(ctx)?, &input.name, &input.roles)
+                .await
+                .under("input"),
+        )
     }
 
     /// Changes a user's roles or deactivates them.
@@ -421,7 +425,9 @@ impl AccessMutation {
     ) -> async_graphql::Result<UserPayload> {
         let db = db(ctx)?;
         let r = match ids::decode(&input.user_id, "User", "input.userId") {
-            Ok(id) => service::update_user(db, id, input.roles.as_deref(), input.active).await,
+            Ok(id) => service::update_user(db, id, input.roles.as_deref(), input.active)
+                .await
+                .under("input"),
             Err(e) => Err(e),
         };
         UserPayload::of(r)
@@ -435,7 +441,9 @@ impl AccessMutation {
     ) -> async_graphql::Result<UserPayload> {
         let db = db(ctx)?;
         let r = match ids::decode(&input.user_id, "User", "input.userId") {
-            Ok(id) => super::session::set_password(db, id, &input.password).await,
+            Ok(id) => super::session::set_password(db, id, &input.password)
+                .await
+                .under("input"),
             Err(e) => Err(e),
         };
         UserPayload::of(r)
@@ -449,7 +457,9 @@ impl AccessMutation {
     ) -> async_graphql::Result<CreateApiTokenPayload> {
         let db = db(ctx)?;
         let r = match ids::decode(&input.user_id, "User", "input.userId") {
-            Ok(id) => service::create_token(db, id, &input.name, input.expires_at).await,
+            Ok(id) => service::create_token(db, id, &input.name, input.expires_at)
+                .await
+                .under("input"),
             Err(e) => Err(e),
         };
         Ok(match r {

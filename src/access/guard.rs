@@ -408,7 +408,11 @@ impl Extension for GuardExt {
             .and_then(|c| c.principal().cloned());
         let keyed: Vec<&RootField> = fields
             .iter()
-            .filter(|f| f.args.get("idempotencyKey").is_some_and(|k| !k.is_null()))
+            .filter(|f| {
+                f.args
+                    .get(idempotency::ARGUMENT)
+                    .is_some_and(|k| !k.is_null())
+            })
             .collect();
         let mut claimed = None;
         if let (Some(f), Some(p), Some(db)) = (
@@ -426,7 +430,7 @@ impl Extension for GuardExt {
                     "a mutation with an idempotencyKey must be the only one in its request".into(),
                 ))
             } else {
-                let key = f.args["idempotencyKey"]
+                let key = f.args[idempotency::ARGUMENT]
                     .as_str()
                     .unwrap_or_default()
                     .to_owned();

@@ -4,6 +4,22 @@
 //! the same input gets that result back without the work being done again;
 //! the same key with other input, or while the first call still runs, is a
 //! `CONFLICT`. Keys are kept for 48 hours.
+//!
+//! This is the one mechanism: the guard ([`crate::access::guard`]) claims,
+//! replays and stores before and after the mutation runs; the mutation's
+//! resolver only declares the argument, the same way everywhere:
+//!
+//! ```ignore
+//! #[graphql(name = "idempotencyKey", desc = "Retry key: the same key and input return the first result.")]
+//! _idempotency_key: Option<String>,
+//! ```
+//!
+//! and the request's [`crate::access::Actor`] carries the key
+//! (`graphql::write::actor`) to the ledger, which records it on every
+//! movement the request writes.
+
+/// The name of the argument.
+pub const ARGUMENT: &str = "idempotencyKey";
 
 use chrono::{Duration, Utc};
 use entity::idempotency_key;
@@ -31,7 +47,7 @@ pub enum Claim {
 pub fn request_hash(operation: &str, args: &Value) -> String {
     let mut args = args.clone();
     if let Value::Object(m) = &mut args {
-        m.remove("idempotencyKey");
+        m.remove(ARGUMENT);
     }
     let digest = Sha256::digest(format!("{operation}\n{args}").as_bytes());
     digest.iter().map(|b| format!("{b:02x}")).collect()

@@ -80,6 +80,11 @@ pub struct Actor {
     pub user_id: Option<i64>,
     /// The user's name (or `system`).
     pub name: String,
+    /// The idempotency key of the request making the change, if it gave
+    /// one. The guard claims it and replays results
+    /// ([`crate::access::idempotency`]); the ledger records it on every
+    /// movement the request writes.
+    pub idempotency_key: Option<String>,
 }
 
 impl Actor {
@@ -88,6 +93,7 @@ impl Actor {
         Actor {
             user_id: None,
             name: "system".into(),
+            idempotency_key: None,
         }
     }
 }
@@ -97,6 +103,7 @@ impl From<&Principal> for Actor {
         Actor {
             user_id: Some(p.user_id),
             name: p.name.clone(),
+            idempotency_key: None,
         }
     }
 }

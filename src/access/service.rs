@@ -39,12 +39,9 @@ pub async fn create_user(
 ) -> AppResult<app_user::Model> {
     let name = name.trim();
     if name.is_empty() || name.len() > 100 {
-        return Err(AppError::bad_input(
-            "input.name",
-            "must be 1–100 characters",
-        ));
+        return Err(AppError::bad_input("name", "must be 1–100 characters"));
     }
-    require_roles(roles, "input.roles")?;
+    require_roles(roles, "roles")?;
     if app_user::Entity::find()
         .filter(app_user::Column::Name.eq(name))
         .one(db)
@@ -76,7 +73,7 @@ pub async fn update_user(
         .await?
         .ok_or_else(|| AppError::not_found("user", user_id.to_string()))?;
     if let Some(r) = roles {
-        require_roles(r, "input.roles")?;
+        require_roles(r, "roles")?;
     }
     let is_admin = |roles: &[Role], active: bool| active && roles.contains(&Role::Admin);
     let stays_admin = is_admin(
@@ -194,10 +191,7 @@ pub async fn create_token(
     if let Some(e) = expires_at
         && e <= Utc::now()
     {
-        return Err(AppError::bad_input(
-            "input.expiresAt",
-            "must be in the future",
-        ));
+        return Err(AppError::bad_input("expiresAt", "must be in the future"));
     }
     let token = new_token();
     let row = api_token::ActiveModel {

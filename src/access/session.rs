@@ -77,7 +77,7 @@ pub async fn set_password(
     user_id: i64,
     password: &str,
 ) -> AppResult<app_user::Model> {
-    check_password(password, "input.password")?;
+    check_password(password, "password")?;
     let pw = password.to_owned();
     let hash = tokio::task::spawn_blocking(move || hash_password(&pw))
         .await

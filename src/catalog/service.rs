@@ -752,12 +752,12 @@ pub enum UpsertOutcome {
 }
 
 /// Creates or updates one SKU by article number. A GTIN already used by
-/// another SKU is a `CONFLICT`.
+/// another SKU is a `CONFLICT`. Fields in errors are relative to `input`.
 pub async fn upsert_sku(
     db: &impl ConnectionTrait,
     input: &SkuInput,
 ) -> Result<(abutment_sku::Model, UpsertOutcome), Vec<AppError>> {
-    let values = input.validate("input.")?;
+    let values = input.validate("")?;
     let one = |e: sea_orm::DbErr| vec![AppError::from(e)];
     let existing = abutment_sku::Entity::find()
         .filter(abutment_sku::Column::ArticleNumber.eq(values.article_number.clone()))

@@ -600,10 +600,7 @@ impl Cells<'_> {
 }
 
 pub(crate) fn message_of(e: AppError) -> String {
-    match e {
-        AppError::BadInput { message, .. } => message,
-        other => other.to_string(),
-    }
+    e.reason()
 }
 
 /// Parses an enum from its stored name, forgiving case, spaces and dashes.

@@ -18,7 +18,9 @@
 //! - required text (`String!`) is not empty or blank;
 //! - `Int` is a 32-bit signed integer, as the GraphQL spec defines it;
 //! - `Date` is a real calendar date `YYYY-MM-DD`, `DateTime` an RFC
-//!   3339 timestamp, `Decimal` a decimal number.
+//!   3339 timestamp, `Decimal` a decimal number;
+//! - a oneOf input object (`@oneOf`) gives exactly one of its fields, not
+//!   null: the refusal names the choices and what was given.
 //!
 //! The errors are found while the document is parsed (after the guard let
 //! the caller in) and returned in place of execution, so a mutation refused
@@ -27,8 +29,11 @@
 use std::{collections::HashSet, sync::Arc};
 
 use async_graphql::{
-    ErrorExtensionValues, Name, PathSegment, Response, ServerError, ServerResult, Value, Variables,
-    extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery},
+    ErrorExtensionValues, Name, PathSegment, Response, ServerError, ServerResult, ValidationResult,
+    Value, Variables,
+    extensions::{
+        Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextValidation,
+    },
     parser::types::{
         DocumentOperations, ExecutableDocument, OperationDefinition, OperationType, Selection,
         SelectionSet,
@@ -72,6 +77,30 @@ impl Extension for InputCheckExt {
         let found = check_document(&ctx.schema_env.registry, &doc, variables);
         *self.errors.lock().await = found;
         Ok(doc)
+    }
+
+    /// A oneOf input without exactly one field is refused by validation
+    /// with a message that names neither the field nor the choices. When
+    /// that is all validation found, this check's own error (field path,
+    /// choices) is returned in place of execution, like every other input
+    /// error, so that a mutation refused for it is audited too.
+    async fn validation(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        match next.run(ctx).await {
+            Err(errors)
+                if errors.iter().all(oneof_refusal) && !self.errors.lock().await.is_empty() =>
+            {
+                Ok(ValidationResult {
+                    cache_control: Default::default(),
+                    complexity: 0,
+                    depth: 0,
+                })
+            }
+            r => r,
+        }
     }
 
     async fn execute(
@@ -246,8 +275,16 @@ impl Walk<'_> {
             return;
         }
         match self.registry.types.get(ty) {
-            Some(MetaType::InputObject { input_fields, .. }) => {
+            Some(MetaType::InputObject {
+                input_fields,
+                oneof,
+                ..
+            }) => {
                 if let Value::Object(fields) = value {
+                    if *oneof && let Some(msg) = one_of(input_fields.keys(), fields) {
+                        self.errors.push(error(root, path, msg));
+                        return;
+                    }
                     for (name, v) in fields {
                         if let Some(f) = input_fields.get(name.as_str()) {
                             self.value(root, &format!("{path}.{name}"), f, &f.ty, v);
@@ -263,6 +300,49 @@ impl Walk<'_> {
             _ => {}
         }
     }
+}
+
+/// Why a value of a oneOf input object does not give exactly one of its
+/// fields, not null (as the specification says), naming them all.
+fn one_of<'a>(
+    names: impl Iterator<Item = &'a String>,
+    value: &async_graphql::indexmap::IndexMap<Name, Value>,
+) -> Option<String> {
+    let given: Vec<&str> = value.keys().map(Name::as_str).collect();
+    let null = value.values().any(|v| matches!(v, Value::Null));
+    if given.len() == 1 && !null {
+        return None;
+    }
+    let names: Vec<&str> = names.map(String::as_str).collect();
+    let choices = match names.split_last() {
+        Some((last, [])) => (*last).to_owned(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => String::new(),
+    };
+    Some(if given.is_empty() {
+        format!("give exactly one of {choices}; got none")
+    } else if given.len() == 1 {
+        format!(
+            "give exactly one of {choices}, not null; got {} null",
+            given[0]
+        )
+    } else {
+        format!(
+            "give exactly one of {choices}; got {} ({})",
+            given.len(),
+            given.join(", ")
+        )
+    })
+}
+
+/// Whether async-graphql's validation refused a oneOf input object for not
+/// giving exactly one field: [`one_of`] says the same, naming the field and
+/// the choices, and is what the client gets.
+fn oneof_refusal(e: &ServerError) -> bool {
+    e.message
+        .contains("Oneof input objects requires have exactly one field")
+        || e.message
+            .contains("Oneof Input Objects require that exactly one field must be supplied")
 }
 
 /// The named type of a type reference: `[Lot!]!` → `Lot`.
@@ -381,6 +461,38 @@ pub fn documented_max(doc: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_oneof_value_names_the_choices_and_what_was_given() {
+        let names = ["lotIds".to_owned(), "heatNumber".into(), "toolId".into()];
+        let value = |pairs: &[(&str, Value)]| {
+            pairs
+                .iter()
+                .map(|(n, v)| (Name::new(n), v.clone()))
+                .collect::<async_graphql::indexmap::IndexMap<_, _>>()
+        };
+        let h = Value::String("H-1".into());
+        assert_eq!(
+            one_of(names.iter(), &value(&[("heatNumber", h.clone())])),
+            None
+        );
+        assert_eq!(
+            one_of(names.iter(), &value(&[])).as_deref(),
+            Some("give exactly one of lotIds, heatNumber or toolId; got none")
+        );
+        assert_eq!(
+            one_of(
+                names.iter(),
+                &value(&[("heatNumber", h), ("toolId", Value::Null)])
+            )
+            .as_deref(),
+            Some("give exactly one of lotIds, heatNumber or toolId; got 2 (heatNumber, toolId)")
+        );
+        assert_eq!(
+            one_of(names.iter(), &value(&[("toolId", Value::Null)])).as_deref(),
+            Some("give exactly one of lotIds, heatNumber or toolId, not null; got toolId null")
+        );
+    }
 
     #[test]
     fn a_documented_maximum_is_read_from_the_description() {

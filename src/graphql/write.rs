@@ -16,18 +16,35 @@ use sea_orm::DatabaseTransaction;
 use crate::{
     access::Actor,
     access::Caller,
+    access::idempotency,
     db::begin_write,
     db::{TxFuture, write_tx},
     error::{AppError, AppResult, UserError},
     graphql::db,
 };
 
-/// The signed-in caller as the ledger's actor.
+/// The signed-in caller as the ledger's actor, with the request's
+/// idempotency key.
 pub fn actor(ctx: &Context<'_>) -> async_graphql::Result<Actor> {
     match ctx.data::<Caller>()?.principal() {
-        Some(p) => Ok(p.into()),
+        Some(p) => Ok(Actor {
+            idempotency_key: idempotency_key(ctx),
+            ..p.into()
+        }),
         None => Err(AppError::Unauthenticated.into()),
     }
+}
+
+/// The `idempotencyKey` argument of the mutation being resolved, if given
+/// (see [`crate::access::idempotency`]: the guard has claimed it).
+fn idempotency_key(ctx: &Context<'_>) -> Option<String> {
+    let args = ctx.field().arguments().ok()?;
+    args.into_iter()
+        .find(|(name, _)| name.as_str() == idempotency::ARGUMENT)
+        .and_then(|(_, v)| match v {
+            async_graphql::Value::String(k) => Some(k),
+            _ => None,
+        })
 }
 
 /// One attempt of a mutation's body: the transaction and the caller. `'a`

@@ -29,14 +29,15 @@ fn date(c: &mut Cells<'_>, column: &str, required: bool) -> Option<NaiveDate> {
     }
 }
 
-/// The CSV column behind a receipt input field.
+/// The CSV column behind a receipt's field.
 fn column_of(field: Option<&str>) -> Option<String> {
     let c = match field? {
-        "input.articleNumber" => "article_number",
-        "input.lotNumber" => "lot_number",
-        "input.quantity" => "quantity",
-        "input.location" => "location",
-        "input.expiryDate" => "expiry_date",
+        "articleNumber" => "article_number",
+        "lotNumber" => "lot_number",
+        "quantity" => "quantity",
+        "location" => "location",
+        "productionDate" => "production_date",
+        "expiryDate" => "expiry_date",
         other => other,
     };
     Some(c.to_owned())
@@ -81,7 +82,7 @@ pub(crate) async fn stock(
         if duplicates.contains(&line) {
             continue;
         }
-        match service::receive_finished(db, actor, &r, None).await {
+        match service::receive_finished(db, actor, &r).await {
             Ok(_) => report.created += 1,
             Err(crate::error::AppError::Db(e)) => return Err(ImportError::Db(e)),
             Err(e) => errors.push(RowError {

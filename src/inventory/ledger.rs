@@ -11,7 +11,7 @@ use sea_orm::{
 };
 
 use super::Actor;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Refusal};
 
 /// One movement to write.
 #[derive(Debug, Clone)]
@@ -23,7 +23,6 @@ pub struct Move<'a> {
     pub reason: MovementReason,
     pub reference: &'a str,
     pub note: Option<String>,
-    pub idempotency_key: Option<&'a str>,
 }
 
 /// The balance of a lot at a location (zero when none is recorded).
@@ -59,12 +58,13 @@ pub async fn take(
         return Ok(());
     }
     let (on_hand, reserved) = balance(db, lot_id, location_id).await?;
-    Err(AppError::bad_input(
+    Err(AppError::refused_at(
         field,
-        format!(
-            "insufficient stock: {qty} wanted, the location holds {on_hand} of this lot ({reserved} reserved, {} free)",
-            on_hand - reserved
-        ),
+        Refusal::InsufficientStock {
+            wanted: qty,
+            available: on_hand - reserved,
+            on_hand: Some(on_hand),
+        },
     ))
 }
 
@@ -142,7 +142,7 @@ pub async fn unreserve(
 }
 
 /// Appends the movement row (balances are the caller's, through the
-/// functions above).
+/// functions above), with the actor's request idempotency key.
 pub async fn record(
     db: &impl ConnectionTrait,
     actor: &Actor,
@@ -158,7 +158,7 @@ pub async fn record(
         reference: Set(m.reference.to_owned()),
         actor_user_id: Set(actor.user_id),
         actor_name: Set(actor.name.clone()),
-        idempotency_key: Set(m.idempotency_key.map(str::to_owned)),
+        idempotency_key: Set(actor.idempotency_key.clone()),
         note: Set(m.note.clone()),
         ..Default::default()
     }
@@ -174,12 +174,12 @@ pub async fn apply(
 ) -> AppResult<stock_movement::Model> {
     if m.quantity <= 0 && m.reason != MovementReason::StateChange {
         return Err(AppError::bad_input(
-            "input.quantity",
+            "quantity",
             format!("must be above 0, got {}", m.quantity),
         ));
     }
     if let Some(from) = m.from {
-        take(db, m.lot_id, from, m.quantity, "input.quantity").await?;
+        take(db, m.lot_id, from, m.quantity, "quantity").await?;
     }
     if let Some(to) = m.to {
         put(db, m.lot_id, to, m.quantity).await?;

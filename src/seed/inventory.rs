@@ -185,7 +185,7 @@ async fn release(
         "incoming inspection passed",
     )
     .await?;
-    inv::transfer(db, actor, l.id, DOCK, to, qty, "put-away", None).await?;
+    inv::transfer(db, actor, l.id, DOCK, to, qty, "put-away").await?;
     Ok(())
 }
 
@@ -211,7 +211,6 @@ async fn bars(db: &impl ConnectionTrait, actor: &Actor) -> AppResult<()> {
                 location: DOCK.into(),
                 reference: format!("PO-2026-{:03}", 100 + i),
             },
-            None,
         )
         .await?;
         if i < 2 {
@@ -239,7 +238,6 @@ async fn blanks(db: &impl ConnectionTrait, actor: &Actor) -> AppResult<()> {
                 location: DOCK.into(),
                 reference: "PO-2026-200".into(),
             },
-            None,
         )
         .await?;
         release(db, actor, &l, "MAIN/RAW/BLANK-1", 50).await?;
@@ -283,7 +281,6 @@ async fn opening_stock(db: &impl ConnectionTrait, actor: &Actor) -> AppResult<()
                 expiry_date: None,
                 reference: "opening stock".into(),
             },
-            None,
         )
         .await?;
         put_away(db, actor, &l, n, qty).await?;
@@ -316,17 +313,7 @@ async fn put_away(
         }
         _ if n == 7 => {
             // Expired before it could be released: stays in quarantine.
-            inv::transfer(
-                db,
-                actor,
-                l.id,
-                DOCK,
-                "MAIN/QC/Q-01",
-                qty,
-                "segregate",
-                None,
-            )
-            .await?;
+            inv::transfer(db, actor, l.id, DOCK, "MAIN/QC/Q-01", qty, "segregate").await?;
         }
         _ => release(db, actor, l, BINS[n % 3], qty).await?,
     }

@@ -346,7 +346,6 @@ async fn done_run(
         "MAIN/STOCK/A-01",
         116,
         "put-away",
-        None,
     )
     .await?;
     backdate(db, j.id, Duration::days(6), Some(Duration::days(5))).await?;

@@ -660,3 +660,43 @@ async fn eight_clients_starting_one_job_at_once_issue_its_material_once() {
         "ledger reconciles"
     );
 }
+
+#[tokio::test]
+async fn the_material_a_job_start_with_an_idempotency_key_issues_is_booked_under_that_key() {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let app = TestApp::new().await;
+    let created = create_job(
+        &app,
+        json!({"kind": "STOCK", "articleNumber": "AB-ST-NBA-NP-E-15", "quantity": 10,
+               "barMmPerPart": 20, "dueAt": due(5), "priority": 6}),
+    )
+    .await;
+    assert!(user_errors(&created).is_empty(), "{created}");
+    let swiss3 = machine_id(&app, "SWISS-3").await;
+    let started = as_planner(
+        &app,
+        &job_mutation(
+            "startProductionJob",
+            "id: $id, input: {machineId: $m, operator: \"A. Rossi\", camProgram: \"ABT-ST-NBA v3.3\"}, idempotencyKey: $k",
+            "$id: ID!, $m: ID!, $k: String",
+        ),
+        json!({ "id": created["job"]["id"], "m": swiss3, "k": "start-job-4711" }),
+    )
+    .await["startProductionJob"]
+        .clone();
+    assert!(user_errors(&started).is_empty(), "{started}");
+    let number = started["job"]["number"].as_str().unwrap();
+    let issued = entity::stock_movement::Entity::find()
+        .filter(entity::stock_movement::Column::Reference.eq(number))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert!(!issued.is_empty(), "no movement references {number}");
+    for m in &issued {
+        assert_eq!(
+            m.idempotency_key.as_deref(),
+            Some("start-job-4711"),
+            "{m:?}"
+        );
+    }
+}

@@ -196,7 +196,6 @@ async fn stock_lot(app: &TestApp, lot_number: &str, units: i64) -> (i64, String)
             expiry_date: None,
             reference: "ops test".into(),
         },
-        None,
     )
     .await
     .unwrap();
@@ -211,7 +210,6 @@ async fn stock_lot(app: &TestApp, lot_number: &str, units: i64) -> (i64, String)
         "MAIN/STOCK/A-01",
         units,
         "ops test",
-        None,
     )
     .await
     .unwrap();

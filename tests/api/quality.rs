@@ -602,29 +602,43 @@ async fn a_scope_that_matches_nothing_creates_no_recall() {
     let app = TestApp::new().await;
     let create = recall_mutation("createRecall", "input", "CreateRecallInput!");
     let recalls = app.count("recall").await;
-    for (scope, field, text) in [
-        (
-            json!({"heatNumber": "H-NOPE"}),
-            "input.scope.heatNumber",
-            "matches no lot",
-        ),
-        (json!({}), "input.scope", "exactly one"),
+    let r = as_quality(
+        &app,
+        &create,
+        json!({"v": {"class": "CLASS_III", "reason": "label misprint", "scope": {"heatNumber": "H-NOPE"}}}),
+    )
+    .await["createRecall"]
+        .clone();
+    let e = user_errors(&r);
+    assert_eq!(e[0].1, "input.scope.heatNumber", "{r}");
+    assert!(e[0].2.contains("matches no lot"), "{e:?}");
+    // No scope, or two: the scope is a oneOf input, refused at the input
+    // boundary naming the field, the choices and what was given.
+    for (scope, text) in [
+        (json!({}), "got none"),
         (
             json!({"heatNumber": HEAT, "toolId": "VG9vbDox"}),
-            "input.scope",
-            "exactly one",
+            "got 2 (heatNumber, toolId)",
         ),
+        (json!({"toolId": null}), "got toolId null"),
     ] {
-        let r = as_quality(
-            &app,
-            &create,
-            json!({"v": {"class": "CLASS_III", "reason": "label misprint", "scope": scope}}),
-        )
-        .await["createRecall"]
-            .clone();
-        let e = user_errors(&r);
-        assert_eq!(e[0].1, field, "{r}");
-        assert!(e[0].2.contains(text), "{e:?}");
+        let r = app
+            .run_as(
+                Some(Role::Quality),
+                &create,
+                json!({"v": {"class": "CLASS_III", "reason": "label misprint", "scope": scope}}),
+            )
+            .await;
+        let e = &r["errors"][0];
+        assert_eq!(e["extensions"]["code"], "BAD_USER_INPUT", "{r}");
+        assert_eq!(e["extensions"]["field"], "input.scope", "{r}");
+        let m = e["message"].as_str().unwrap();
+        assert!(
+            m.contains(
+                "give exactly one of lotIds, heatNumber, blankLotId, machineWindow or toolId"
+            ) && m.contains(text),
+            "{m}"
+        );
     }
     // Blank required text is refused at the input boundary, naming the field.
     let r = app
@@ -645,12 +659,12 @@ async fn a_scope_that_matches_nothing_creates_no_recall() {
     let r = as_quality(
         &app,
         &create,
-        json!({"v": {"class": "CLASS_II", "reason": "spindle runout", "scope": {"machineId": m,
-               "from": now.to_rfc3339(), "to": (now - Duration::days(1)).to_rfc3339()}}}),
+        json!({"v": {"class": "CLASS_II", "reason": "spindle runout", "scope": {"machineWindow": {"machineId": m,
+               "from": now.to_rfc3339(), "to": (now - Duration::days(1)).to_rfc3339()}}}}),
     )
     .await["createRecall"]
         .clone();
-    assert_eq!(user_errors(&r)[0].1, "input.scope.to", "{r}");
+    assert_eq!(user_errors(&r)[0].1, "input.scope.machineWindow.to", "{r}");
     assert_eq!(app.count("recall").await, recalls);
     assert_eq!(app.count("recall_event").await, 0);
 }
@@ -675,8 +689,8 @@ async fn machine_and_tool_scopes_reach_the_lots_their_jobs_made() {
         .unwrap()
         .clone();
     let started: chrono::DateTime<Utc> = job["startedAt"].as_str().unwrap().parse().unwrap();
-    let window = json!({"machineId": job["machine"]["id"],
-        "from": (started - Duration::hours(1)).to_rfc3339(), "to": (started + Duration::hours(1)).to_rfc3339()});
+    let window = json!({"machineWindow": {"machineId": job["machine"]["id"],
+        "from": (started - Duration::hours(1)).to_rfc3339(), "to": (started + Duration::hours(1)).to_rfc3339()}});
     let tool = json!({"toolId": job["tools"][0]["tool"]["id"]});
     for scope in [window, tool] {
         let t = as_quality(&app, TRACE, json!({ "scope": scope })).await["traceForward"].clone();
@@ -722,9 +736,9 @@ async fn machine_and_tool_scopes_reach_the_lots_their_jobs_made() {
         .run_as(
             Some(Role::Quality),
             TRACE,
-            json!({"scope": {"machineId": job["machine"]["id"],
+            json!({"scope": {"machineWindow": {"machineId": job["machine"]["id"],
                    "from": (Utc::now() + Duration::days(300)).to_rfc3339(),
-                   "to": (Utc::now() + Duration::days(301)).to_rfc3339()}}),
+                   "to": (Utc::now() + Duration::days(301)).to_rfc3339()}}}),
         )
         .await;
     assert_eq!(
@@ -1163,9 +1177,9 @@ async fn a_job_running_in_a_recalled_machine_window_or_with_a_recalled_tool_comp
         let started: chrono::DateTime<Utc> = done["startedAt"].as_str().unwrap().parse().unwrap();
         let (job, number) = running_stock_job(&app, "SWISS-1").await;
         let scope = match kind {
-            "machine" => json!({"machineId": machine_id(&app, "SWISS-1").await,
+            "machine" => json!({"machineWindow": {"machineId": machine_id(&app, "SWISS-1").await,
                 "from": (started - Duration::hours(1)).to_rfc3339(),
-                "to": (Utc::now() + Duration::days(1)).to_rfc3339()}),
+                "to": (Utc::now() + Duration::days(1)).to_rfc3339()}}),
             _ => json!({"toolId": done["tools"][0]["tool"]["id"]}),
         };
         // The preview names the running job, though it consumes no traced material.

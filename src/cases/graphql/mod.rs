@@ -19,7 +19,7 @@ use crate::{
         service::PlatformRef,
         units::{from_milli, to_milli},
     },
-    error::{AppError, AppResult, UserError},
+    error::{AppError, AppResult, Under, UserError},
     graphql::{batch::BatchQueue, db, ids, loaders, scalars::Decimal},
     impl_by_id,
     inventory::graphql::{Lot, Reservation},

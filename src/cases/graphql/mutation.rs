@@ -31,7 +31,8 @@ impl CasesMutation {
                 phone: input.phone,
             },
         )
-        .await;
+        .await
+        .under("input");
         Ok(match finish(txn, r).await? {
             Ok(c) => ClinicPayload {
                 clinic: Some(Clinic(c)),
@@ -85,7 +86,7 @@ impl CasesMutation {
                 material: input.material,
                 due_at: input.due_at,
             };
-            service::create_case(&txn, &a, &c).await
+            service::create_case(&txn, &a, &c).await.under("input")
         }
         .await;
         Ok(case_payload(finish(txn, r).await?))
@@ -275,7 +276,7 @@ impl CasesMutation {
                     15,
                 )?,
             };
-            service::set_policy(&txn, &a, p).await
+            service::set_policy(&txn, &a, p).await.under("input")
         }
         .await;
         Ok(match finish(txn, r).await? {

@@ -25,18 +25,18 @@ pub(crate) fn required(v: &str, field: &str) -> AppResult<String> {
 
 /// Creates a clinic; its code is unique.
 pub async fn create_clinic(db: &impl ConnectionTrait, c: &NewClinic) -> AppResult<clinic::Model> {
-    let code = required(&c.code, "input.code")?.to_uppercase();
-    let email = required(&c.email, "input.email")?;
+    let code = required(&c.code, "code")?.to_uppercase();
+    let email = required(&c.email, "email")?;
     if !email.contains('@') || email.starts_with('@') || email.ends_with('@') {
         return Err(AppError::bad_input(
-            "input.email",
+            "email",
             format!("`{email}` is not an e-mail address"),
         ));
     }
-    let country = required(&c.country, "input.country")?.to_uppercase();
+    let country = required(&c.country, "country")?.to_uppercase();
     if country.len() != 2 || !country.chars().all(|ch| ch.is_ascii_alphabetic()) {
         return Err(AppError::bad_input(
-            "input.country",
+            "country",
             "an ISO 3166 two-letter code, e.g. CH",
         ));
     }
@@ -45,11 +45,11 @@ pub async fn create_clinic(db: &impl ConnectionTrait, c: &NewClinic) -> AppResul
     }
     Ok(clinic::ActiveModel {
         code: Set(code),
-        name: Set(required(&c.name, "input.name")?),
-        address: Set(required(&c.address, "input.address")?),
-        city: Set(required(&c.city, "input.city")?),
+        name: Set(required(&c.name, "name")?),
+        address: Set(required(&c.address, "address")?),
+        city: Set(required(&c.city, "city")?),
         country: Set(country),
-        contact_name: Set(required(&c.contact_name, "input.contactName")?),
+        contact_name: Set(required(&c.contact_name, "contactName")?),
         email: Set(email),
         phone: Set(c
             .phone

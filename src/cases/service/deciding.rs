@@ -13,10 +13,12 @@ pub enum Choice {
 
 pub(crate) fn check_open(c: &clinical_case::Model) -> AppResult<()> {
     if c.status != CaseStatus::Open {
-        return Err(AppError::Conflict(format!(
-            "case {} is {}; only an OPEN case can be matched",
-            c.number, c.status
-        )));
+        return Err(AppError::refused(Refusal::StateNotAllowed {
+            what: "case",
+            name: c.number.clone(),
+            state: c.status.to_string(),
+            rule: "; only an OPEN case can be matched".into(),
+        }));
     }
     Ok(())
 }
@@ -75,14 +77,14 @@ pub(crate) async fn apply(
                     lot_id: Some(lot_id),
                     article_number: None,
                 },
-                None,
             )
             .await
-            .map_err(|e| match e {
-                AppError::BadInput { message, .. } => {
-                    AppError::Conflict(format!("stock was taken meanwhile: {message}; match again"))
-                }
-                e => e,
+            .map_err(|e| match e.code() {
+                ErrorCode::BadUserInput => AppError::Conflict(format!(
+                    "stock was taken meanwhile: {}; match again",
+                    e.reason()
+                )),
+                _ => e,
             })?;
             let mut am = c.into_active_model();
             am.status = Set(CaseStatus::Reserved);

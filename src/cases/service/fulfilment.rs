@@ -54,18 +54,18 @@ pub async fn ship_case(
                     lot_id: Some(lot_id),
                     article_number: None,
                 },
-                None,
             )
             .await
-            .map_err(|e| match e {
-                AppError::BadInput { message, .. } => AppError::bad_input(
+            .map_err(|e| match e.code() {
+                ErrorCode::BadUserInput => AppError::bad_input(
                     "caseId",
                     format!(
-                        "lot {} cannot ship: {message} (is it on a stock shelf?)",
-                        l.lot_number
+                        "lot {} cannot ship: {} (is it on a stock shelf?)",
+                        l.lot_number,
+                        e.reason()
                     ),
                 ),
-                e => e,
+                _ => e,
             })?;
             let r = res
                 .first()
@@ -73,10 +73,13 @@ pub async fn ship_case(
             (r.id, lot_id)
         }
         _ => {
-            return Err(AppError::Conflict(format!(
-                "case {} is {}; only a RESERVED case or one IN_PRODUCTION with its part released ships",
-                c.number, c.status
-            )));
+            return Err(AppError::refused(Refusal::StateNotAllowed {
+                what: "case",
+                name: c.number,
+                state: c.status.to_string(),
+                rule: "; only a RESERVED case or one IN_PRODUCTION with its part released ships"
+                    .into(),
+            }));
         }
     };
     inventory::ship_reservation(
@@ -84,13 +87,9 @@ pub async fn ship_case(
         actor,
         reservation_id,
         &inventory::ShipTo::Clinic(c.clinic_id),
-        None,
     )
     .await
-    .map_err(|e| match e {
-        AppError::BadInput { message, .. } => AppError::bad_input("caseId", message),
-        e => e,
-    })?;
+    .map_err(|e| e.at("caseId"))?;
     let now = Utc::now();
     let mut am = c.into_active_model();
     am.status = Set(CaseStatus::Shipped);
@@ -113,10 +112,12 @@ pub async fn return_case(
 ) -> AppResult<clinical_case::Model> {
     let reason = required(reason, "reason")?;
     let (CaseStatus::Shipped, Some(lot_id)) = (c.status, c.shipped_lot_id) else {
-        return Err(AppError::Conflict(format!(
-            "case {} is {}; only a SHIPPED case can be returned",
-            c.number, c.status
-        )));
+        return Err(AppError::refused(Refusal::StateNotAllowed {
+            what: "case",
+            name: c.number,
+            state: c.status.to_string(),
+            rule: "; only a SHIPPED case can be returned".into(),
+        }));
     };
     // The unit may already have come back (or been confirmed implanted)
     // under a recall: it cannot come back twice.
@@ -151,7 +152,6 @@ pub async fn return_case(
                 c.number,
                 c.reservation_id.unwrap_or_default()
             )),
-            idempotency_key: None,
         },
     )
     .await?;
@@ -168,10 +168,12 @@ pub async fn close_case(
     c: clinical_case::Model,
 ) -> AppResult<clinical_case::Model> {
     if c.status != CaseStatus::Shipped {
-        return Err(AppError::Conflict(format!(
-            "case {} is {}; only a SHIPPED case can be closed",
-            c.number, c.status
-        )));
+        return Err(AppError::refused(Refusal::StateNotAllowed {
+            what: "case",
+            name: c.number,
+            state: c.status.to_string(),
+            rule: "; only a SHIPPED case can be closed".into(),
+        }));
     }
     let mut am = c.into_active_model();
     am.status = Set(CaseStatus::Closed);
@@ -191,16 +193,18 @@ pub async fn cancel_case(
     match (c.status, c.reservation_id, c.job_id) {
         (CaseStatus::Open, _, _) => {}
         (CaseStatus::Reserved, Some(r), _) => {
-            inventory::release_reservation(db, actor, r, None).await?;
+            inventory::release_reservation(db, actor, r).await?;
         }
         (CaseStatus::InProduction, _, Some(j)) => {
             mfg::cancel_job(db, j, &format!("case {} cancelled: {reason}", c.number)).await?;
         }
         _ => {
-            return Err(AppError::Conflict(format!(
-                "case {} is {} and cannot be cancelled",
-                c.number, c.status
-            )));
+            return Err(AppError::refused(Refusal::StateNotAllowed {
+                what: "case",
+                name: c.number,
+                state: c.status.to_string(),
+                rule: " and cannot be cancelled".into(),
+            }));
         }
     }
     let mut am = c.into_active_model();

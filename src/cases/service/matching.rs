@@ -283,64 +283,13 @@ pub async fn match_case(
     board: &mut EtaBoard,
 ) -> AppResult<Matching> {
     let now = Utc::now();
-    let fits: Vec<(sku_platform::Model, Option<abutment_sku::Model>)> =
-        sku_platform::Entity::find()
-            .filter(sku_platform::Column::PlatformId.eq(c.platform_id))
-            .find_also_related(abutment_sku::Entity)
-            .all(db)
-            .await?;
     let mut m = Matching::default();
-    let mut fitting = Vec::new();
-    for (_, s) in fits {
-        let Some(s) = s else { continue };
-        match misfit(c, &s, p) {
-            Some(reason) => m.rejected.push(Rejection {
-                decision: CaseDecision::Stock,
-                sku: Some(s),
-                reason,
-            }),
-            None => fitting.push(s),
-        }
-    }
+    let fitting = fitting_skus(db, c, p, &mut m.rejected).await?;
     let ids: Vec<i64> = fitting.iter().map(|s| s.id).collect();
     let stock = stock_of(db, &ids, today()).await?;
     for s in fitting {
         let lots = stock.get(&s.id).map(Vec::as_slice).unwrap_or(&[]);
-        let usable: Vec<&LotStock> = lots.iter().filter(|l| l.usable > 0).collect();
-        let Some(&first) = usable.first() else {
-            m.rejected.push(Rejection {
-                decision: CaseDecision::Stock,
-                sku: Some(s),
-                reason: no_stock_reason(lots),
-            });
-            continue;
-        };
-        let deviation = i64::from((s.gingival_height_um - c.gingival_height_um).abs())
-            + i64::from((s.angulation_mdeg - c.angulation_mdeg).abs()) / 10;
-        let mut notes = vec![format!(
-            "{} fits {}; lot {} first-expired-first-out",
-            s.article_number,
-            if deviation == 0 {
-                "exactly"
-            } else {
-                "within tolerance"
-            },
-            first.lot.lot_number
-        )];
-        if let Some(e) = first.lot.expiry_date {
-            notes.push(format!("expires {e}"));
-        }
-        m.options.push(MatchOption {
-            decision: CaseDecision::Stock,
-            sku: Some(s),
-            lot: Some(first.lot.clone()),
-            available: usable.iter().map(|l| l.usable).sum(),
-            ready_at: Some(now),
-            meets_due_date: now <= c.due_at,
-            deviation,
-            eta: None,
-            notes,
-        });
+        offer_stock(&mut m, c, s, lots, now);
     }
     let on_time_stock = m.options.iter().any(|o| o.meets_due_date);
     // A custom part: when no finished SKU fits or none ships in time.
@@ -348,49 +297,142 @@ pub async fn match_case(
         .await?
         .ok_or_else(|| AppError::not_found("platform", c.platform_id.to_string()))?;
     if on_time_stock {
-        m.rejected.push(Rejection {
-            decision: CaseDecision::Custom,
-            sku: None,
-            reason: "not needed: finished stock ships in time".into(),
-        });
+        m.rejected.push(custom_rejected(
+            "not needed: finished stock ships in time".into(),
+        ));
     } else if let Err(e) = mfg::check_design(&custom_job(c)) {
-        m.rejected.push(Rejection {
-            decision: CaseDecision::Custom,
-            sku: None,
-            reason: format!("outside the custom design limits: {e}"),
-        });
+        m.rejected.push(custom_rejected(format!(
+            "outside the custom design limits: {e}"
+        )));
     } else {
-        let req = requirement(c, platform.system_id);
-        let eta = board
-            .eta(db, &req, platform.id, CUSTOM_MINUTES, Some(c.due_at))
+        offer_custom(db, &mut m, c, &platform, board).await?;
+    }
+    rank(&mut m.options);
+    Ok(m)
+}
+
+/// The SKUs made for the case's platform that fit the case within the
+/// policy's tolerances; the others go to `rejected`, each with why.
+async fn fitting_skus(
+    db: &impl ConnectionTrait,
+    c: &clinical_case::Model,
+    p: &Policy,
+    rejected: &mut Vec<Rejection>,
+) -> AppResult<Vec<abutment_sku::Model>> {
+    let fits: Vec<(sku_platform::Model, Option<abutment_sku::Model>)> =
+        sku_platform::Entity::find()
+            .filter(sku_platform::Column::PlatformId.eq(c.platform_id))
+            .find_also_related(abutment_sku::Entity)
+            .all(db)
             .await?;
-        if eta.possible {
-            let notes = eta.notes.clone();
-            m.options.push(MatchOption {
-                decision: CaseDecision::Custom,
-                sku: None,
-                lot: None,
-                available: 0,
-                ready_at: eta.end,
-                meets_due_date: eta.meets_due_date.unwrap_or(false),
-                deviation: 0,
-                eta: Some(eta),
-                notes,
-            });
-        } else {
-            m.rejected.push(Rejection {
-                decision: CaseDecision::Custom,
-                sku: None,
-                reason: if eta.material_available {
-                    format!("no machine can mill it: {}", eta.notes.join("; "))
-                } else {
-                    format!("not possible now: {}", eta.notes.join("; "))
-                },
-            });
+    let mut fitting = Vec::new();
+    for (_, s) in fits {
+        let Some(s) = s else { continue };
+        match misfit(c, &s, p) {
+            Some(reason) => rejected.push(Rejection {
+                decision: CaseDecision::Stock,
+                sku: Some(s),
+                reason,
+            }),
+            None => fitting.push(s),
         }
     }
-    // On time first, then closest fit, then earliest expiry.
-    m.options.sort_by(|a, b| {
+    Ok(fitting)
+}
+
+/// Offers a fitting SKU as a stock option: its first usable lot in
+/// allocation order, ready now; turned down when no lot of it is usable.
+fn offer_stock(
+    m: &mut Matching,
+    c: &clinical_case::Model,
+    s: abutment_sku::Model,
+    lots: &[LotStock],
+    now: DateTime<Utc>,
+) {
+    let usable: Vec<&LotStock> = lots.iter().filter(|l| l.usable > 0).collect();
+    let Some(&first) = usable.first() else {
+        m.rejected.push(Rejection {
+            decision: CaseDecision::Stock,
+            sku: Some(s),
+            reason: no_stock_reason(lots),
+        });
+        return;
+    };
+    let deviation = i64::from((s.gingival_height_um - c.gingival_height_um).abs())
+        + i64::from((s.angulation_mdeg - c.angulation_mdeg).abs()) / 10;
+    let mut notes = vec![format!(
+        "{} fits {}; lot {} first-expired-first-out",
+        s.article_number,
+        if deviation == 0 {
+            "exactly"
+        } else {
+            "within tolerance"
+        },
+        first.lot.lot_number
+    )];
+    if let Some(e) = first.lot.expiry_date {
+        notes.push(format!("expires {e}"));
+    }
+    m.options.push(MatchOption {
+        decision: CaseDecision::Stock,
+        sku: Some(s),
+        lot: Some(first.lot.clone()),
+        available: usable.iter().map(|l| l.usable).sum(),
+        ready_at: Some(now),
+        meets_due_date: now <= c.due_at,
+        deviation,
+        eta: None,
+        notes,
+    });
+}
+
+fn custom_rejected(reason: String) -> Rejection {
+    Rejection {
+        decision: CaseDecision::Custom,
+        sku: None,
+        reason,
+    }
+}
+
+/// Offers a custom part when the shop can mill it, ready at the earliest
+/// completion the board finds; else turns it down saying why.
+async fn offer_custom(
+    db: &impl ConnectionTrait,
+    m: &mut Matching,
+    c: &clinical_case::Model,
+    platform: &entity::platform::Model,
+    board: &mut EtaBoard,
+) -> AppResult<()> {
+    let req = requirement(c, platform.system_id);
+    let eta = board
+        .eta(db, &req, platform.id, CUSTOM_MINUTES, Some(c.due_at))
+        .await?;
+    if !eta.possible {
+        m.rejected.push(custom_rejected(if eta.material_available {
+            format!("no machine can mill it: {}", eta.notes.join("; "))
+        } else {
+            format!("not possible now: {}", eta.notes.join("; "))
+        }));
+        return Ok(());
+    }
+    let notes = eta.notes.clone();
+    m.options.push(MatchOption {
+        decision: CaseDecision::Custom,
+        sku: None,
+        lot: None,
+        available: 0,
+        ready_at: eta.end,
+        meets_due_date: eta.meets_due_date.unwrap_or(false),
+        deviation: 0,
+        eta: Some(eta),
+        notes,
+    });
+    Ok(())
+}
+
+/// On time first, then closest fit, then earliest expiry.
+fn rank(options: &mut [MatchOption]) {
+    options.sort_by(|a, b| {
         let exp = |o: &MatchOption| {
             o.lot
                 .as_ref()
@@ -404,5 +446,4 @@ pub async fn match_case(
             b.ready_at,
         ))
     });
-    Ok(m)
 }

@@ -21,7 +21,7 @@ use sea_orm::{
 
 use crate::{
     catalog::service::{self as catalog, PlatformRef},
-    error::{AppError, AppResult},
+    error::{AppError, AppResult, ErrorCode, Refusal},
     inventory::{
         Actor, EffectiveState, effective_state, ledger,
         service::{self as inventory, ReserveRequest},

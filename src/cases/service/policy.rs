@@ -46,14 +46,11 @@ pub async fn policy(db: &impl ConnectionTrait) -> AppResult<Policy> {
 /// Changes the matching policy.
 pub async fn set_policy(db: &impl ConnectionTrait, actor: &Actor, p: Policy) -> AppResult<Policy> {
     if !(0..=3_000).contains(&p.gingival_tolerance_um) {
-        return Err(AppError::bad_input(
-            "input.gingivalToleranceMm",
-            "must be 0–3 mm",
-        ));
+        return Err(AppError::bad_input("gingivalToleranceMm", "must be 0–3 mm"));
     }
     if !(0..=15_000).contains(&p.angulation_tolerance_mdeg) {
         return Err(AppError::bad_input(
-            "input.angulationToleranceDeg",
+            "angulationToleranceDeg",
             "must be 0–15°",
         ));
     }

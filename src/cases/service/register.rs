@@ -40,21 +40,21 @@ pub async fn create_case(
 ) -> AppResult<clinical_case::Model> {
     let clinic = clinic_by_code(db, &c.clinic_code).await.map_err(|_| {
         AppError::bad_input(
-            "input.clinic",
+            "clinic",
             format!("unknown clinic `{}`", c.clinic_code.trim()),
         )
     })?;
-    let order = required(&c.order_reference, "input.orderReference")?;
+    let order = required(&c.order_reference, "orderReference")?;
     let pseudonym = c.patient_pseudonym.trim();
     if !valid_pseudonym(pseudonym) {
         return Err(AppError::bad_input(
-            "input.patientPseudonym",
+            "patientPseudonym",
             "a pseudonym of 4–32 letters, digits or '-' with at least one digit; never the patient's name",
         ));
     }
     if !valid_fdi(c.tooth) {
         return Err(AppError::bad_input(
-            "input.tooth",
+            "tooth",
             format!(
                 "{} is not a permanent tooth in FDI notation (11–18, 21–28, 31–38, 41–48)",
                 c.tooth
@@ -65,23 +65,19 @@ pub async fn create_case(
         .await
         .map_err(|e| match e {
             AppError::NotFound { what, key } => {
-                AppError::bad_input("input.platform", format!("{what} not found: {key}"))
+                AppError::bad_input("platform", format!("{what} not found: {key}"))
             }
-            AppError::BadInput { message, .. } => AppError::bad_input("input.platform", message),
-            e => e,
+            e => e.at("platform"),
         })?;
     if !(0..=8_000).contains(&c.gingival_height_um) {
-        return Err(AppError::bad_input(
-            "input.gingivalHeightMm",
-            "must be 0–8 mm",
-        ));
+        return Err(AppError::bad_input("gingivalHeightMm", "must be 0–8 mm"));
     }
     if !(0..=45_000).contains(&c.angulation_mdeg) {
-        return Err(AppError::bad_input("input.angulationDeg", "must be 0–45°"));
+        return Err(AppError::bad_input("angulationDeg", "must be 0–45°"));
     }
     if c.due_at <= Utc::now() {
         return Err(AppError::bad_input(
-            "input.dueAt",
+            "dueAt",
             format!("{} is in the past", c.due_at.format("%Y-%m-%d %H:%M UTC")),
         ));
     }

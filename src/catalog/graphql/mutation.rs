@@ -15,15 +15,12 @@ impl CatalogMutation {
         #[graphql(desc = "The file and how to import it.")] input: ImportCatalogCsvInput,
         #[graphql(
             name = "idempotencyKey",
-            desc = "A key of your choice: a retry with the same key and input returns the first result without importing again."
+            desc = "Retry key: the same key and input return the first result."
         )]
         _idempotency_key: Option<String>,
     ) -> async_graphql::Result<ImportCatalogCsvPayload> {
         let db = db(ctx)?;
-        let actor = match ctx.data::<crate::access::Caller>()?.principal() {
-            Some(p) => crate::access::Actor::from(p),
-            None => return Err(AppError::Unauthenticated.into()),
-        };
+        let actor = crate::graphql::write::actor(ctx)?;
         if input.kind == ImportKind::Stock {
             return Err(
                 AppError::bad_input("input.kind", "stock is imported with importStockCsv").into(),
@@ -51,7 +48,7 @@ impl CatalogMutation {
         #[graphql(desc = "The SKU's values.")] input: UpsertAbutmentSkuInput,
         #[graphql(
             name = "idempotencyKey",
-            desc = "A key of your choice: a retry with the same key and input returns the first result."
+            desc = "Retry key: the same key and input return the first result."
         )]
         _idempotency_key: Option<String>,
     ) -> async_graphql::Result<UpsertAbutmentSkuPayload> {
@@ -80,7 +77,7 @@ impl CatalogMutation {
             Err(errs) => {
                 let user_errors = errs
                     .into_iter()
-                    .map(AppError::into_user_error)
+                    .map(|e| e.under("input").into_user_error())
                     .collect::<Result<Vec<_>, _>>()?;
                 Ok(UpsertAbutmentSkuPayload {
                     sku: None,

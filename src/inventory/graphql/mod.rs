@@ -31,7 +31,7 @@ use crate::graphql::{
 use crate::{
     catalog::{graphql::AbutmentSku, service::PlatformRef, units::from_milli},
     connection_type,
-    error::{AppError, AppResult, UserError},
+    error::{AppError, AppResult, Under, UserError},
     graphql::{
         db, ids,
         loaders::{ByIdLoader, ByParent, ByParentLoader, loader_error, required},

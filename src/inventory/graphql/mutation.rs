@@ -27,7 +27,8 @@ impl InventoryMutation {
             input.location_type,
             input.parent.as_deref(),
         )
-        .await;
+        .await
+        .under("input");
         Ok(match finish(txn, r).await? {
             Ok(l) => LocationPayload {
                 location: Some(Location(l)),
@@ -46,12 +47,15 @@ impl InventoryMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The lot.")] input: ReceiveFinishedLotInput,
-        #[graphql(desc = "Retry key: the same key and input return the first result.")]
-        idempotency_key: Option<String>,
+        #[graphql(
+            name = "idempotencyKey",
+            desc = "Retry key: the same key and input return the first result."
+        )]
+        _idempotency_key: Option<String>,
     ) -> async_graphql::Result<LotPayload> {
         let (txn, a) = begin(ctx).await?;
         let res = match receipt_of(&txn, input).await {
-            Ok(r) => service::receive_finished(&txn, &a, &r, idempotency_key.as_deref()).await,
+            Ok(r) => service::receive_finished(&txn, &a, &r).await.under("input"),
             Err(e) => Err(e),
         };
         Ok(LotPayload::of(finish(txn, res).await?))
@@ -62,8 +66,11 @@ impl InventoryMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The lot and its certificate.")] input: ReceiveBarLotInput,
-        #[graphql(desc = "Retry key: the same key and input return the first result.")]
-        idempotency_key: Option<String>,
+        #[graphql(
+            name = "idempotencyKey",
+            desc = "Retry key: the same key and input return the first result."
+        )]
+        _idempotency_key: Option<String>,
     ) -> async_graphql::Result<LotPayload> {
         let (txn, a) = begin(ctx).await?;
         let r = ReceiveBar {
@@ -82,7 +89,7 @@ impl InventoryMutation {
             location: input.location,
             reference: input.reference,
         };
-        let res = service::receive_bar(&txn, &a, &r, idempotency_key.as_deref()).await;
+        let res = service::receive_bar(&txn, &a, &r).await.under("input");
         Ok(LotPayload::of(finish(txn, res).await?))
     }
 
@@ -91,8 +98,11 @@ impl InventoryMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The lot.")] input: ReceiveBlankLotInput,
-        #[graphql(desc = "Retry key: the same key and input return the first result.")]
-        idempotency_key: Option<String>,
+        #[graphql(
+            name = "idempotencyKey",
+            desc = "Retry key: the same key and input return the first result."
+        )]
+        _idempotency_key: Option<String>,
     ) -> async_graphql::Result<LotPayload> {
         let (txn, a) = begin(ctx).await?;
         let r = ReceiveBlank {
@@ -108,7 +118,7 @@ impl InventoryMutation {
             location: input.location,
             reference: input.reference,
         };
-        let res = service::receive_blank(&txn, &a, &r, idempotency_key.as_deref()).await;
+        let res = service::receive_blank(&txn, &a, &r).await.under("input");
         Ok(LotPayload::of(finish(txn, res).await?))
     }
 
@@ -117,10 +127,13 @@ impl InventoryMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "What to move where.")] input: TransferStockInput,
-        #[graphql(desc = "Retry key: the same key and input return the first result.")]
-        idempotency_key: Option<String>,
+        #[graphql(
+            name = "idempotencyKey",
+            desc = "Retry key: the same key and input return the first result."
+        )]
+        _idempotency_key: Option<String>,
     ) -> async_graphql::Result<MovementPayload> {
-        let (input, key) = (&input, idempotency_key.as_deref());
+        let input = &input;
         let res = run(ctx, |w| {
             Box::pin(async move {
                 let id = lot_id(&input.lot_id)?;
@@ -132,9 +145,9 @@ impl InventoryMutation {
                     &input.to,
                     input.quantity,
                     &input.reference,
-                    key,
                 )
                 .await
+                .under("input")
                 .map(Some)
             })
         })
@@ -147,10 +160,13 @@ impl InventoryMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The count.")] input: CountStockInput,
-        #[graphql(desc = "Retry key: the same key and input return the first result.")]
-        idempotency_key: Option<String>,
+        #[graphql(
+            name = "idempotencyKey",
+            desc = "Retry key: the same key and input return the first result."
+        )]
+        _idempotency_key: Option<String>,
     ) -> async_graphql::Result<MovementPayload> {
-        let (input, key) = (&input, idempotency_key.as_deref());
+        let input = &input;
         let res = run(ctx, |w| {
             Box::pin(async move {
                 let id = lot_id(&input.lot_id)?;
@@ -162,9 +178,9 @@ impl InventoryMutation {
                     input.expected,
                     input.counted,
                     &input.reference,
-                    key,
                 )
                 .await
+                .under("input")
             })
         })
         .await?;
@@ -176,10 +192,13 @@ impl InventoryMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "What to scrap and why.")] input: ScrapStockInput,
-        #[graphql(desc = "Retry key: the same key and input return the first result.")]
-        idempotency_key: Option<String>,
+        #[graphql(
+            name = "idempotencyKey",
+            desc = "Retry key: the same key and input return the first result."
+        )]
+        _idempotency_key: Option<String>,
     ) -> async_graphql::Result<MovementPayload> {
-        let (input, key) = (&input, idempotency_key.as_deref());
+        let input = &input;
         let res = run(ctx, |w| {
             Box::pin(async move {
                 let id = lot_id(&input.lot_id)?;
@@ -190,9 +209,9 @@ impl InventoryMutation {
                     &input.location,
                     input.quantity,
                     &input.reason,
-                    key,
                 )
                 .await
+                .under("input")
                 .map(Some)
             })
         })
@@ -210,7 +229,9 @@ impl InventoryMutation {
         let res = run(ctx, |w| {
             Box::pin(async move {
                 let id = lot_id(&input.lot_id)?;
-                service::change_state(w.txn, w.actor, id, input.state, &input.reason).await
+                service::change_state(w.txn, w.actor, id, input.state, &input.reason)
+                    .await
+                    .under("input")
             })
         })
         .await?;
@@ -222,10 +243,13 @@ impl InventoryMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "What to reserve.")] input: ReserveStockInput,
-        #[graphql(desc = "Retry key: the same key and input return the first result.")]
-        idempotency_key: Option<String>,
+        #[graphql(
+            name = "idempotencyKey",
+            desc = "Retry key: the same key and input return the first result."
+        )]
+        _idempotency_key: Option<String>,
     ) -> async_graphql::Result<ReservationPayload> {
-        let (input, key) = (&input, idempotency_key.as_deref());
+        let input = &input;
         let res = run(ctx, |w| {
             Box::pin(async move {
                 let r = ReserveRequest {
@@ -234,7 +258,7 @@ impl InventoryMutation {
                     lot_id: input.lot_id.as_ref().map(lot_id).transpose()?,
                     article_number: input.article_number.clone(),
                 };
-                service::reserve(w.txn, w.actor, &r, key).await
+                service::reserve(w.txn, w.actor, &r).await.under("input")
             })
         })
         .await?;
@@ -248,8 +272,9 @@ impl InventoryMutation {
         #[graphql(desc = "The SKU and its reorder point.")] input: SetReorderPointInput,
     ) -> async_graphql::Result<ReorderPointPayload> {
         let (txn, _) = begin(ctx).await?;
-        let res =
-            service::set_reorder_point(&txn, &input.article_number, input.reorder_point).await;
+        let res = service::set_reorder_point(&txn, &input.article_number, input.reorder_point)
+            .await
+            .under("input");
         Ok(match finish(txn, res).await? {
             Ok(i) => ReorderPointPayload {
                 item: Some(Item(i)),
@@ -272,10 +297,12 @@ impl InventoryMutation {
         )]
         csv: String,
         #[graphql(desc = "Check and report without writing.", default)] dry_run: bool,
-        #[graphql(desc = "Retry key: the same key and input return the first result.")]
-        idempotency_key: Option<String>,
+        #[graphql(
+            name = "idempotencyKey",
+            desc = "Retry key: the same key and input return the first result."
+        )]
+        _idempotency_key: Option<String>,
     ) -> async_graphql::Result<crate::catalog::graphql::ImportCatalogCsvPayload> {
-        let _ = idempotency_key;
         let a = actor(ctx)?;
         let kind = crate::import::ImportKind::Stock;
         let r = crate::import::import_csv(
@@ -295,14 +322,17 @@ impl InventoryMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The reservation.")] input: ReservationInput,
-        #[graphql(desc = "Retry key: the same key and input return the first result.")]
-        idempotency_key: Option<String>,
+        #[graphql(
+            name = "idempotencyKey",
+            desc = "Retry key: the same key and input return the first result."
+        )]
+        _idempotency_key: Option<String>,
     ) -> async_graphql::Result<ReservationPayload> {
-        let (input, key) = (&input, idempotency_key.as_deref());
+        let input = &input;
         let res = run(ctx, |w| {
             Box::pin(async move {
                 let id = ids::decode(&input.reservation_id, "Reservation", "input.reservationId")?;
-                service::release_reservation(w.txn, w.actor, id, key)
+                service::release_reservation(w.txn, w.actor, id)
                     .await
                     .map(|r| vec![r])
             })
@@ -317,10 +347,13 @@ impl InventoryMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The reservation and who receives it.")] input: ShipReservationInput,
-        #[graphql(desc = "Retry key: the same key and input return the first result.")]
-        idempotency_key: Option<String>,
+        #[graphql(
+            name = "idempotencyKey",
+            desc = "Retry key: the same key and input return the first result."
+        )]
+        _idempotency_key: Option<String>,
     ) -> async_graphql::Result<ReservationPayload> {
-        let (input, key) = (&input, idempotency_key.as_deref());
+        let input = &input;
         let res = run(ctx, |w| {
             Box::pin(async move {
                 let id = ids::decode(&input.reservation_id, "Reservation", "input.reservationId")?;
@@ -331,8 +364,9 @@ impl InventoryMutation {
                     contact: c.contact.clone(),
                 });
                 let to = service::ship_to(w.txn, consignee.as_ref(), "input.consignee").await?;
-                service::ship_reservation(w.txn, w.actor, id, &to, key)
+                service::ship_reservation(w.txn, w.actor, id, &to)
                     .await
+                    .under("input")
                     .map(|r| vec![r])
             })
         })

@@ -26,7 +26,7 @@ pub async fn create_location(
 ) -> AppResult<location::Model> {
     let code = code.trim();
     if code.is_empty() || code.len() > 60 {
-        return Err(AppError::bad_input("input.code", "must be 1–60 characters"));
+        return Err(AppError::bad_input("code", "must be 1–60 characters"));
     }
     if location::Entity::find()
         .filter(location::Column::Code.eq(code))
@@ -38,7 +38,7 @@ pub async fn create_location(
     }
     let parent_id = match parent {
         Some(p) => {
-            let p = location_by_code(db, p, "input.parent").await?;
+            let p = location_by_code(db, p, "parent").await?;
             let ok = matches!(
                 (p.level, level),
                 (LocationLevel::Site, LocationLevel::Zone)
@@ -46,7 +46,7 @@ pub async fn create_location(
             );
             if !ok {
                 return Err(AppError::bad_input(
-                    "input.level",
+                    "level",
                     format!(
                         "a {level} cannot sit under a {}; the tree is site → zone → bin",
                         p.level
@@ -56,10 +56,7 @@ pub async fn create_location(
             Some(p.id)
         }
         None if level != LocationLevel::Site => {
-            return Err(AppError::bad_input(
-                "input.parent",
-                "only a site has no parent",
-            ));
+            return Err(AppError::bad_input("parent", "only a site has no parent"));
         }
         None => None,
     };

@@ -28,7 +28,7 @@ use super::{
 };
 use crate::{
     catalog::{gtin, service as catalog, units},
-    error::{AppError, AppResult},
+    error::{AppError, AppResult, Refusal},
 };
 
 mod items;

@@ -20,26 +20,24 @@ pub async fn transfer(
     to: &str,
     qty: i64,
     reference: &str,
-    key: Option<&str>,
 ) -> AppResult<stock_movement::Model> {
     lock_lots(db, &[lot_id]).await?;
     let l = lot(db, lot_id).await?;
-    check_qty(qty, "input.quantity")?;
-    let from = location_by_code(db, from, "input.from").await?;
-    let to = location_by_code(db, to, "input.to").await?;
+    check_qty(qty, "quantity")?;
+    let from = location_by_code(db, from, "from").await?;
+    let to = location_by_code(db, to, "to").await?;
     if from.id == to.id {
-        return Err(AppError::bad_input(
-            "input.to",
-            "is the same location as `from`",
-        ));
+        return Err(AppError::bad_input("to", "is the same location as `from`"));
     }
     if to.location_type == LocationType::Stock && l.state != LotState::Released {
-        return Err(AppError::bad_input(
-            "input.to",
-            format!(
-                "lot {} is {}: only released lots go into STOCK locations",
-                l.lot_number, l.state
-            ),
+        return Err(AppError::refused_at(
+            "to",
+            Refusal::StateNotAllowed {
+                what: "lot",
+                name: l.lot_number,
+                state: l.state.to_string(),
+                rule: ": only released lots go into STOCK locations".into(),
+            },
         ));
     }
     ledger::apply(
@@ -53,7 +51,6 @@ pub async fn transfer(
             reason: MovementReason::Transfer,
             reference,
             note: None,
-            idempotency_key: key,
         },
     )
     .await
@@ -70,22 +67,19 @@ pub async fn count(
     expected: i64,
     counted: i64,
     reference: &str,
-    key: Option<&str>,
 ) -> AppResult<Option<stock_movement::Model>> {
     lock_lots(db, &[lot_id]).await?;
     lot(db, lot_id).await?;
-    crate::quantity::COUNT.check(expected, "input.expected")?;
-    crate::quantity::COUNT.check(counted, "input.counted")?;
-    let loc = location_by_code(db, location, "input.location").await?;
+    crate::quantity::COUNT.check(expected, "expected")?;
+    crate::quantity::COUNT.check(counted, "counted")?;
+    let loc = location_by_code(db, location, "location").await?;
     let (on_hand, reserved) = ledger::balance(db, lot_id, loc.id).await?;
     if on_hand != expected {
-        return Err(AppError::Conflict(format!(
-            "stale count: you expected {expected} but the location now holds {on_hand}; count again"
-        )));
+        return Err(AppError::refused(Refusal::StaleCount { expected, on_hand }));
     }
     if counted < reserved {
         return Err(AppError::bad_input(
-            "input.counted",
+            "counted",
             format!(
                 "{reserved} units here are reserved; release or ship those reservations before counting fewer"
             ),
@@ -113,7 +107,6 @@ pub async fn count(
                 reason: MovementReason::Adjustment,
                 reference,
                 note,
-                idempotency_key: key,
             },
         )
         .await?,
@@ -128,18 +121,17 @@ pub async fn scrap(
     location: &str,
     qty: i64,
     reason_text: &str,
-    key: Option<&str>,
 ) -> AppResult<stock_movement::Model> {
     lock_lots(db, &[lot_id]).await?;
     lot(db, lot_id).await?;
-    check_qty(qty, "input.quantity")?;
+    check_qty(qty, "quantity")?;
     if reason_text.trim().is_empty() {
         return Err(AppError::bad_input(
-            "input.reason",
+            "reason",
             "say why the units are scrapped",
         ));
     }
-    let loc = location_by_code(db, location, "input.location").await?;
+    let loc = location_by_code(db, location, "location").await?;
     ledger::apply(
         db,
         actor,
@@ -151,7 +143,6 @@ pub async fn scrap(
             reason: MovementReason::Scrap,
             reference: reason_text.trim(),
             note: None,
-            idempotency_key: key,
         },
     )
     .await
@@ -179,20 +170,17 @@ pub async fn change_state(
 ) -> AppResult<lot::Model> {
     let l = lot(db, lot_id).await?;
     if reason.trim().is_empty() {
-        return Err(AppError::bad_input(
-            "input.reason",
-            "say why the state changes",
-        ));
+        return Err(AppError::bad_input("reason", "say why the state changes"));
     }
     if !transition_allowed(l.state, to) {
         return Err(AppError::bad_input(
-            "input.state",
+            "state",
             format!("a {} lot cannot become {to}", l.state),
         ));
     }
     if to == LotState::Released && effective_state(&l, today()) == EffectiveState::Expired {
         return Err(AppError::bad_input(
-            "input.state",
+            "state",
             format!(
                 "lot {} expired on {}: an expired lot cannot be released",
                 l.lot_number,
@@ -220,10 +208,11 @@ pub async fn change_state(
         .exec(db)
         .await?;
     if changed.rows_affected != 1 {
-        return Err(AppError::Conflict(format!(
-            "lot {} changed state meanwhile; read it again",
-            l.lot_number
-        )));
+        return Err(AppError::refused(Refusal::ChangedMeanwhile {
+            what: "lot",
+            name: l.lot_number,
+            change: "changed state meanwhile; read it again",
+        }));
     }
     let l = lot(db, lot_id).await?;
     ledger::record(
@@ -237,7 +226,6 @@ pub async fn change_state(
             reason: MovementReason::StateChange,
             reference: reason.trim(),
             note: Some(format!("{from} → {to}")),
-            idempotency_key: None,
         },
     )
     .await?;

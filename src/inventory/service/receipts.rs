@@ -23,7 +23,7 @@ pub(crate) fn check_lot_number(n: &str) -> AppResult<String> {
     let n = n.trim();
     if n.is_empty() || n.len() > 20 || !n.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
         return Err(AppError::bad_input(
-            "input.lotNumber",
+            "lotNumber",
             "must be 1–20 printable characters without spaces (it goes into the GS1 barcode)",
         ));
     }
@@ -74,10 +74,10 @@ pub(crate) async fn receiving_location(
     db: &impl ConnectionTrait,
     code: &str,
 ) -> AppResult<location::Model> {
-    let loc = location_by_code(db, code, "input.location").await?;
+    let loc = location_by_code(db, code, "location").await?;
     if loc.location_type != LocationType::Receiving {
         return Err(AppError::bad_input(
-            "input.location",
+            "location",
             format!(
                 "`{}` is a {} location; lots are received into a RECEIVING location",
                 loc.code, loc.location_type
@@ -101,7 +101,7 @@ pub(crate) async fn new_lot(
         .is_some()
     {
         return Err(AppError::bad_input(
-            "input.lotNumber",
+            "lotNumber",
             format!("lot `{number}` of {} exists already", item.code),
         ));
     }
@@ -121,7 +121,6 @@ pub(crate) struct Receipt<'a> {
     pub(crate) quantity: i64,
     pub(crate) reference: &'a str,
     pub(crate) note: Option<String>,
-    pub(crate) key: Option<&'a str>,
 }
 
 /// Creates a lot in quarantine and books its receipt.
@@ -145,7 +144,6 @@ pub(crate) async fn receive_lot(
             reason: r.reason,
             reference: r.reference,
             note: r.note,
-            idempotency_key: r.key,
         },
     )
     .await?;
@@ -171,7 +169,6 @@ pub async fn produce_lot(
         quantity,
         reference,
         note: None,
-        key: None,
     };
     receive_lot(db, actor, item, number, am, receipt).await
 }
@@ -194,12 +191,11 @@ pub async fn receive_finished(
     db: &impl ConnectionTrait,
     actor: &Actor,
     r: &ReceiveFinished,
-    key: Option<&str>,
 ) -> AppResult<lot::Model> {
-    let sku = sku_by_article(db, &r.article_number, "input.articleNumber").await?;
-    let number = check_gs1_lot_number(&r.lot_number, "input.lotNumber")?;
-    check_qty(r.quantity, "input.quantity")?;
-    check_production_date(r.production_date, "input.productionDate")?;
+    let sku = sku_by_article(db, &r.article_number, "articleNumber").await?;
+    let number = check_gs1_lot_number(&r.lot_number, "lotNumber")?;
+    check_qty(r.quantity, "quantity")?;
+    check_production_date(r.production_date, "productionDate")?;
     let loc = receiving_location(db, &r.location).await?;
     let expiry = match (r.expiry_date, sku.sterile, sku.shelf_life_months) {
         (Some(e), _, _) => Some(e),
@@ -210,12 +206,12 @@ pub async fn receive_finished(
         && e <= r.production_date
     {
         return Err(AppError::bad_input(
-            "input.expiryDate",
+            "expiryDate",
             "must be after the production date",
         ));
     }
     if let Some(e) = expiry {
-        check_gs1_expiry(e, "input.expiryDate")?;
+        check_gs1_expiry(e, "expiryDate")?;
     }
     let item = finished_item(db, &sku).await?;
     let udi = crate::inventory::gs1::udi(&sku.gtin, &number, expiry);
@@ -225,7 +221,6 @@ pub async fn receive_finished(
         quantity: r.quantity,
         reference: &r.reference,
         note: None,
-        key,
     };
     receive_lot(
         db,
@@ -267,23 +262,19 @@ pub async fn receive_bar(
     db: &impl ConnectionTrait,
     actor: &Actor,
     r: &ReceiveBar,
-    key: Option<&str>,
 ) -> AppResult<lot::Model> {
     let number = check_lot_number(&r.lot_number)?;
     if r.heat_number.trim().is_empty() {
-        return Err(AppError::bad_input("input.heatNumber", "is required"));
+        return Err(AppError::bad_input("heatNumber", "is required"));
     }
-    crate::quantity::BARS.check(r.bars, "input.bars")?;
-    crate::quantity::BAR_LENGTH_MM.check(i64::from(r.bar_length_mm), "input.barLengthMm")?;
+    crate::quantity::BARS.check(r.bars, "bars")?;
+    crate::quantity::BAR_LENGTH_MM.check(i64::from(r.bar_length_mm), "barLengthMm")?;
     if !(10..=6000).contains(&r.bar_length_mm) {
-        return Err(AppError::bad_input(
-            "input.barLengthMm",
-            "must be 10–6000 mm",
-        ));
+        return Err(AppError::bad_input("barLengthMm", "must be 10–6000 mm"));
     }
     let diameter_um = units::to_milli(
         r.diameter_mm,
-        "input.diameterMm",
+        "diameterMm",
         "mm",
         rust_decimal::Decimal::new(3, 0),
         rust_decimal::Decimal::new(40, 0),
@@ -295,7 +286,7 @@ pub async fn receive_bar(
         .replace("EN 10204 ", "");
     if cert != "3.1" && cert != "3.2" {
         return Err(AppError::bad_input(
-            "input.certificateType",
+            "certificateType",
             "must be EN 10204 3.1 or 3.2",
         ));
     }
@@ -321,7 +312,6 @@ pub async fn receive_bar(
         quantity: r.bars * i64::from(r.bar_length_mm),
         reference: &r.reference,
         note: Some(format!("{} bars × {} mm", r.bars, r.bar_length_mm)),
-        key,
     };
     receive_lot(
         db,
@@ -362,12 +352,11 @@ pub async fn receive_blank(
     db: &impl ConnectionTrait,
     actor: &Actor,
     r: &ReceiveBlank,
-    key: Option<&str>,
 ) -> AppResult<lot::Model> {
-    let g = gtin::normalize(&r.supplier_gtin)
-        .map_err(|m| AppError::bad_input("input.supplierGtin", m))?;
-    let number = check_gs1_lot_number(&r.supplier_lot, "input.supplierLot")?;
-    check_qty(r.quantity, "input.quantity")?;
+    let g =
+        gtin::normalize(&r.supplier_gtin).map_err(|m| AppError::bad_input("supplierGtin", m))?;
+    let number = check_gs1_lot_number(&r.supplier_lot, "supplierLot")?;
+    check_qty(r.quantity, "quantity")?;
     let platform = catalog::resolve_platform(db, &r.platform).await?;
     let loc = receiving_location(db, &r.location).await?;
     let code = format!("BLANK/{g}");
@@ -385,7 +374,7 @@ pub async fn receive_blank(
     .await?;
     if item.platform_id != Some(platform.id) {
         return Err(AppError::bad_input(
-            "input.platform",
+            "platform",
             "this blank GTIN was received for another platform before",
         ));
     }
@@ -395,7 +384,6 @@ pub async fn receive_blank(
         quantity: r.quantity,
         reference: &r.reference,
         note: None,
-        key,
     };
     receive_lot(
         db,

@@ -118,7 +118,6 @@ pub async fn ship_reservation(
     actor: &Actor,
     id: i64,
     to: &ShipTo,
-    key: Option<&str>,
 ) -> AppResult<reservation::Model> {
     let r = reservation::Entity::find_by_id(id)
         .one(db)
@@ -133,7 +132,7 @@ pub async fn ship_reservation(
     }
     if s != EffectiveState::Released {
         return Err(AppError::bad_input(
-            "input.reservationId",
+            "reservationId",
             format!(
                 "lot {} is {s}: only released, unexpired stock ships",
                 l.lot_number
@@ -152,7 +151,6 @@ pub async fn ship_reservation(
             reason: MovementReason::Shipment,
             reference: &r.reference.clone(),
             note: Some(format!("reservation {id}")),
-            idempotency_key: key,
         },
     )
     .await?;

@@ -382,9 +382,9 @@ pub async fn set_reorder_point(
     point: Option<i64>,
 ) -> AppResult<item::Model> {
     if let Some(p) = point {
-        crate::quantity::REORDER_POINT.check(p, "input.reorderPoint")?;
+        crate::quantity::REORDER_POINT.check(p, "reorderPoint")?;
     }
-    let sku = sku_by_article(db, article, "input.articleNumber").await?;
+    let sku = sku_by_article(db, article, "articleNumber").await?;
     let item = finished_item(db, &sku).await?;
     let mut am: item::ActiveModel = item.into();
     am.reorder_point = Set(point);

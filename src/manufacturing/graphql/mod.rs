@@ -38,7 +38,7 @@ use crate::{
         units::{from_milli, to_milli},
     },
     connection_type,
-    error::{AppError, AppResult, UserError},
+    error::{AppError, AppResult, Under, UserError},
     graphql::{
         batch::BatchQueue,
         db, ids,

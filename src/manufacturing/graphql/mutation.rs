@@ -44,7 +44,7 @@ impl ManufacturingMutation {
                 )?,
                 notes: input.notes,
             };
-            service::create_machine(&txn, &m).await
+            service::create_machine(&txn, &m).await.under("input")
         }
         .await;
         Ok(MachinePayload::of(finish(txn, r).await?))
@@ -84,7 +84,7 @@ impl ManufacturingMutation {
                 )?,
                 notes: input.notes,
             };
-            let m = service::update_machine(&txn, id, &p).await?;
+            let m = service::update_machine(&txn, id, &p).await.under("input")?;
             shop.finish("machine changed").await?;
             Ok(m)
         }
@@ -111,7 +111,9 @@ impl ManufacturingMutation {
                     end_minute: parse_hhmm(&s.end, &format!("input.shifts[{i}].end"))?,
                 });
             }
-            let m = service::set_calendar(&txn, id, &input.time_zone, &shifts).await?;
+            let m = service::set_calendar(&txn, id, &input.time_zone, &shifts)
+                .await
+                .under("input")?;
             shop.finish("calendar changed").await?;
             Ok(m)
         }
@@ -137,7 +139,8 @@ impl ManufacturingMutation {
                 input.ends_at,
                 &input.reason,
             )
-            .await?;
+            .await
+            .under("input")?;
             shop.finish("downtime added").await?;
             Ok(d)
         }
@@ -177,7 +180,9 @@ impl ManufacturingMutation {
                 .as_ref()
                 .map(|m| ids::decode(m, "Machine", "input.machineId"))
                 .transpose()?;
-            service::create_tool(&txn, &input.code, &input.name, m, input.life_limit).await
+            service::create_tool(&txn, &input.code, &input.name, m, input.life_limit)
+                .await
+                .under("input")
         }
         .await;
         Ok(ToolPayload::of(finish(txn, r).await?))
@@ -194,7 +199,9 @@ impl ManufacturingMutation {
         ShopWrite::lock_only(&txn).await?;
         let r = async {
             let id = ids::decode(&id, "Tool", "id")?;
-            service::replace_tool(&txn, id, &new_code).await
+            service::replace_tool(&txn, id, &new_code)
+                .await
+                .map_err(|e| e.at("newCode"))
         }
         .await;
         Ok(ToolPayload::of(finish(txn, r).await?))
@@ -206,10 +213,12 @@ impl ManufacturingMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The job.")] input: CreateJobInput,
-        #[graphql(desc = "Retry key: the same key and input return the first result.")]
-        idempotency_key: Option<String>,
+        #[graphql(
+            name = "idempotencyKey",
+            desc = "Retry key: the same key and input return the first result."
+        )]
+        _idempotency_key: Option<String>,
     ) -> async_graphql::Result<JobPayload> {
-        let _ = idempotency_key;
         let (txn, a) = write::begin(ctx).await?;
         let shop = ShopWrite::begin(&txn, &a.name).await?;
         let r = async {
@@ -253,7 +262,7 @@ impl ManufacturingMutation {
                 due_at: input.due_at,
                 priority: input.priority,
             };
-            let job = service::create_job(&txn, &a, &j).await?;
+            let job = service::create_job(&txn, &a, &j).await.under("input")?;
             shop.finish("job added").await?;
             Ok((service::job(&txn, job.id).await?, vec![]))
         }
@@ -287,10 +296,12 @@ impl ManufacturingMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "Global id of the job.")] id: ID,
         #[graphql(desc = "Who, what program, which material.")] input: StartJobInput,
-        #[graphql(desc = "Retry key: the same key and input return the first result.")]
-        idempotency_key: Option<String>,
+        #[graphql(
+            name = "idempotencyKey",
+            desc = "Retry key: the same key and input return the first result."
+        )]
+        _idempotency_key: Option<String>,
     ) -> async_graphql::Result<JobPayload> {
-        let _ = idempotency_key;
         let (id, input) = (&id, &input);
         let r = write::run(ctx, |w| {
             Box::pin(async move {
@@ -329,7 +340,9 @@ impl ManufacturingMutation {
                         })
                         .transpose()?,
                 };
-                let (j, warnings) = service::start_job(w.txn, w.actor, id, &s).await?;
+                let (j, warnings) = service::start_job(w.txn, w.actor, id, &s)
+                    .await
+                    .under("input")?;
                 shop.finish("job started").await?;
                 Ok((service::job(w.txn, j.id).await?, warnings))
             })
@@ -345,10 +358,12 @@ impl ManufacturingMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "Global id of the job.")] id: ID,
         #[graphql(desc = "Parts made, where they go.")] input: CompleteJobInput,
-        #[graphql(desc = "Retry key: the same key and input return the first result.")]
-        idempotency_key: Option<String>,
+        #[graphql(
+            name = "idempotencyKey",
+            desc = "Retry key: the same key and input return the first result."
+        )]
+        _idempotency_key: Option<String>,
     ) -> async_graphql::Result<JobPayload> {
-        let _ = idempotency_key;
         let (id, input) = (&id, &input);
         let r = write::run(ctx, |w| {
             Box::pin(async move {
@@ -361,7 +376,8 @@ impl ManufacturingMutation {
                     input.quantity_made,
                     input.location.as_deref(),
                 )
-                .await?;
+                .await
+                .under("input")?;
                 shop.finish("job completed").await?;
                 Ok((j, vec![]))
             })
@@ -390,7 +406,8 @@ impl ManufacturingMutation {
                 input.quantity_accepted,
                 input.note.as_deref(),
             )
-            .await?;
+            .await
+            .under("input")?;
             Ok((j, vec![]))
         }
         .await;

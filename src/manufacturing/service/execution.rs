@@ -5,6 +5,7 @@ use super::*;
 /// Starts a job: checks the machine can make it, issues the material from
 /// released lots through the ledger (ISSUE_TO_PRODUCTION), records the tools,
 /// operator and CAM program. Returns the job and any tool-life warnings.
+/// Fields in errors are relative to `s` (`machineId`, `material[2]`).
 pub async fn start_job(
     db: &impl ConnectionTrait,
     actor: &Actor,
@@ -15,206 +16,28 @@ pub async fn start_job(
     check_transition(&j, JobStatus::InProgress)?;
     if s.operator.trim().is_empty() {
         return Err(AppError::bad_input(
-            "input.operator",
+            "operator",
             "who runs the job is required",
         ));
     }
     if s.cam_program.trim().is_empty() {
         return Err(AppError::bad_input(
-            "input.camProgram",
+            "camProgram",
             "the CAM program and version are required",
         ));
     }
-    let Some(machine_id) = s.machine_id.or(j.machine_id) else {
-        return Err(AppError::bad_input(
-            "input.machineId",
-            "the job is not scheduled on a machine: name one",
-        ));
-    };
-    let caps = capable_machines(db).await?;
-    let Some(cap) = caps.iter().find(|c| c.machine.id == machine_id) else {
-        return Err(AppError::bad_input(
-            "input.machineId",
-            "unknown or retired machine",
-        ));
-    };
-    let req = requirement(db, &j).await?;
-    if let Some(why) = cap.refusal(&req) {
-        return Err(AppError::bad_input(
-            "input.machineId",
-            format!("{} cannot make this job: {why}", cap.machine.code),
-        ));
-    }
-    if cap.machine.status != MachineStatus::Active {
-        return Err(AppError::Conflict(format!(
-            "machine {} is {}",
-            cap.machine.code, cap.machine.status
-        )));
-    }
-    if let Some(other) = production_job::Entity::find()
-        .filter(production_job::Column::MachineId.eq(machine_id))
-        .filter(production_job::Column::Status.eq(JobStatus::InProgress))
-        .one(db)
-        .await?
-    {
-        return Err(AppError::Conflict(format!(
-            "machine {} is running {}",
-            cap.machine.code, other.number
-        )));
-    }
-    // Tools.
-    let tools: Vec<tool::Model> = match &s.tool_ids {
-        Some(ids) => {
-            let mut out = Vec::new();
-            for (i, t) in ids.iter().enumerate() {
-                let t = tool::Entity::find_by_id(*t).one(db).await?.ok_or_else(|| {
-                    AppError::bad_input(format!("input.toolIds[{i}]"), "unknown tool")
-                })?;
-                if t.status != ToolStatus::Active {
-                    return Err(AppError::bad_input(
-                        format!("input.toolIds[{i}]"),
-                        format!("tool {} is retired", t.code),
-                    ));
-                }
-                out.push(t);
-            }
-            out
-        }
-        None => {
-            tool::Entity::find()
-                .filter(tool::Column::MachineId.eq(machine_id))
-                .filter(tool::Column::Status.eq(ToolStatus::Active))
-                .order_by_asc(tool::Column::Code)
-                .all(db)
-                .await?
-        }
-    };
+    let (cap, req) = start_machine(db, &j, s.machine_id).await?;
+    let machine_id = cap.machine.id;
+    let tools = start_tools(db, s.tool_ids.as_deref(), machine_id).await?;
     let warnings = tool_warnings(&tools, i64::from(j.quantity));
-    // Material.
-    let need = material_needed(&j);
     let (items, what) = raw_items(db, &j, &cap.machine, &req).await?;
-    let picks: Vec<(Candidate, i64)> = match &s.material {
-        Some(picks) => {
-            let mut out = Vec::new();
-            let mut left = need;
-            let cands = locked_candidates(db, &items).await?;
-            for (i, p) in picks.iter().enumerate() {
-                let f = format!("input.material[{i}]");
-                let l = inv::lot(db, p.lot_id).await?;
-                if !items.contains(&l.item_id) {
-                    return Err(AppError::bad_input(
-                        f,
-                        format!("lot {} is not {what}", l.lot_number),
-                    ));
-                }
-                let st = effective_state(&l, today());
-                if st != EffectiveState::Released {
-                    return Err(AppError::bad_input(
-                        f,
-                        format!(
-                            "lot {} is {st}; only released material can be issued",
-                            l.lot_number
-                        ),
-                    ));
-                }
-                let mut want = p.quantity.unwrap_or(left).min(left);
-                if want <= 0 {
-                    return Err(AppError::bad_input(
-                        f,
-                        "nothing left to issue from this lot",
-                    ));
-                }
-                for c in cands.iter().filter(|c| c.lot.id == l.id) {
-                    let q = want.min(c.free);
-                    if q > 0 {
-                        out.push((
-                            Candidate {
-                                lot: c.lot.clone(),
-                                location_id: c.location_id,
-                                free: c.free,
-                            },
-                            q,
-                        ));
-                        want -= q;
-                        left -= q;
-                    }
-                }
-                if want > 0 {
-                    return Err(AppError::bad_input(
-                        f,
-                        format!(
-                            "lot {} has not enough free stock at stock locations",
-                            l.lot_number
-                        ),
-                    ));
-                }
-            }
-            if left > 0 {
-                return Err(AppError::bad_input(
-                    "input.material",
-                    format!("the job needs {need}, the lots given cover {}", need - left),
-                ));
-            }
-            out
-        }
-        None => {
-            let mut out = Vec::new();
-            let mut left = need;
-            let cands = locked_candidates(db, &items).await?;
-            let total: i64 = cands.iter().map(|c| c.free).sum();
-            for c in cands {
-                if left == 0 {
-                    break;
-                }
-                let q = left.min(c.free);
-                left -= q;
-                out.push((c, q));
-            }
-            if left > 0 {
-                return Err(AppError::bad_input(
-                    "input.material",
-                    format!(
-                        "not enough released material: the job needs {need} {} of {what}, {total} free",
-                        if j.kind == JobKind::Stock {
-                            "mm"
-                        } else {
-                            "pieces"
-                        }
-                    ),
-                ));
-            }
-            out
-        }
+    let cands = locked_candidates(db, &items).await?;
+    let picks = match &s.material {
+        Some(given) => picks_given(db, &j, &items, &what, &cands, given).await?,
+        None => picks_fefo(&j, &what, cands)?,
     };
     let now = Utc::now();
-    inv::lock_lots(db, &picks.iter().map(|(c, _)| c.lot.id).collect::<Vec<_>>()).await?;
-    for (c, q) in &picks {
-        ledger::apply(
-            db,
-            actor,
-            Move {
-                lot_id: c.lot.id,
-                from: Some(c.location_id),
-                to: None,
-                quantity: *q,
-                reason: MovementReason::IssueToProduction,
-                reference: &j.number,
-                note: Some(format!("issued to {} on {}", j.number, cap.machine.code)),
-                idempotency_key: None,
-            },
-        )
-        .await?;
-        job_material::ActiveModel {
-            job_id: Set(j.id),
-            lot_id: Set(c.lot.id),
-            location_id: Set(c.location_id),
-            quantity: Set(*q),
-            issued_at: Set(now),
-            ..Default::default()
-        }
-        .insert(db)
-        .await?;
-    }
+    issue(db, actor, &j, &cap.machine, &picks, now).await?;
     for t in &tools {
         job_tool::ActiveModel {
             job_id: Set(j.id),
@@ -232,6 +55,232 @@ pub async fn start_job(
     am.cam_program = Set(Some(s.cam_program.trim().to_owned()));
     am.updated_at = Set(now);
     Ok((am.update(db).await?, warnings))
+}
+
+/// The machine a job starts on (the one named, else the planned one) and
+/// what the job requires of it: it must be able to make the job, be
+/// active and run nothing else.
+async fn start_machine(
+    db: &impl ConnectionTrait,
+    j: &production_job::Model,
+    named: Option<i64>,
+) -> AppResult<(Capable, Requirement)> {
+    let Some(machine_id) = named.or(j.machine_id) else {
+        return Err(AppError::bad_input(
+            "machineId",
+            "the job is not scheduled on a machine: name one",
+        ));
+    };
+    let caps = capable_machines(db).await?;
+    let Some(cap) = caps.into_iter().find(|c| c.machine.id == machine_id) else {
+        return Err(AppError::bad_input(
+            "machineId",
+            "unknown or retired machine",
+        ));
+    };
+    let req = requirement(db, j).await?;
+    if let Some(why) = cap.refusal(&req) {
+        return Err(AppError::bad_input(
+            "machineId",
+            format!("{} cannot make this job: {why}", cap.machine.code),
+        ));
+    }
+    if cap.machine.status != MachineStatus::Active {
+        return Err(AppError::refused(Refusal::StateNotAllowed {
+            what: "machine",
+            name: cap.machine.code.clone(),
+            state: cap.machine.status.to_string(),
+            rule: String::new(),
+        }));
+    }
+    if let Some(other) = production_job::Entity::find()
+        .filter(production_job::Column::MachineId.eq(machine_id))
+        .filter(production_job::Column::Status.eq(JobStatus::InProgress))
+        .one(db)
+        .await?
+    {
+        return Err(AppError::Conflict(format!(
+            "machine {} is running {}",
+            cap.machine.code, other.number
+        )));
+    }
+    Ok((cap, req))
+}
+
+/// The tools named (each must exist and be active), else the active tools
+/// mounted on the machine.
+async fn start_tools(
+    db: &impl ConnectionTrait,
+    named: Option<&[i64]>,
+    machine_id: i64,
+) -> AppResult<Vec<tool::Model>> {
+    let Some(ids) = named else {
+        return Ok(tool::Entity::find()
+            .filter(tool::Column::MachineId.eq(machine_id))
+            .filter(tool::Column::Status.eq(ToolStatus::Active))
+            .order_by_asc(tool::Column::Code)
+            .all(db)
+            .await?);
+    };
+    let mut out = Vec::new();
+    for (i, t) in ids.iter().enumerate() {
+        let t = tool::Entity::find_by_id(*t)
+            .one(db)
+            .await?
+            .ok_or_else(|| AppError::bad_input(format!("toolIds[{i}]"), "unknown tool"))?;
+        if t.status != ToolStatus::Active {
+            return Err(AppError::bad_input(
+                format!("toolIds[{i}]"),
+                format!("tool {} is retired", t.code),
+            ));
+        }
+        out.push(t);
+    }
+    Ok(out)
+}
+
+/// The material the caller picked, lot by lot, from the usable `cands`
+/// (locked): each lot must be `what` and released, have the units asked
+/// for free, and the picks together must cover the job.
+async fn picks_given(
+    db: &impl ConnectionTrait,
+    j: &production_job::Model,
+    items: &[i64],
+    what: &str,
+    cands: &[Candidate],
+    given: &[MaterialPick],
+) -> AppResult<Vec<(Candidate, i64)>> {
+    let need = material_needed(j);
+    let mut out = Vec::new();
+    let mut left = need;
+    for (i, p) in given.iter().enumerate() {
+        let f = format!("material[{i}]");
+        let l = inv::lot(db, p.lot_id).await?;
+        if !items.contains(&l.item_id) {
+            return Err(AppError::bad_input(
+                f,
+                format!("lot {} is not {what}", l.lot_number),
+            ));
+        }
+        let st = effective_state(&l, today());
+        if st != EffectiveState::Released {
+            return Err(AppError::refused_at(
+                f,
+                Refusal::StateNotAllowed {
+                    what: "lot",
+                    name: l.lot_number,
+                    state: st.to_string(),
+                    rule: "; only released material can be issued".into(),
+                },
+            ));
+        }
+        let mut want = p.quantity.unwrap_or(left).min(left);
+        if want <= 0 {
+            return Err(AppError::bad_input(
+                f,
+                "nothing left to issue from this lot",
+            ));
+        }
+        for c in cands.iter().filter(|c| c.lot.id == l.id) {
+            let q = want.min(c.free);
+            if q > 0 {
+                out.push((c.clone(), q));
+                want -= q;
+                left -= q;
+            }
+        }
+        if want > 0 {
+            return Err(AppError::bad_input(
+                f,
+                format!(
+                    "lot {} has not enough free stock at stock locations",
+                    l.lot_number
+                ),
+            ));
+        }
+    }
+    if left > 0 {
+        return Err(AppError::bad_input(
+            "material",
+            format!("the job needs {need}, the lots given cover {}", need - left),
+        ));
+    }
+    Ok(out)
+}
+
+/// The material for a job taken from the usable `cands` in allocation
+/// order, until the job is covered.
+fn picks_fefo(
+    j: &production_job::Model,
+    what: &str,
+    cands: Vec<Candidate>,
+) -> AppResult<Vec<(Candidate, i64)>> {
+    let need = material_needed(j);
+    let mut out = Vec::new();
+    let mut left = need;
+    let total: i64 = cands.iter().map(|c| c.free).sum();
+    for c in cands {
+        if left == 0 {
+            break;
+        }
+        let q = left.min(c.free);
+        left -= q;
+        out.push((c, q));
+    }
+    if left > 0 {
+        return Err(AppError::bad_input(
+            "material",
+            format!(
+                "not enough released material: the job needs {need} {} of {what}, {total} free",
+                if j.kind == JobKind::Stock {
+                    "mm"
+                } else {
+                    "pieces"
+                }
+            ),
+        ));
+    }
+    Ok(out)
+}
+
+/// Issues the picked material to the job through the ledger, lots locked
+/// in id order first.
+async fn issue(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    j: &production_job::Model,
+    m: &machine::Model,
+    picks: &[(Candidate, i64)],
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    inv::lock_lots(db, &picks.iter().map(|(c, _)| c.lot.id).collect::<Vec<_>>()).await?;
+    for (c, q) in picks {
+        ledger::apply(
+            db,
+            actor,
+            Move {
+                lot_id: c.lot.id,
+                from: Some(c.location_id),
+                to: None,
+                quantity: *q,
+                reason: MovementReason::IssueToProduction,
+                reference: &j.number,
+                note: Some(format!("issued to {} on {}", j.number, m.code)),
+            },
+        )
+        .await?;
+        job_material::ActiveModel {
+            job_id: Set(j.id),
+            lot_id: Set(c.lot.id),
+            location_id: Set(c.location_id),
+            quantity: Set(*q),
+            issued_at: Set(now),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+    }
+    Ok(())
 }
 
 /// Warnings for tools that would pass their life limit cutting `parts` more.
@@ -264,17 +313,51 @@ pub async fn complete_job(
     check_transition(&j, JobStatus::Inspection)?;
     if quantity_made < 1 || quantity_made > j.quantity {
         return Err(AppError::bad_input(
-            "input.quantityMade",
+            "quantityMade",
             format!(
                 "must be 1–{} (the job's quantity); scrap the job if nothing good was made",
                 j.quantity
             ),
         ));
     }
-    let loc = match location {
-        Some(code) => inv::location_by_code(db, code, "input.location").await?,
+    let loc = output_location(db, location).await?;
+    let now = Utc::now();
+    let (item, am) = output_item(db, &j, now).await?;
+    let l = inv::produce_lot(
+        db,
+        actor,
+        &item,
+        &j.number,
+        am,
+        loc.id,
+        i64::from(quantity_made),
+        &j.number,
+    )
+    .await?;
+    let parents = link_genealogy(db, &j, l.id, now).await?;
+    // Made from recalled material, or in a recalled machine window or with
+    // a recalled tool: the new lot joins the recall.
+    let l = crate::quality::recall::inherit_recalls(db, actor, l, &parents, &j, now).await?;
+    count_tool_uses(db, j.id, quantity_made).await?;
+    let mut am = j.into_active_model();
+    am.status = Set(JobStatus::Inspection);
+    am.quantity_made = Set(Some(quantity_made));
+    am.finished_at = Set(Some(now));
+    am.finished_lot_id = Set(Some(l.id));
+    am.planned_end = Set(Some(now));
+    am.updated_at = Set(now);
+    Ok((am.update(db).await?, l))
+}
+
+/// Where a finished lot goes: the QUARANTINE location named, else the
+/// first QUARANTINE bin (a leaf of the tree) by code.
+async fn output_location(
+    db: &impl ConnectionTrait,
+    named: Option<&str>,
+) -> AppResult<location::Model> {
+    let loc = match named {
+        Some(code) => inv::location_by_code(db, code, "location").await?,
         None => {
-            // The first QUARANTINE bin (a leaf of the tree), by code.
             let all = location::Entity::find()
                 .order_by_asc(location::Column::Code)
                 .all(db)
@@ -282,20 +365,27 @@ pub async fn complete_job(
             let parents: HashSet<i64> = all.iter().filter_map(|l| l.parent_id).collect();
             all.into_iter()
                 .find(|l| l.location_type == LocationType::Quarantine && !parents.contains(&l.id))
-                .ok_or_else(|| {
-                    AppError::bad_input("input.location", "there is no QUARANTINE location")
-                })?
+                .ok_or_else(|| AppError::bad_input("location", "there is no QUARANTINE location"))?
         }
     };
     if loc.location_type != LocationType::Quarantine {
         return Err(AppError::bad_input(
-            "input.location",
+            "location",
             format!("`{}` is not a QUARANTINE location", loc.code),
         ));
     }
-    let now = Utc::now();
+    Ok(loc)
+}
+
+/// The stock item a job makes (its SKU's finished item, or a custom item of
+/// its platform and grade) and the new lot's dates and UDI.
+async fn output_item(
+    db: &impl ConnectionTrait,
+    j: &production_job::Model,
+    now: DateTime<Utc>,
+) -> AppResult<(item::Model, lot::ActiveModel)> {
     let made = today();
-    let (item, am) = match j.kind {
+    match j.kind {
         JobKind::Stock => {
             let no_sku = || AppError::Internal(format!("job {} has no SKU", j.number));
             let sku = catalog::sku(db, j.sku_id.ok_or_else(no_sku)?)
@@ -307,7 +397,7 @@ pub async fn complete_job(
                 _ => None,
             };
             let udi = crate::inventory::gs1::udi(&sku.gtin, &j.number, expiry);
-            (
+            Ok((
                 item,
                 lot::ActiveModel {
                     production_date: Set(Some(made)),
@@ -315,7 +405,7 @@ pub async fn complete_job(
                     udi: Set(Some(udi)),
                     ..Default::default()
                 },
-            )
+            ))
         }
         JobKind::Custom => {
             let no_platform = || AppError::Internal(format!("job {} has no platform", j.number));
@@ -336,28 +426,26 @@ pub async fn complete_job(
                 ..Default::default()
             })
             .await?;
-            (
+            Ok((
                 item,
                 lot::ActiveModel {
                     production_date: Set(Some(made)),
                     expiry_date: Set(None),
                     ..Default::default()
                 },
-            )
+            ))
         }
-    };
-    let l = inv::produce_lot(
-        db,
-        actor,
-        &item,
-        &j.number,
-        am,
-        loc.id,
-        i64::from(quantity_made),
-        &j.number,
-    )
-    .await?;
-    // Genealogy: one edge per consumed lot.
+    }
+}
+
+/// Genealogy: one edge from each lot the job consumed to the lot it made.
+/// Returns the consumed lots.
+async fn link_genealogy(
+    db: &impl ConnectionTrait,
+    j: &production_job::Model,
+    made: i64,
+    now: DateTime<Utc>,
+) -> AppResult<Vec<i64>> {
     let mut consumed: BTreeMap<i64, i64> = BTreeMap::new();
     for m in job_material::Entity::find()
         .filter(job_material::Column::JobId.eq(j.id))
@@ -370,7 +458,7 @@ pub async fn complete_job(
     for (parent, qty) in consumed {
         lot_genealogy::ActiveModel {
             parent_lot_id: Set(parent),
-            child_lot_id: Set(l.id),
+            child_lot_id: Set(made),
             quantity: Set(qty),
             job_id: Set(Some(j.id)),
             created_at: Set(now),
@@ -379,32 +467,26 @@ pub async fn complete_job(
         .insert(db)
         .await?;
     }
-    // Made from recalled material, or in a recalled machine window or with
-    // a recalled tool: the new lot joins the recall.
-    let l = crate::quality::recall::inherit_recalls(db, actor, l, &parents, &j, now).await?;
-    // Tools: record what was cut and advance the counters.
+    Ok(parents)
+}
+
+/// Tools: records what each of the job's tools cut and advances its counter.
+async fn count_tool_uses(db: &impl ConnectionTrait, job_id: i64, parts: i32) -> AppResult<()> {
     for jt in job_tool::Entity::find()
-        .filter(job_tool::Column::JobId.eq(j.id))
+        .filter(job_tool::Column::JobId.eq(job_id))
         .all(db)
         .await?
     {
         let t = tool_by_id(db, jt.tool_id).await?;
-        let uses = t.uses + quantity_made;
+        let uses = t.uses + parts;
         let mut tam = t.into_active_model();
         tam.uses = Set(uses);
         tam.update(db).await?;
         let mut jam = jt.into_active_model();
-        jam.uses = Set(quantity_made);
+        jam.uses = Set(parts);
         jam.update(db).await?;
     }
-    let mut am = j.into_active_model();
-    am.status = Set(JobStatus::Inspection);
-    am.quantity_made = Set(Some(quantity_made));
-    am.finished_at = Set(Some(now));
-    am.finished_lot_id = Set(Some(l.id));
-    am.planned_end = Set(Some(now));
-    am.updated_at = Set(now);
-    Ok((am.update(db).await?, l))
+    Ok(())
 }
 
 /// Records the final inspection. PASS: DONE with `accepted` parts (the rest
@@ -433,7 +515,7 @@ pub async fn inspect_job(
             let a = accepted.unwrap_or(made);
             if !(1..=made).contains(&a) {
                 return Err(AppError::bad_input(
-                    "input.quantityAccepted",
+                    "quantityAccepted",
                     format!("must be 1–{made} (parts made); record FAIL if none passed"),
                 ));
             }
@@ -459,7 +541,6 @@ pub async fn inspect_job(
                 reason: MovementReason::Scrap,
                 reference: &j.number,
                 note: Some("rejected at final inspection".into()),
-                idempotency_key: None,
             },
         )
         .await?;
@@ -496,17 +577,15 @@ pub async fn scrap_job(
 ) -> AppResult<production_job::Model> {
     let j = job(db, id).await?;
     if j.status != JobStatus::InProgress {
-        return Err(AppError::Conflict(format!(
-            "job {} is {}; only a running job is scrapped (cancel a job that has not started, record FAIL at inspection)",
-            j.number,
-            status_name(j.status)
-        )));
+        return Err(AppError::refused(Refusal::StateNotAllowed {
+            what: "job",
+            name: j.number,
+            state: status_name(j.status),
+            rule: "; only a running job is scrapped (cancel a job that has not started, record FAIL at inspection)".into(),
+        }));
     }
     if reason.trim().is_empty() {
-        return Err(AppError::bad_input(
-            "input.reason",
-            "say why the job is scrapped",
-        ));
+        return Err(AppError::bad_input("reason", "say why the job is scrapped"));
     }
     let now = Utc::now();
     let mut am = j.into_active_model();

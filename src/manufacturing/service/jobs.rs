@@ -68,42 +68,21 @@ pub fn check_design(j: &NewJob) -> AppResult<()> {
         j.gingival_height_um,
         500,
         5_000,
-        "input.gingivalHeightMm",
+        "gingivalHeightMm",
         "mm",
         1000.0,
     )?;
-    range(
-        j.post_height_um,
-        4_000,
-        6_000,
-        "input.postHeightMm",
-        "mm",
-        1000.0,
-    )?;
-    range(
-        j.angulation_mdeg,
-        0,
-        30_000,
-        "input.angulationDeg",
-        "°",
-        1000.0,
-    )?;
+    range(j.post_height_um, 4_000, 6_000, "postHeightMm", "mm", 1000.0)?;
+    range(j.angulation_mdeg, 0, 30_000, "angulationDeg", "°", 1000.0)?;
     range(
         j.screw_channel_mdeg,
         0,
         25_000,
-        "input.screwChannelAngleDeg",
+        "screwChannelAngleDeg",
         "°",
         1000.0,
     )?;
-    range(
-        j.margin_height_um,
-        0,
-        3_000,
-        "input.marginHeightMm",
-        "mm",
-        1000.0,
-    )?;
+    range(j.margin_height_um, 0, 3_000, "marginHeightMm", "mm", 1000.0)?;
     Ok(())
 }
 
@@ -117,16 +96,17 @@ pub(crate) async fn next_number(db: &impl ConnectionTrait) -> AppResult<String> 
     Ok(format!("JOB-{:06}", last.map_or(0, |j| j.id) + 1))
 }
 
-/// Creates a job in PLANNED after checking a machine exists that can make it.
+/// Creates a job in PLANNED after checking a machine exists that can make
+/// it. Fields in errors are relative to `j` (`dueAt`, `platform`).
 pub async fn create_job(
     db: &impl ConnectionTrait,
     actor: &Actor,
     j: &NewJob,
 ) -> AppResult<production_job::Model> {
-    crate::quantity::JOB_PARTS.check(i64::from(j.quantity), "input.quantity")?;
+    crate::quantity::JOB_PARTS.check(i64::from(j.quantity), "quantity")?;
     if j.due_at < Utc::now() - chrono::Duration::minutes(5) {
         return Err(AppError::bad_input(
-            "input.dueAt",
+            "dueAt",
             format!(
                 "{} is in the past; a new job is due now or later",
                 j.due_at.format("%Y-%m-%d %H:%M UTC")
@@ -135,15 +115,15 @@ pub async fn create_job(
     }
     if !(1..=10).contains(&j.priority) {
         return Err(AppError::bad_input(
-            "input.priority",
+            "priority",
             format!("must be 1 (low) to 10 (urgent), got {}", j.priority),
         ));
     }
     let (d_setup, d_cycle, d_bar) = default_routing(j.kind);
     let setup = j.setup_minutes.unwrap_or(d_setup);
     let cycle = j.cycle_minutes.unwrap_or(d_cycle);
-    range(Some(setup), 0, 24 * 60, "input.setupMinutes", "min", 1.0)?;
-    range(Some(cycle), 1, 24 * 60, "input.cycleMinutes", "min", 1.0)?;
+    range(Some(setup), 0, 24 * 60, "setupMinutes", "min", 1.0)?;
+    range(Some(cycle), 1, 24 * 60, "cycleMinutes", "min", 1.0)?;
     let mut am = production_job::ActiveModel {
         kind: Set(j.kind),
         status: Set(JobStatus::Planned),
@@ -157,106 +137,132 @@ pub async fn create_job(
         ..Default::default()
     };
     let req = match j.kind {
-        JobKind::Stock => {
-            let Some(article) = j.article_number.as_deref() else {
-                return Err(AppError::bad_input(
-                    "input.articleNumber",
-                    "a STOCK job makes one of our SKUs: give its article number",
-                ));
-            };
-            let sku: abutment_sku::Model =
-                inv::sku_by_article(db, article, "input.articleNumber").await?;
-            if j.material.is_some_and(|m| m != sku.material) {
-                return Err(AppError::bad_input(
-                    "input.material",
-                    format!("{} is made of {}", sku.article_number, sku.material),
-                ));
-            }
-            let bar = j.bar_mm_per_part.or(d_bar);
-            range(bar, 1, 500, "input.barMmPerPart", "mm", 1.0)?;
-            am.sku_id = Set(Some(sku.id));
-            am.platform_id = Set(None);
-            am.abutment_type = Set(sku.abutment_type);
-            am.material = Set(sku.material);
-            am.engaging = Set(sku.engaging);
-            am.bar_mm_per_part = Set(bar);
-            am.gingival_height_um = Set(Some(sku.gingival_height_um));
-            am.angulation_mdeg = Set(Some(sku.angulation_mdeg));
-            am.post_height_um = Set(sku.post_height_um);
-            Requirement {
-                kind: JobKind::Stock,
-                material: sku.material,
-                part_diameter_um: sku.diameter_um,
-                system_id: None,
-                angulation_mdeg: sku.angulation_mdeg,
-                screw_channel_mdeg: 0,
-            }
-        }
-        JobKind::Custom => {
-            let Some(pref) = &j.platform else {
-                return Err(AppError::bad_input(
-                    "input.platform",
-                    "a CUSTOM job is for one platform: give system and platform",
-                ));
-            };
-            if j.quantity != 1 {
-                return Err(AppError::bad_input(
-                    "input.quantity",
-                    "a custom abutment is one part for one case",
-                ));
-            }
-            let p: platform::Model = catalog::resolve_platform(db, pref).await?;
-            check_design(j)?;
-            let material = j.material.unwrap_or(Material::Ti6Al4VEli);
-            am.sku_id = Set(None);
-            am.platform_id = Set(Some(p.id));
-            am.abutment_type = Set(j.abutment_type.unwrap_or(AbutmentType::Straight));
-            am.material = Set(material);
-            am.engaging = Set(j.engaging.unwrap_or(true));
-            am.bar_mm_per_part = Set(None);
-            am.gingival_height_um = Set(j.gingival_height_um);
-            am.angulation_mdeg = Set(j.angulation_mdeg);
-            am.post_height_um = Set(j.post_height_um);
-            am.margin_height_um = Set(j.margin_height_um);
-            am.screw_channel_mdeg = Set(j.screw_channel_mdeg);
-            Requirement {
-                kind: JobKind::Custom,
-                material,
-                part_diameter_um: None,
-                system_id: Some(p.system_id),
-                angulation_mdeg: j.angulation_mdeg.unwrap_or(0),
-                screw_channel_mdeg: j.screw_channel_mdeg.unwrap_or(0),
-            }
-        }
+        JobKind::Stock => stock_part(db, j, j.bar_mm_per_part.or(d_bar), &mut am).await?,
+        JobKind::Custom => custom_part(db, j, &mut am).await?,
     };
-    let machines = capable_machines(db).await?;
-    if !machines.iter().any(|c| c.refusal(&req).is_none()) {
-        let why: Vec<String> = machines
-            .iter()
-            .filter_map(|c| c.refusal(&req).map(|r| format!("{}: {r}", c.machine.code)))
-            .collect();
-        let field = if j.kind == JobKind::Stock {
-            "input.articleNumber"
-        } else {
-            "input.platform"
-        };
-        return Err(AppError::bad_input(
-            field,
-            format!(
-                "no machine can make this part ({})",
-                if why.is_empty() {
-                    "there are no machines".to_owned()
-                } else {
-                    why.join("; ")
-                }
-            ),
-        ));
-    }
+    check_some_machine(db, j.kind, &req).await?;
     let now = Utc::now();
     am.number = Set(next_number(db).await?);
     am.created_at = Set(now);
     am.updated_at = Set(now);
     Ok(am.insert(db).await?)
+}
+
+/// A STOCK job's part: the SKU named by article number sets the design
+/// and material (a material given must agree); `bar` mm of bar per part.
+async fn stock_part(
+    db: &impl ConnectionTrait,
+    j: &NewJob,
+    bar: Option<i32>,
+    am: &mut production_job::ActiveModel,
+) -> AppResult<Requirement> {
+    let Some(article) = j.article_number.as_deref() else {
+        return Err(AppError::bad_input(
+            "articleNumber",
+            "a STOCK job makes one of our SKUs: give its article number",
+        ));
+    };
+    let sku: abutment_sku::Model = inv::sku_by_article(db, article, "articleNumber").await?;
+    if j.material.is_some_and(|m| m != sku.material) {
+        return Err(AppError::bad_input(
+            "material",
+            format!("{} is made of {}", sku.article_number, sku.material),
+        ));
+    }
+    range(bar, 1, 500, "barMmPerPart", "mm", 1.0)?;
+    am.sku_id = Set(Some(sku.id));
+    am.platform_id = Set(None);
+    am.abutment_type = Set(sku.abutment_type);
+    am.material = Set(sku.material);
+    am.engaging = Set(sku.engaging);
+    am.bar_mm_per_part = Set(bar);
+    am.gingival_height_um = Set(Some(sku.gingival_height_um));
+    am.angulation_mdeg = Set(Some(sku.angulation_mdeg));
+    am.post_height_um = Set(sku.post_height_um);
+    Ok(Requirement {
+        kind: JobKind::Stock,
+        material: sku.material,
+        part_diameter_um: sku.diameter_um,
+        system_id: None,
+        angulation_mdeg: sku.angulation_mdeg,
+        screw_channel_mdeg: 0,
+    })
+}
+
+/// A CUSTOM job's part: one piece for one platform, within the design
+/// limits ([`check_design`]).
+async fn custom_part(
+    db: &impl ConnectionTrait,
+    j: &NewJob,
+    am: &mut production_job::ActiveModel,
+) -> AppResult<Requirement> {
+    let Some(pref) = &j.platform else {
+        return Err(AppError::bad_input(
+            "platform",
+            "a CUSTOM job is for one platform: give system and platform",
+        ));
+    };
+    if j.quantity != 1 {
+        return Err(AppError::bad_input(
+            "quantity",
+            "a custom abutment is one part for one case",
+        ));
+    }
+    let p: platform::Model = catalog::resolve_platform(db, pref).await?;
+    check_design(j)?;
+    let material = j.material.unwrap_or(Material::Ti6Al4VEli);
+    am.sku_id = Set(None);
+    am.platform_id = Set(Some(p.id));
+    am.abutment_type = Set(j.abutment_type.unwrap_or(AbutmentType::Straight));
+    am.material = Set(material);
+    am.engaging = Set(j.engaging.unwrap_or(true));
+    am.bar_mm_per_part = Set(None);
+    am.gingival_height_um = Set(j.gingival_height_um);
+    am.angulation_mdeg = Set(j.angulation_mdeg);
+    am.post_height_um = Set(j.post_height_um);
+    am.margin_height_um = Set(j.margin_height_um);
+    am.screw_channel_mdeg = Set(j.screw_channel_mdeg);
+    Ok(Requirement {
+        kind: JobKind::Custom,
+        material,
+        part_diameter_um: None,
+        system_id: Some(p.system_id),
+        angulation_mdeg: j.angulation_mdeg.unwrap_or(0),
+        screw_channel_mdeg: j.screw_channel_mdeg.unwrap_or(0),
+    })
+}
+
+/// Refuses a part no machine can make, saying why for each machine (on
+/// the field that named the part).
+async fn check_some_machine(
+    db: &impl ConnectionTrait,
+    kind: JobKind,
+    req: &Requirement,
+) -> AppResult<()> {
+    let machines = capable_machines(db).await?;
+    if machines.iter().any(|c| c.refusal(req).is_none()) {
+        return Ok(());
+    }
+    let why: Vec<String> = machines
+        .iter()
+        .filter_map(|c| c.refusal(req).map(|r| format!("{}: {r}", c.machine.code)))
+        .collect();
+    let field = if kind == JobKind::Stock {
+        "articleNumber"
+    } else {
+        "platform"
+    };
+    Err(AppError::bad_input(
+        field,
+        format!(
+            "no machine can make this part ({})",
+            if why.is_empty() {
+                "there are no machines".to_owned()
+            } else {
+                why.join("; ")
+            }
+        ),
+    ))
 }
 
 /// A job by row id.
@@ -285,12 +291,12 @@ pub fn check_transition(j: &production_job::Model, to: JobStatus) -> AppResult<(
     if ok {
         Ok(())
     } else {
-        Err(AppError::Conflict(format!(
-            "job {} is {}; it cannot go to {}",
-            j.number,
-            status_name(j.status),
-            status_name(to)
-        )))
+        Err(AppError::refused(Refusal::StateNotAllowed {
+            what: "job",
+            name: j.number.clone(),
+            state: status_name(j.status),
+            rule: format!("; it cannot go to {}", status_name(to)),
+        }))
     }
 }
 
@@ -309,7 +315,7 @@ pub async fn cancel_job(
     check_transition(&j, JobStatus::Cancelled)?;
     if reason.trim().is_empty() {
         return Err(AppError::bad_input(
-            "input.reason",
+            "reason",
             "say why the job is cancelled",
         ));
     }

@@ -93,7 +93,7 @@ pub(crate) fn check_bar_range(min: Option<i32>, max: Option<i32>) -> AppResult<(
         && a > b
     {
         return Err(AppError::bad_input(
-            "input.barMaxDiameterMm",
+            "barMaxDiameterMm",
             "must not be below the minimum bar diameter",
         ));
     }
@@ -107,12 +107,12 @@ pub async fn create_machine(
 ) -> AppResult<machine::Model> {
     let code = m.code.trim();
     if code.is_empty() || code.len() > 40 {
-        return Err(AppError::bad_input("input.code", "must be 1–40 characters"));
+        return Err(AppError::bad_input("code", "must be 1–40 characters"));
     }
     if m.name.trim().is_empty() {
-        return Err(AppError::bad_input("input.name", "is required"));
+        return Err(AppError::bad_input("name", "is required"));
     }
-    calendar::time_zone(&m.time_zone, "input.timeZone")?;
+    calendar::time_zone(&m.time_zone, "timeZone")?;
     check_bar_range(m.bar_min_diameter_um, m.bar_max_diameter_um)?;
     if machine::Entity::find()
         .filter(machine::Column::Code.eq(code))
@@ -121,7 +121,7 @@ pub async fn create_machine(
         .is_some()
     {
         return Err(AppError::bad_input(
-            "input.code",
+            "code",
             format!("machine `{code}` exists already"),
         ));
     }
@@ -176,7 +176,7 @@ pub(crate) async fn set_capabilities(
         for (i, id) in set.into_iter().enumerate() {
             if catalog::system(db, id).await?.is_none() {
                 return Err(AppError::bad_input(
-                    format!("input.systemIds[{i}]"),
+                    format!("systemIds[{i}]"),
                     "unknown implant system",
                 ));
             }
@@ -229,7 +229,7 @@ pub async fn update_machine(
     let mut am = m.into_active_model();
     if let Some(n) = &p.name {
         if n.trim().is_empty() {
-            return Err(AppError::bad_input("input.name", "must not be empty"));
+            return Err(AppError::bad_input("name", "must not be empty"));
         }
         am.name = Set(n.trim().to_owned());
     }
@@ -255,8 +255,8 @@ pub async fn set_calendar(
     shifts: &[Shift],
 ) -> AppResult<machine::Model> {
     let m = machine(db, machine_id).await?;
-    calendar::time_zone(time_zone, "input.timeZone")?;
-    calendar::validate_shifts(shifts, "input.shifts")?;
+    calendar::time_zone(time_zone, "timeZone")?;
+    calendar::validate_shifts(shifts, "shifts")?;
     machine_shift::Entity::delete_many()
         .filter(machine_shift::Column::MachineId.eq(machine_id))
         .exec(db)
@@ -307,15 +307,12 @@ pub async fn add_downtime(
     machine(db, machine_id).await?;
     if ends_at <= starts_at {
         return Err(AppError::bad_input(
-            "input.endsAt",
+            "endsAt",
             format!("must be after the start ({starts_at}), got {ends_at}"),
         ));
     }
     if reason.trim().is_empty() {
-        return Err(AppError::bad_input(
-            "input.reason",
-            "say why the machine is down",
-        ));
+        return Err(AppError::bad_input("reason", "say why the machine is down"));
     }
     Ok(machine_downtime::ActiveModel {
         machine_id: Set(machine_id),
@@ -353,9 +350,9 @@ pub async fn create_tool(
 ) -> AppResult<tool::Model> {
     let code = code.trim();
     if code.is_empty() {
-        return Err(AppError::bad_input("input.code", "is required"));
+        return Err(AppError::bad_input("code", "is required"));
     }
-    crate::quantity::TOOL_LIFE.check(i64::from(life_limit), "input.lifeLimit")?;
+    crate::quantity::TOOL_LIFE.check(i64::from(life_limit), "lifeLimit")?;
     if let Some(m) = machine_id {
         machine(db, m).await?;
     }
@@ -366,7 +363,7 @@ pub async fn create_tool(
         .is_some()
     {
         return Err(AppError::bad_input(
-            "input.code",
+            "code",
             format!("tool `{code}` exists already"),
         ));
     }

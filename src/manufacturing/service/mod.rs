@@ -24,7 +24,7 @@ use sea_orm::{
 use super::calendar::{self, Shift};
 use crate::{
     catalog::service as catalog,
-    error::{AppError, AppResult},
+    error::{AppError, AppResult, Refusal},
     inventory::{
         Actor, EffectiveState, effective_state,
         ledger::{self, Move},

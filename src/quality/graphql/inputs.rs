@@ -2,76 +2,55 @@
 
 use super::*;
 
-/// What a trace or recall starts from: give exactly one of `lotIds`,
-/// `heatNumber`, `blankLotId`, `machineId` (with `from` and `to`) or `toolId`.
-#[derive(InputObject, Clone, Default)]
-pub struct RecallScopeInput {
+/// What a trace or recall starts from: exactly one of `lotIds`,
+/// `heatNumber`, `blankLotId`, `machineWindow` or `toolId`.
+#[derive(OneofObject, Clone)]
+pub enum RecallScopeInput {
     /// Lots (any kind) by global id.
-    pub(crate) lot_ids: Option<Vec<ID>>,
+    LotIds(Vec<ID>),
     /// Every lot of this heat number.
-    pub(crate) heat_number: Option<String>,
+    HeatNumber(String),
     /// One pre-milled blank lot.
-    pub(crate) blank_lot_id: Option<ID>,
-    /// Lots made on this machine by jobs that ran between `from` and `to`.
-    pub(crate) machine_id: Option<ID>,
-    /// Start of the machine window.
-    pub(crate) from: Option<DateTime<Utc>>,
-    /// End of the machine window.
-    pub(crate) to: Option<DateTime<Utc>>,
+    BlankLotId(ID),
+    /// Lots made on a machine by jobs that ran, at least in part, in a
+    /// window.
+    MachineWindow(MachineWindowInput),
     /// Lots made by jobs that used this tool.
-    pub(crate) tool_id: Option<ID>,
+    ToolId(ID),
+}
+
+/// A machine and a time window.
+#[derive(InputObject, Clone)]
+pub struct MachineWindowInput {
+    /// The machine.
+    pub(crate) machine_id: ID,
+    /// Start of the window.
+    pub(crate) from: DateTime<Utc>,
+    /// End of the window.
+    pub(crate) to: DateTime<Utc>,
 }
 
 impl RecallScopeInput {
+    /// The scope; fields in errors are relative to the argument's parent
+    /// (`scope.lotIds`).
     pub(crate) fn scope(&self) -> AppResult<Scope> {
-        let given = [
-            self.lot_ids.is_some(),
-            self.heat_number.is_some(),
-            self.blank_lot_id.is_some(),
-            self.machine_id.is_some(),
-            self.tool_id.is_some(),
-        ]
-        .iter()
-        .filter(|g| **g)
-        .count();
-        if given != 1 {
-            return Err(AppError::bad_input(
-                "scope",
-                format!(
-                    "give exactly one of lotIds, heatNumber, blankLotId, machineId (with from and to) or toolId; got {given}"
-                ),
-            ));
-        }
-        if let Some(l) = &self.lot_ids {
-            return Ok(Scope::Lots(
+        Ok(match self {
+            RecallScopeInput::LotIds(l) => Scope::Lots(
                 l.iter()
                     .map(|i| ids::decode(i, "Lot", "scope.lotIds"))
                     .collect::<AppResult<_>>()?,
-            ));
-        }
-        if let Some(h) = &self.heat_number {
-            return Ok(Scope::Heat(h.clone()));
-        }
-        if let Some(b) = &self.blank_lot_id {
-            return Ok(Scope::BlankLot(ids::decode(b, "Lot", "scope.blankLotId")?));
-        }
-        if let Some(m) = &self.machine_id {
-            let (Some(from), Some(to)) = (self.from, self.to) else {
-                return Err(AppError::bad_input(
-                    "scope.from",
-                    "a machine scope needs both from and to",
-                ));
-            };
-            return Ok(Scope::MachineWindow {
-                machine_id: ids::decode(m, "Machine", "scope.machineId")?,
-                from,
-                to,
-            });
-        }
-        match &self.tool_id {
-            Some(t) => Ok(Scope::Tool(ids::decode(t, "Tool", "scope.toolId")?)),
-            None => Err(AppError::bad_input("scope", "no scope given")),
-        }
+            ),
+            RecallScopeInput::HeatNumber(h) => Scope::Heat(h.clone()),
+            RecallScopeInput::BlankLotId(b) => {
+                Scope::BlankLot(ids::decode(b, "Lot", "scope.blankLotId")?)
+            }
+            RecallScopeInput::MachineWindow(w) => Scope::MachineWindow {
+                machine_id: ids::decode(&w.machine_id, "Machine", "scope.machineWindow.machineId")?,
+                from: w.from,
+                to: w.to,
+            },
+            RecallScopeInput::ToolId(t) => Scope::Tool(ids::decode(t, "Tool", "scope.toolId")?),
+        })
     }
 }
 

@@ -2,7 +2,7 @@
 //! mock recalls, and recalls from creation to closure. Mutations run in one
 //! write transaction each.
 
-use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use async_graphql::{Context, ID, InputObject, Object, OneofObject, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::{
     clinic,
@@ -16,7 +16,7 @@ use super::{
 };
 use crate::{
     cases::graphql::{Clinic, ClinicalCase},
-    error::{AppError, AppResult, UserError},
+    error::{AppError, AppResult, Under, UserError},
     graphql::{db, ids, loaders::load, write::run},
     inventory::graphql::{Location, Lot, Reservation},
     manufacturing::graphql::{DeviceHistoryRecord, Machine, ProductionJob, Tool},

@@ -17,7 +17,7 @@ impl QualityMutation {
         let input = &input;
         let r = run(ctx, |w| {
             Box::pin(async move {
-                let scope = input.scope.scope().map_err(in_input)?;
+                let scope = input.scope.scope().under("input")?;
                 service::create(
                     w.txn,
                     w.actor,
@@ -28,7 +28,7 @@ impl QualityMutation {
                     },
                 )
                 .await
-                .map_err(in_input)
+                .under("input")
             })
         })
         .await?;
@@ -88,7 +88,9 @@ impl QualityMutation {
         let input = &input;
         let r = run(ctx, |w| {
             Box::pin(async move {
-                service::cancel(w.txn, w.actor, recall_id(&input.recall_id)?, &input.reason).await
+                service::cancel(w.txn, w.actor, recall_id(&input.recall_id)?, &input.reason)
+                    .await
+                    .under("input")
             })
         })
         .await?;
@@ -114,7 +116,8 @@ impl QualityMutation {
                     input.at,
                     input.note.clone(),
                 )
-                .await?;
+                .await
+                .under("input")?;
                 service::get(w.txn, id).await
             })
         })
@@ -143,7 +146,9 @@ impl QualityMutation {
         let r = run(ctx, |w| {
             Box::pin(async move {
                 let acc = accounting(input)?;
-                service::record_return(w.txn, w.actor, &acc).await?;
+                service::record_return(w.txn, w.actor, &acc)
+                    .await
+                    .under("input")?;
                 service::get(w.txn, acc.recall_id).await
             })
         })
@@ -161,7 +166,9 @@ impl QualityMutation {
         let r = run(ctx, |w| {
             Box::pin(async move {
                 let acc = accounting(input)?;
-                service::record_usage(w.txn, w.actor, &acc).await?;
+                service::record_usage(w.txn, w.actor, &acc)
+                    .await
+                    .under("input")?;
                 service::get(w.txn, acc.recall_id).await
             })
         })
@@ -188,20 +195,11 @@ impl QualityMutation {
                     input.justification.as_deref(),
                 )
                 .await
+                .under("input")
             })
         })
         .await?;
         Ok(recall_payload(r))
-    }
-}
-
-/// A scope error inside `createRecall` names the field under `input`.
-pub(crate) fn in_input(e: AppError) -> AppError {
-    match e {
-        AppError::BadInput { field, message } if field.starts_with("scope") => {
-            AppError::bad_input(format!("input.{field}"), message)
-        }
-        e => e,
     }
 }
 

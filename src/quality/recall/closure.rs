@@ -48,7 +48,7 @@ pub(crate) async fn account(
     let rc = lock(db, a.recall_id, RecallStatus::Active, doing).await?;
     if a.quantity <= 0 {
         return Err(AppError::bad_input(
-            "input.quantity",
+            "quantity",
             format!("must be above 0, got {}", a.quantity),
         ));
     }
@@ -57,7 +57,7 @@ pub(crate) async fn account(
     if a.quantity > open {
         let l = inventory::lot(db, a.lot_id).await?;
         return Err(AppError::bad_input(
-            "input.quantity",
+            "quantity",
             format!(
                 "{} has {open} unit(s) of lot {} not yet returned or confirmed used; {} is more than that",
                 c.consignee, l.lot_number, a.quantity
@@ -73,7 +73,7 @@ pub(crate) async fn account(
     let movement_id = match kind {
         RecallActionKind::Return => {
             let cage = match &a.location {
-                Some(code) => inventory::location_by_code(db, code, "input.location").await?,
+                Some(code) => inventory::location_by_code(db, code, "location").await?,
                 None => location::Entity::find()
                     .filter(location::Column::LocationType.eq(LocationType::Quarantine))
                     .order_by_asc(location::Column::Code)
@@ -85,7 +85,7 @@ pub(crate) async fn account(
             };
             if cage.location_type != LocationType::Quarantine {
                 return Err(AppError::bad_input(
-                    "input.location",
+                    "location",
                     format!(
                         "{} is a {} location: recalled returns go to quarantine",
                         cage.code, cage.location_type
@@ -103,7 +103,6 @@ pub(crate) async fn account(
                     reason: MovementReason::Return,
                     reference: &rc.number,
                     note: Some(format!("recall return from {}", c.consignee)),
-                    idempotency_key: None,
                 },
             )
             .await?;
@@ -242,7 +241,7 @@ pub async fn close(
         .collect();
     if !outstanding.is_empty() && justification.is_none() {
         return Err(AppError::bad_input(
-            "input.justification",
+            "justification",
             format!(
                 "recall {} has outstanding units ({}): account for them or justify closing",
                 rc.number,

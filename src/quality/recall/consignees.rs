@@ -26,7 +26,7 @@ pub(crate) async fn consignee_of(
         .filter(|c| c.recall_id == rc.id)
         .ok_or_else(|| {
             AppError::bad_input(
-                "input.consigneeId",
+                "consigneeId",
                 format!(
                     "consignee #{consignee_id} is not one of recall {}",
                     rc.number
@@ -51,7 +51,7 @@ pub async fn notify(
     let at = at.unwrap_or(now);
     if at > now + chrono::Duration::minutes(5) {
         return Err(AppError::bad_input(
-            "input.at",
+            "at",
             format!("{at} is in the future: record a notification once it is made"),
         ));
     }
@@ -60,7 +60,7 @@ pub async fn notify(
         .is_some_and(|a| at < a - chrono::Duration::days(1))
     {
         return Err(AppError::bad_input(
-            "input.at",
+            "at",
             format!("{at} is before the recall was activated"),
         ));
     }
@@ -185,7 +185,7 @@ pub(crate) async fn open_units(
     if frozen.is_none() {
         let l = inventory::lot(db, lot_id).await?;
         return Err(AppError::bad_input(
-            "input.lotId",
+            "lotId",
             format!(
                 "lot {} is not affected by recall {}",
                 l.lot_number, rc.number

@@ -95,7 +95,7 @@ pub async fn create(
     actor: &Actor,
     r: &NewRecall,
 ) -> AppResult<recall::Model> {
-    let reason = required(&r.reason, "input.reason")?;
+    let reason = required(&r.reason, "reason")?;
     let t = check_scope(db, &r.scope).await?;
     crate::db::lock(db, crate::db::Lock::RecallNumbers).await?;
     let now = Utc::now();
@@ -250,10 +250,12 @@ pub(crate) async fn lock(
     }
     let rc = get(db, id).await?;
     if rc.status != expect {
-        return Err(AppError::Conflict(format!(
-            "recall {} is {}; only a {expect} recall can be {doing}",
-            rc.number, rc.status
-        )));
+        return Err(AppError::refused(Refusal::StateNotAllowed {
+            what: "recall",
+            name: rc.number,
+            state: rc.status.to_string(),
+            rule: format!("; only a {expect} recall can be {doing}"),
+        }));
     }
     Ok(rc)
 }
@@ -280,9 +282,9 @@ pub async fn activate(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> AppR
     crate::db::lock(db, crate::db::Lock::Shop).await?;
     let rc = lock(db, id, RecallStatus::Draft, "activated").await?;
     let scope = Scope::of_recall(&rc)?;
-    let reached = trace::reach(db, &scope).await.map_err(|e| match e {
-        AppError::BadInput { message, .. } => AppError::Conflict(message),
-        e => e,
+    let reached = trace::reach(db, &scope).await.map_err(|e| match e.code() {
+        ErrorCode::BadUserInput => AppError::Conflict(e.reason()),
+        _ => e,
     })?;
     let why = format!("recall {}: {}", rc.number, rc.reason);
     let (before, lots_recalled) = hold_and_recall(db, actor, &reached, &why).await?;
@@ -293,7 +295,7 @@ pub async fn activate(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> AppR
     let mut reserved: HashMap<i64, i64> = HashMap::new();
     let released: HashSet<i64> = t.reservations.iter().map(|r| r.id).collect();
     for r in &t.reservations {
-        inventory::release_reservation_because(db, actor, r.id, None, Some(&why)).await?;
+        inventory::release_reservation_because(db, actor, r.id, Some(&why)).await?;
         *reserved.entry(r.lot_id).or_default() += r.quantity;
     }
     freeze_lots(db, rc.id, &t, &before, &reserved).await?;
@@ -468,7 +470,7 @@ pub async fn cancel(
     id: i64,
     reason: &str,
 ) -> AppResult<recall::Model> {
-    let reason = required(reason, "input.reason")?;
+    let reason = required(reason, "reason")?;
     let rc = lock(db, id, RecallStatus::Draft, "cancelled").await?;
     let mut am = rc.into_active_model();
     am.status = Set(RecallStatus::Cancelled);

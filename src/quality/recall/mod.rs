@@ -25,7 +25,7 @@ use sea_orm::{
 
 use super::trace::{self, ForwardTrace, Scope};
 use crate::{
-    error::{AppError, AppResult},
+    error::{AppError, AppResult, ErrorCode, Refusal},
     inventory::{Actor, ledger, service as inventory},
 };
 

@@ -188,7 +188,7 @@ pub fn scope_field(scope: &Scope) -> &'static str {
         Scope::Lots(_) => "scope.lotIds",
         Scope::Heat(_) => "scope.heatNumber",
         Scope::BlankLot(_) => "scope.blankLotId",
-        Scope::MachineWindow { .. } => "scope.machineId",
+        Scope::MachineWindow { .. } => "scope.machineWindow.machineId",
         Scope::Tool(_) => "scope.toolId",
     }
 }

@@ -40,7 +40,7 @@ impl Scope {
                 Err(AppError::bad_input("scope.heatNumber", "must not be empty"))
             }
             Scope::MachineWindow { from, to, .. } if to <= from => Err(AppError::bad_input(
-                "scope.to",
+                "scope.machineWindow.to",
                 format!("the window must end after it starts ({from} – {to})"),
             )),
             _ => Ok(()),
