@@ -84,6 +84,11 @@ impl Atc {
     const K: f64 = 2.0;
 
     pub(super) fn sequences(inst: &Instance) -> (Vec<Vec<usize>>, Vec<usize>) {
+        Self::sequences_with(inst, Self::K)
+    }
+
+    /// The same with look-ahead `k`.
+    pub fn sequences_with(inst: &Instance, look: f64) -> (Vec<Vec<usize>>, Vec<usize>) {
         let (mut seqs, mut free) = pinned_start(inst);
         let n = inst.jobs.len();
         let m = inst.machines.len();
@@ -103,12 +108,18 @@ impl Atc {
             }
             waiting.push(i);
         }
-        let mean = waiting
+        // The mean duration of the jobs each machine can make.
+        let mut sum = vec![(0.0f64, 0usize); m];
+        for &i in &waiting {
+            for &x in &inst.jobs[i].eligible {
+                sum[x].0 += inst.jobs[i].duration as f64;
+                sum[x].1 += 1;
+            }
+        }
+        let scale: Vec<f64> = sum
             .iter()
-            .map(|&i| inst.jobs[i].duration as f64)
-            .sum::<f64>()
-            / waiting.len().max(1) as f64;
-        let scale = Self::K * mean.max(1.0);
+            .map(|&(s, c)| look * (s / c.max(1) as f64).max(1.0))
+            .collect();
         // Machines that may still take work; a machine whose windows are used
         // up, or with no eligible job left, drops out.
         let mut open: Vec<bool> = vec![true; m];
@@ -125,8 +136,13 @@ impl Atc {
                 .map(|(pos, &i)| {
                     let j = &inst.jobs[i];
                     let p = j.duration.max(1) as f64;
-                    let slack = (j.due - p as i64 - t.max(j.release)).max(0) as f64;
-                    (j.weight as f64 / p * (-slack / scale).exp(), pos)
+                    let slack = (j.due - p as i64 - t.max(j.release)).max(0);
+                    let urgency = if slack == 0 {
+                        1.0
+                    } else {
+                        (-(slack as f64) / scale[k]).exp()
+                    };
+                    (j.weight as f64 / p * urgency, pos)
                 })
                 .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)));
             let Some((_, pos)) = pick else {
