@@ -114,8 +114,8 @@ pub trait Scheduler {
 
 /// The scheduler the service runs: the better of ATC and EDD, improved by
 /// iterated local search. Its budget is counted in work, so that a plan
-/// depends only on the shop and the seed: about 450 ms on 2,000 jobs and 20
-/// machines on this project's machine, less on a small shop, where the
+/// depends only on the shop and the seed: about 0.3–0.45 s of CPU time on
+/// 100 to 2,000 jobs on this project's machine, less on a small shop, where the
 /// search also ends after [`LocalSearch::stall`] rounds without a better
 /// plan or once the plan meets the lower bound. 500 ms of wall time is an
 /// outer cap, reached only on a slower or busy machine.
