@@ -77,7 +77,9 @@ impl Scheduler for Edd {
 /// Apparent Tardiness Cost (Vepsalainen and Morton): whenever a machine
 /// frees up, it takes the waiting job with the highest
 /// `w/p · exp(−max(d − p − t, 0) / (k · p̄))`, where `t` is the time the
-/// machine is free, `p̄` the mean duration and `k` the look-ahead (2).
+/// machine is free, `p̄` the mean duration of the jobs that machine can
+/// make (a lathe's batches run hours, a mill's parts minutes) and `k` the
+/// look-ahead (2; [`Atc::sequences_with`] takes another).
 pub struct Atc;
 
 impl Atc {
@@ -87,7 +89,8 @@ impl Atc {
         Self::sequences_with(inst, Self::K)
     }
 
-    /// The same with look-ahead `k`.
+    /// Per-machine sequences and the jobs that fit nowhere, with look-ahead
+    /// `look` in place of 2.
     pub fn sequences_with(inst: &Instance, look: f64) -> (Vec<Vec<usize>>, Vec<usize>) {
         let (mut seqs, mut free) = pinned_start(inst);
         let n = inst.jobs.len();
