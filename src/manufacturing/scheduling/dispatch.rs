@@ -77,13 +77,21 @@ impl Scheduler for Edd {
 /// Apparent Tardiness Cost (Vepsalainen and Morton): whenever a machine
 /// frees up, it takes the waiting job with the highest
 /// `w/p · exp(−max(d − p − t, 0) / (k · p̄))`, where `t` is the time the
-/// machine is free, `p̄` the mean duration and `k` the look-ahead (2).
+/// machine is free, `p̄` the mean duration of the jobs that machine can
+/// make (a lathe's batches run hours, a mill's parts minutes) and `k` the
+/// look-ahead (2; [`Atc::sequences_with`] takes another).
 pub struct Atc;
 
 impl Atc {
     const K: f64 = 2.0;
 
     pub(super) fn sequences(inst: &Instance) -> (Vec<Vec<usize>>, Vec<usize>) {
+        Self::sequences_with(inst, Self::K)
+    }
+
+    /// Per-machine sequences and the jobs that fit nowhere, with look-ahead
+    /// `look` in place of 2.
+    pub fn sequences_with(inst: &Instance, look: f64) -> (Vec<Vec<usize>>, Vec<usize>) {
         let (mut seqs, mut free) = pinned_start(inst);
         let n = inst.jobs.len();
         let m = inst.machines.len();
@@ -103,12 +111,18 @@ impl Atc {
             }
             waiting.push(i);
         }
-        let mean = waiting
+        // The mean duration of the jobs each machine can make.
+        let mut sum = vec![(0.0f64, 0usize); m];
+        for &i in &waiting {
+            for &x in &inst.jobs[i].eligible {
+                sum[x].0 += inst.jobs[i].duration as f64;
+                sum[x].1 += 1;
+            }
+        }
+        let scale: Vec<f64> = sum
             .iter()
-            .map(|&i| inst.jobs[i].duration as f64)
-            .sum::<f64>()
-            / waiting.len().max(1) as f64;
-        let scale = Self::K * mean.max(1.0);
+            .map(|&(s, c)| look * (s / c.max(1) as f64).max(1.0))
+            .collect();
         // Machines that may still take work; a machine whose windows are used
         // up, or with no eligible job left, drops out.
         let mut open: Vec<bool> = vec![true; m];
@@ -125,8 +139,13 @@ impl Atc {
                 .map(|(pos, &i)| {
                     let j = &inst.jobs[i];
                     let p = j.duration.max(1) as f64;
-                    let slack = (j.due - p as i64 - t.max(j.release)).max(0) as f64;
-                    (j.weight as f64 / p * (-slack / scale).exp(), pos)
+                    let slack = (j.due - p as i64 - t.max(j.release)).max(0);
+                    let urgency = if slack == 0 {
+                        1.0
+                    } else {
+                        (-(slack as f64) / scale[k]).exp()
+                    };
+                    (j.weight as f64 / p * urgency, pos)
                 })
                 .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)));
             let Some((_, pos)) = pick else {

@@ -7,11 +7,15 @@
 //! and builds machine 1's, and so on, so each set of sequences is met once.
 //! A node is cut when its weighted tardiness so far plus, for every job
 //! left, the tardiness it would have alone on its best remaining machine
-//! cannot beat the best plan found (seeded by the local search).
+//! cannot beat the best plan found, seeded by the better dispatch rule (or
+//! by a plan the caller gives, [`BranchAndBound::solve_from`]). Seeded by
+//! dispatch alone, a proved optimum owes nothing to the local search, so
+//! tests and the benchmark can check the local search against it.
 
 use super::{
-    Instance, Schedule, Scheduler, build, completion, dispatch::pinned_start, evaluate,
-    local_search::LocalSearch,
+    Instance, Schedule, Scheduler, build, completion,
+    dispatch::{Atc, Edd, pinned_start},
+    evaluate,
 };
 
 /// Depth-first branch and bound with a node budget.
@@ -116,10 +120,22 @@ impl Search<'_> {
 
 impl BranchAndBound {
     /// The best plan found and whether it is proved optimal (the search
-    /// finished within the node limit). Jobs that fit nowhere in the
-    /// heuristic plan are left out of the search.
+    /// finished within the node limit), starting from the better of the
+    /// EDD and ATC plans.
     pub fn solve(&self, inst: &Instance) -> (Schedule, bool) {
-        let start = LocalSearch::default().schedule(inst);
+        let edd = Edd.schedule(inst);
+        let atc = Atc.schedule(inst);
+        let start = if evaluate(inst, &atc).key() <= evaluate(inst, &edd).key() {
+            atc
+        } else {
+            edd
+        };
+        self.solve_from(inst, start)
+    }
+
+    /// The same, starting from `start`: only a strictly better plan replaces
+    /// it. Jobs that fit nowhere in `start` are left out of the search.
+    pub fn solve_from(&self, inst: &Instance, start: Schedule) -> (Schedule, bool) {
         let metrics = evaluate(inst, &start);
         let (seqs, base) = pinned_start(inst);
         let left: Vec<usize> = (0..inst.jobs.len())

@@ -3,10 +3,19 @@
 //! of minutes, two shifts on weekdays (some machines also Saturday
 //! morning), a maintenance window on some machines, due dates spread over
 //! the time the load needs.
+//!
+//! Due dates ([`DueDates`]): by default each falls inside the shop's
+//! working time, no earlier than the job could end if it started with the
+//! first shift ([`DueDates::WorkingTime`]). The instances of issue 21 drew
+//! them in calendar minutes from Monday 00:00, six hours before the first
+//! shift, so some were due before any machine could have finished them;
+//! [`DueDates::Issue21`] keeps those instances for comparison. Both draw the
+//! same random numbers, so the jobs and machines of a seed are the same and
+//! only the due dates differ.
 
 use rand::{Rng, SeedableRng, rngs::StdRng};
 
-use super::{Instance, Job, Machine};
+use super::{Instance, Job, Machine, completion};
 
 /// What to generate.
 #[derive(Debug, Clone)]
@@ -21,6 +30,23 @@ pub struct Params {
     /// Due dates fall within `tightness` × the calendar time the whole load
     /// needs; below 1 many jobs must be late.
     pub tightness: f64,
+    /// How due dates are placed in time.
+    pub due_dates: DueDates,
+}
+
+/// How [`generate`] places due dates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DueDates {
+    /// The job's duration plus a random share of the spread, both counted
+    /// in the working minutes of two weekday shifts (06:00–22:00) from the
+    /// first shift: due dates fall inside shifts, and none before the job
+    /// could end if it started first thing.
+    #[default]
+    WorkingTime,
+    /// As filed in issue 21: Monday 00:00 plus the duration plus a random
+    /// share of the spread, in calendar minutes; some are due before the
+    /// first shift has even begun (unavoidable lateness).
+    Issue21,
 }
 
 impl Default for Params {
@@ -32,6 +58,7 @@ impl Default for Params {
             lathe_share: 0.35,
             stock_share: 0.25,
             tightness: 0.8,
+            due_dates: DueDates::WorkingTime,
         }
     }
 }
@@ -92,8 +119,22 @@ pub fn generate(p: &Params) -> Instance {
     let weekly = 80 * 60;
     let weeks_needed = work as f64 / (weekly as f64 * machines_n as f64);
     let spread = (weeks_needed * 7.0 * DAY as f64 * p.tightness).max(DAY as f64) as i64;
+    // The two weekday shifts every machine works, for due dates in working time.
+    let shifts: Vec<(i64, i64)> = (0..2 * 366)
+        .filter(|d| d % 7 < 5)
+        .map(|d| (MONDAY + d * DAY + 6 * 60, MONDAY + d * DAY + 22 * 60))
+        .collect();
     for j in &mut jobs {
-        j.due = MONDAY + j.duration + rng.random_range(0..=spread);
+        let offset = rng.random_range(0..=spread);
+        j.due = match p.due_dates {
+            DueDates::Issue21 => MONDAY + j.duration + offset,
+            DueDates::WorkingTime => {
+                // The calendar offset in the shifts' working minutes: 80 of
+                // a week's 168 hours.
+                let work = j.duration + offset * 80 / 168;
+                completion(&shifts, MONDAY, work).map_or(MONDAY + j.duration + offset, |c| c.1)
+            }
+        };
     }
     let days = ((weeks_needed * 7.0 * 4.0).ceil() as i64).max(28);
     let machines = (0..machines_n)
