@@ -3,6 +3,7 @@
 //! `TEST_DATABASE_URL` is set.
 
 mod access;
+mod availability;
 mod cases;
 mod catalog;
 mod cli;
