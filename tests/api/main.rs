@@ -8,6 +8,7 @@ mod cases;
 mod catalog;
 mod cli;
 mod console;
+mod console_sales;
 mod edges;
 mod gs1;
 mod http;

@@ -11,6 +11,10 @@ use crate::access::{Principal, permissions};
 pub const PAGES: &[(&str, &str, &str)] = &[
     ("GET /home", "/home", "Home"),
     ("GET /sales/finder", "/sales/finder", "Compatibility finder"),
+    ("GET /cases", "/cases", "Cases"),
+    ("GET /cases/new", "/cases/new", "New case"),
+    ("GET /cases/at-risk", "/cases/at-risk", "Cases at risk"),
+    ("GET /cases/match", "/cases/match", "Match open cases"),
 ];
 
 /// The pages `p` may open.
