@@ -130,8 +130,8 @@ fn outcome(p: &Value) -> Markup {
                             tr {
                                 td { a href=(case_link(number)) { (number) } }
                                 td { (c["status"].as_str().unwrap_or("")) }
-                                td { (when(&c["dueAt"])) }
-                                td { (when(&c["expectedReadyAt"])) }
+                                td.when { (when(&c["dueAt"])) }
+                                td.when { (when(&c["expectedReadyAt"])) }
                                 td { (l["unmatchedReason"].as_str().unwrap_or("")) }
                             }
                         }

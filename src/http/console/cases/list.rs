@@ -112,9 +112,9 @@ fn rows(cases: &[&Value], reasons: Option<&[&str]>) -> Markup {
                 td { a href=(case_link(number)) { (number) } }
                 td { (c["clinic"]["code"].as_str().unwrap_or("")) }
                 td { (c["platform"]["system"]["name"].as_str().unwrap_or("")) " " (c["platform"]["name"].as_str().unwrap_or("")) }
-                td { (when(&c["dueAt"])) }
+                td.when { (when(&c["dueAt"])) }
                 td { (c["status"].as_str().unwrap_or("")) @if let Some(d) = c["decision"].as_str() { " (" (d) ")" } }
-                td { (when(&c["expectedReadyAt"])) }
+                td.when { (when(&c["expectedReadyAt"])) }
                 @if let Some(r) = reasons { td { (r.get(i).copied().unwrap_or("")) } }
             }
         }
