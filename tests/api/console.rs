@@ -499,7 +499,10 @@ async fn the_finder_shows_what_the_schema_says_fits_with_the_stock_available() {
         assert!(row.contains("custom only"), "{row}");
     }
     // The form offers the catalogue's systems for type-ahead.
-    assert!(html.contains(r#"<option value="NobelActive">"#), "{html}");
+    assert!(
+        html.contains(r#"<option value="NobelActive" data-maker="Nobel Biocare">"#),
+        "{html}"
+    );
 }
 
 #[tokio::test]

@@ -81,6 +81,15 @@ async fn the_demo_sales_rep_finds_what_fits_in_stock_opens_a_sku_and_creates_and
         .await
         .unwrap();
     assert_eq!(focused(c).await, "platform");
+    // The optional script narrows the platforms offered to the system typed.
+    let offered = b
+        .run_async(
+            "done(Array.from(document.querySelectorAll('#platforms option')).map(o => o.dataset.system))",
+        )
+        .await;
+    let offered = offered.as_array().unwrap();
+    assert!(!offered.is_empty());
+    assert!(offered.iter().all(|s| s == "NobelActive"), "{offered:?}");
     c.active_element()
         .await
         .unwrap()
@@ -249,6 +258,7 @@ async fn the_demo_sales_rep_finds_what_fits_in_stock_opens_a_sku_and_creates_and
         .await;
     b.screenshot("cases-at-risk").await;
     c.goto(&format!("{base}/cases/match")).await.unwrap();
+    b.wait_text("#match-progress", |t| t.is_empty()).await;
     type_into(c, "#match", ENTER).await;
     b.wait_text("#outcome", |t| t.contains("reserved from stock"))
         .await;

@@ -223,6 +223,7 @@ pub(super) async fn page(
         p { "What fits this implant, and is it in stock? Choose the implant system and platform (the maker only when two share a system name) and narrow the list, or search the catalogue by article number or name alone." }
         (form(&ask, &problems, &systems))
         @if let Some(f) = &found { (results(&ask, f)) }
+        script src="/assets/sales.js" defer {}
     };
     respond(
         status,
@@ -414,16 +415,19 @@ fn form(ask: &Ask, p: &Problems, systems: &[Value]) -> Markup {
         .iter()
         .filter(|e| ask.manufacturer.is_empty() || maker(e).eq_ignore_ascii_case(&ask.manufacturer))
         .collect();
-    let mut platforms: Vec<String> = of_maker
+    // (platform, its system), for the platform field's type-ahead.
+    let mut platforms: Vec<(String, String)> = of_maker
         .iter()
         .filter(|e| ask.system.is_empty() || name(e, "name").eq_ignore_ascii_case(&ask.system))
         .flat_map(|e| {
+            let system = name(e, "name");
             e["node"]["platforms"]
                 .as_array()
                 .cloned()
                 .unwrap_or_default()
+                .into_iter()
+                .filter_map(move |p| p["name"].as_str().map(|n| (n.to_owned(), system.clone())))
         })
-        .filter_map(|p| p["name"].as_str().map(str::to_owned))
         .collect();
     platforms.sort();
     platforms.dedup();
@@ -438,11 +442,11 @@ fn form(ask: &Ask, p: &Problems, systems: &[Value]) -> Markup {
                     }))
                     (text_field("system", "Implant system", &ask.system, Some("systems"), p, html! {
                         datalist id="systems" {
-                            @for e in &of_maker { option value=(name(e, "name")) { (maker(e)) } }
+                            @for e in &of_maker { option value=(name(e, "name")) data-maker=(maker(e)) { (maker(e)) } }
                         }
                     }))
                     (text_field("platform", "Platform", &ask.platform, Some("platforms"), p, html! {
-                        datalist id="platforms" { @for n in &platforms { option value=(n) {} } }
+                        datalist id="platforms" { @for (n, system) in &platforms { option value=(n) data-system=(system) { (system) } } }
                     }))
                     div.field {
                         label for="search" { "Article number or name" }

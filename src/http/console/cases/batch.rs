@@ -58,10 +58,12 @@ async fn page(
         (outcome)
         p id="open-count" { (open) " case(s) open now." }
         p { "Matches every open case at once, earliest due first, by the same rules as one case: each takes its best option (a unit of stock, or a custom job) and no unit is promised twice. All or nothing: on an error nothing changes." }
-        form method="post" action="/cases/match" {
+        form id="match-form" method="post" action="/cases/match" {
             input type="hidden" name="csrf" value=(signed.csrf);
             button type="submit" id="match" { "Match all open cases" }
+            p id="match-progress" role="status" {}
         }
+        script src="/assets/sales.js" defer {}
     };
     respond(
         status,

@@ -137,10 +137,17 @@ fn body(signed: &Signed, f: &Fields, errors: &Errors, lists: &Value) -> Markup {
         .flatten()
         .map(|e| &e["node"])
         .collect();
-    let mut platforms: Vec<&str> = systems
+    // (platform, its system), for the platform field's type-ahead.
+    let mut platforms: Vec<(&str, &str)> = systems
         .iter()
-        .flat_map(|s| s["platforms"].as_array().into_iter().flatten())
-        .filter_map(|p| p["name"].as_str())
+        .flat_map(|s| {
+            let system = s["name"].as_str().unwrap_or("");
+            s["platforms"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(move |p| p["name"].as_str().map(|n| (n, system)))
+        })
         .collect();
     platforms.sort_unstable();
     platforms.dedup();
@@ -203,9 +210,12 @@ fn body(signed: &Signed, f: &Fields, errors: &Errors, lists: &Value) -> Markup {
             }
             datalist id="makers" { @for m in &makers { option value=(m) {} } }
             datalist id="systems" {
-                @for s in &systems { option value=(s["name"].as_str().unwrap_or("")) { (s["manufacturer"]["name"].as_str().unwrap_or("")) } }
+                @for s in &systems {
+                    @let maker = s["manufacturer"]["name"].as_str().unwrap_or("");
+                    option value=(s["name"].as_str().unwrap_or("")) data-maker=(maker) { (maker) }
+                }
             }
-            datalist id="platforms" { @for p in &platforms { option value=(p) {} } }
+            datalist id="platforms" { @for (p, system) in &platforms { option value=(p) data-system=(system) { (system) } } }
             div.fields {
                 @for (id, api, label, hint) in INPUTS {
                     div.field {
@@ -216,6 +226,7 @@ fn body(signed: &Signed, f: &Fields, errors: &Errors, lists: &Value) -> Markup {
             }
             button type="submit" id="create" { "Create case" }
         }
+        script src="/assets/sales.js" defer {}
     }
 }
 
