@@ -246,6 +246,38 @@ fn new_case<'a>(csrf: &'a str, due: &'a str, order: &'a str) -> Vec<(&'a str, &'
     ]
 }
 
+/// The number of the first case (earliest due) in `status`.
+async fn first_case(app: &TestApp, status: &str) -> String {
+    let d = app
+        .data(
+            "query($s: CaseStatus!) { clinicalCases(statuses: [$s], first: 1) { edges { node { number } } } }",
+            json!({"s": status}),
+        )
+        .await;
+    d["clinicalCases"]["edges"][0]["node"]["number"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no seeded {status} case"))
+        .to_owned()
+}
+
+/// How many cases are OPEN.
+async fn open_cases(app: &TestApp) -> i64 {
+    app.data(
+        "{ clinicalCases(statuses: [OPEN]) { totalCount } }",
+        json!({}),
+    )
+    .await["clinicalCases"]["totalCount"]
+        .as_i64()
+        .unwrap()
+}
+
+/// Where a successful new-case post sent the browser, and the case's number.
+fn created(r: &reqwest::Response) -> (String, String) {
+    let to = location(r).to_owned();
+    let number = to["/cases/".len()..to.find('?').unwrap_or(to.len())].to_owned();
+    (to, number)
+}
+
 async fn case_by_number(app: &TestApp, number: &str) -> Value {
     app.data(
         "query($n: String) { clinicalCase(number: $n) { id status decision reservation { lot { lotNumber } } job { number }
@@ -287,13 +319,12 @@ async fn a_sales_rep_creates_a_case_sees_every_option_and_rejection_and_confirms
         "{}",
         r.text().await.unwrap()
     );
-    let to = location(&r).to_owned();
+    let (to, number) = created(&r);
     assert!(
         to.starts_with("/cases/CASE-") && to.ends_with("?done=created"),
         "{to}"
     );
     assert_eq!(app.count("clinical_case").await, before + 1);
-    let number = to["/cases/".len()..to.find('?').unwrap()].to_owned();
 
     let case = case_by_number(&app, &number).await;
     assert_eq!(case["status"], "OPEN");
@@ -410,8 +441,7 @@ async fn confirming_a_custom_part_books_a_job_with_its_eta() {
     }
     let r = c.post("/cases/new", &s, &f).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let to = location(&r).to_owned();
-    let number = to["/cases/".len()..to.find('?').unwrap()].to_owned();
+    let (to, number) = created(&r);
     let html = c.html(&to, &s, StatusCode::OK).await;
     assert!(html.contains("Mill custom part"), "{html}");
     assert!(html.contains("ETA "), "{html}");
@@ -457,8 +487,7 @@ async fn a_bad_lot_is_named_beside_the_options_and_nothing_is_reserved() {
     let r = c
         .post("/cases/new", &s, &new_case(&csrf, &due, "ZS-BADLOT-1"))
         .await;
-    let to = location(&r).to_owned();
-    let number = to["/cases/".len()..to.find('?').unwrap()].to_owned();
+    let (_, number) = created(&r);
     let reservations = app.count("reservation").await;
     let r = c
         .post(
@@ -478,16 +507,7 @@ async fn a_bad_lot_is_named_beside_the_options_and_nothing_is_reserved() {
 async fn the_warehouse_ships_a_reserved_case_and_a_sales_rep_may_not() {
     let app = TestApp::new().await;
     let c = Console::start(&app).await;
-    let d = app
-        .data(
-            "{ clinicalCases(statuses: [RESERVED], first: 1) { edges { node { number } } } }",
-            json!({}),
-        )
-        .await;
-    let number = d["clinicalCases"]["edges"][0]["node"]["number"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let number = first_case(&app, "RESERVED").await;
     let path = format!("/cases/{number}");
 
     let sales = signed(&app, &c, Role::Sales).await;
@@ -532,17 +552,8 @@ async fn the_warehouse_ships_a_reserved_case_and_a_sales_rep_may_not() {
 async fn a_custom_part_not_ready_to_ship_is_named_beside_the_ship_button() {
     let app = TestApp::new().await;
     let c = Console::start(&app).await;
-    let d = app
-        .data(
-            "{ clinicalCases(statuses: [IN_PRODUCTION], first: 10) { edges { node { number job { status } } } } }",
-            json!({}),
-        )
-        .await;
     // The seeded custom part is not released yet (made or not).
-    let number = d["clinicalCases"]["edges"][0]["node"]["number"]
-        .as_str()
-        .expect("a seeded case in production")
-        .to_owned();
+    let number = first_case(&app, "IN_PRODUCTION").await;
     let wh = signed(&app, &c, Role::Warehouse).await;
     let path = format!("/cases/{number}");
     let csrf = csrf_of(&c.html(&path, &wh, StatusCode::OK).await);
@@ -608,14 +619,7 @@ async fn batch_matching_shows_how_many_cases_were_reserved_given_a_job_or_left_o
     let c = Console::start(&app).await;
     let planner = signed(&app, &c, Role::Planner).await;
     let html = c.html("/cases/match", &planner, StatusCode::OK).await;
-    let open = app
-        .data(
-            "{ clinicalCases(statuses: [OPEN]) { totalCount } }",
-            json!({}),
-        )
-        .await["clinicalCases"]["totalCount"]
-        .as_i64()
-        .unwrap();
+    let open = open_cases(&app).await;
     assert!(open > 0);
     assert_eq!(
         element(&html, "open-count"),
@@ -628,14 +632,7 @@ async fn batch_matching_shows_how_many_cases_were_reserved_given_a_job_or_left_o
     let n = |id: &str| element(&html, id).parse::<i64>().unwrap();
     let (reserved, in_production, unmatched) = (n("reserved"), n("in-production"), n("unmatched"));
     assert_eq!(reserved + in_production + unmatched, open, "{html}");
-    let left = app
-        .data(
-            "{ clinicalCases(statuses: [OPEN]) { totalCount } }",
-            json!({}),
-        )
-        .await["clinicalCases"]["totalCount"]
-        .as_i64()
-        .unwrap();
+    let left = open_cases(&app).await;
     assert_eq!(left, unmatched);
     assert_eq!(
         element(&html, "open-count"),
@@ -647,15 +644,7 @@ async fn batch_matching_shows_how_many_cases_were_reserved_given_a_job_or_left_o
 async fn other_roles_are_refused_every_cases_page_and_form_and_nothing_changes() {
     let app = TestApp::new().await;
     let c = Console::start(&app).await;
-    let number = app
-        .data(
-            "{ clinicalCases(statuses: [OPEN], first: 1) { edges { node { number } } } }",
-            json!({}),
-        )
-        .await["clinicalCases"]["edges"][0]["node"]["number"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let number = first_case(&app, "OPEN").await;
     let case = format!("/cases/{number}");
     let confirm = format!("{case}/confirm");
     let ship = format!("{case}/ship");
@@ -732,13 +721,7 @@ async fn a_form_post_without_the_sessions_token_is_refused_and_changes_nothing()
         assert_eq!(r.status(), StatusCode::FORBIDDEN);
     }
     assert_eq!(app.count("clinical_case").await, before);
-    let open = app
-        .data(
-            "{ clinicalCases(statuses: [OPEN]) { totalCount } }",
-            json!({}),
-        )
-        .await;
-    assert!(open["clinicalCases"]["totalCount"].as_i64().unwrap() > 0);
+    assert!(open_cases(&app).await > 0);
 }
 
 #[tokio::test]

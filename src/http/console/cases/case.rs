@@ -274,26 +274,61 @@ fn ship_form(signed: &Signed, number: &str, errors: &Errors) -> Markup {
     }
 }
 
-/// The case's global id, or the response to send (unknown case: its page
-/// says so).
-async fn case_id(
+/// One action on a case's page.
+struct Action {
+    /// Its matrix entry.
+    op: &'static str,
+    /// The mutation, and the name of its payload.
+    mutation: &'static str,
+    payload: &'static str,
+    /// The notice on the case's page afterwards (`done=`).
+    done: &'static str,
+}
+
+/// Runs an action posted from a case's page: checks the role and the CSRF
+/// token, looks the case up, runs the one mutation with the variables
+/// `vars` makes of the case's id and the form, then shows the case again —
+/// with the action's notice (after a redirect) or beside its form the
+/// errors (nothing changed).
+async fn act(
     s: &AppState,
-    signed: &Signed,
-    rid: &RequestId,
+    rid: RequestId,
+    headers: &HeaderMap,
+    body: &[u8],
     number: &str,
-) -> Result<String, Response> {
+    a: Action,
+    vars: impl FnOnce(String, &super::Fields) -> Value,
+) -> Response {
+    let (signed, f) = match posted(s, headers, body, a.op).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
     let resp = run(
         s,
-        signed,
+        &signed,
         rid.clone(),
         "query CaseId($n: String) { clinicalCase(number: $n) { id } }",
         json!({ "n": number }),
     )
     .await;
-    let d = data_of(signed, &resp).map_err(|r| *r)?;
-    match d["clinicalCase"]["id"].as_str() {
-        Some(id) => Ok(id.to_owned()),
-        None => Err(show(s, signed, rid.clone(), number, None, &Errors::default()).await),
+    let id = match data_of(&signed, &resp) {
+        Ok(d) => d["clinicalCase"]["id"].as_str().map(str::to_owned),
+        Err(r) => return *r,
+    };
+    let Some(id) = id else {
+        // Unknown case: its page says so.
+        return show(s, &signed, rid, number, None, &Errors::default()).await;
+    };
+    let resp = run(s, &signed, rid.clone(), a.mutation, vars(id, &f)).await;
+    let d = match data_of(&signed, &resp) {
+        Ok(d) => d,
+        Err(r) => return *r,
+    };
+    let errors = Errors::of(&d[a.payload], &resp);
+    if errors.is_empty() {
+        see(&format!("{}?done={}", case_link(number), a.done))
+    } else {
+        show(s, &signed, rid, number, None, &errors).await
     }
 }
 
@@ -306,33 +341,23 @@ pub(in crate::http::console) async fn confirm(
     Path(number): Path<String>,
     body: Bytes,
 ) -> Response {
-    let (signed, f) = match posted(&s, &headers, &body, "POST /cases/{number}/confirm").await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
     let rid = request_id.map(|Extension(r)| r).unwrap_or_default();
-    let id = match case_id(&s, &signed, &rid, &number).await {
-        Ok(id) => id,
-        Err(r) => return r,
+    let a = Action {
+        op: "POST /cases/{number}/confirm",
+        mutation: CONFIRM,
+        payload: "confirmCaseMatch",
+        done: "confirmed",
     };
-    let lot = f.get("lot").map(|l| l.trim()).filter(|l| !l.is_empty());
-    let custom = f.get("custom").is_some_and(|c| c == "yes");
-    let input = json!({
-        "caseId": id,
-        "lotId": lot,
-        "custom": if custom { json!(true) } else { Value::Null },
-    });
-    let resp = run(&s, &signed, rid.clone(), CONFIRM, json!({ "input": input })).await;
-    let d = match data_of(&signed, &resp) {
-        Ok(d) => d,
-        Err(r) => return *r,
-    };
-    let errors = Errors::of(&d["confirmCaseMatch"], &resp);
-    if errors.is_empty() {
-        see(&format!("{}?done=confirmed", case_link(&number)))
-    } else {
-        show(&s, &signed, rid, &number, None, &errors).await
-    }
+    act(&s, rid, &headers, &body, &number, a, |id, f| {
+        let lot = f.get("lot").map(|l| l.trim()).filter(|l| !l.is_empty());
+        let custom = f.get("custom").is_some_and(|c| c == "yes");
+        json!({ "input": {
+            "caseId": id,
+            "lotId": lot,
+            "custom": if custom { json!(true) } else { Value::Null },
+        } })
+    })
+    .await
 }
 
 /// `POST /cases/{number}/ship`: runs `shipCase`.
@@ -343,24 +368,21 @@ pub(in crate::http::console) async fn ship(
     Path(number): Path<String>,
     body: Bytes,
 ) -> Response {
-    let (signed, _) = match posted(&s, &headers, &body, "POST /cases/{number}/ship").await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
     let rid = request_id.map(|Extension(r)| r).unwrap_or_default();
-    let id = match case_id(&s, &signed, &rid, &number).await {
-        Ok(id) => id,
-        Err(r) => return r,
+    let a = Action {
+        op: "POST /cases/{number}/ship",
+        mutation: SHIP,
+        payload: "shipCase",
+        done: "shipped",
     };
-    let resp = run(&s, &signed, rid.clone(), SHIP, json!({ "id": id })).await;
-    let d = match data_of(&signed, &resp) {
-        Ok(d) => d,
-        Err(r) => return *r,
-    };
-    let errors = Errors::of(&d["shipCase"], &resp);
-    if errors.is_empty() {
-        see(&format!("{}?done=shipped", case_link(&number)))
-    } else {
-        show(&s, &signed, rid, &number, None, &errors).await
-    }
+    act(
+        &s,
+        rid,
+        &headers,
+        &body,
+        &number,
+        a,
+        |id, _| json!({ "id": id }),
+    )
+    .await
 }
