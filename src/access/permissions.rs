@@ -12,6 +12,7 @@ const ADMIN: &[Role] = &[Admin];
 const ADMIN_QUALITY: &[Role] = &[Admin, Quality];
 const ADMIN_WAREHOUSE: &[Role] = &[Admin, Warehouse];
 const ADMIN_WAREHOUSE_SALES: &[Role] = &[Admin, Warehouse, Sales];
+const ADMIN_WAREHOUSE_SALES_PLANNER: &[Role] = &[Admin, Warehouse, Sales, Planner];
 const ADMIN_WAREHOUSE_QUALITY: &[Role] = &[Admin, Warehouse, Quality];
 const ADMIN_PLANNER: &[Role] = &[Admin, Planner];
 const ADMIN_QUALITY_PLANNER: &[Role] = &[Admin, Quality, Planner];
@@ -158,6 +159,26 @@ pub const MATRIX: &[(OpKind, &str, &[Role])] = &[
     // when the page runs its GraphQL as the signed-in user).
     (OpKind::Http, "GET /home", ALL),
     (OpKind::Http, "GET /sales/finder", ADMIN_SALES),
+    (OpKind::Http, "GET /sales/sku", ADMIN_SALES),
+    // Cases pages: reading them as anyone who works on cases; each form as
+    // its mutation allows.
+    (OpKind::Http, "GET /cases", ADMIN_WAREHOUSE_SALES_PLANNER),
+    (
+        OpKind::Http,
+        "GET /cases/{number}",
+        ADMIN_WAREHOUSE_SALES_PLANNER,
+    ),
+    (
+        OpKind::Http,
+        "GET /cases/at-risk",
+        ADMIN_WAREHOUSE_SALES_PLANNER,
+    ),
+    (OpKind::Http, "GET /cases/new", ADMIN_SALES),
+    (OpKind::Http, "POST /cases/new", ADMIN_SALES),
+    (OpKind::Http, "POST /cases/{number}/confirm", ADMIN_SALES),
+    (OpKind::Http, "POST /cases/{number}/ship", ADMIN_WAREHOUSE),
+    (OpKind::Http, "GET /cases/match", ADMIN_SALES_PLANNER),
+    (OpKind::Http, "POST /cases/match", ADMIN_SALES_PLANNER),
 ];
 
 /// The roles allowed to run a root field; `None` when the matrix has no entry.

@@ -132,12 +132,26 @@ pub async fn check_credentials(
     Ok(user.filter(|u| ok && u.active && u.password_hash.is_some()))
 }
 
-/// Opens a session for a user; returns its row and its secret id (for the
-/// cookie only).
+/// Deletes the rows of sessions that have expired (signed out or not):
+/// they open nothing any more. Run at every sign-in, so the table holds
+/// at most the sessions of the last [`SESSION_HOURS`]. Returns how many
+/// rows went.
+pub async fn purge_expired(db: &impl ConnectionTrait) -> AppResult<u64> {
+    let r = web_session::Entity::delete_many()
+        .filter(web_session::Column::ExpiresAt.lte(Utc::now()))
+        .exec(db)
+        .await?;
+    Ok(r.rows_affected)
+}
+
+/// Opens a session for a user, after clearing out expired sessions
+/// ([`purge_expired`]); returns its row and its secret id (for the cookie
+/// only).
 pub async fn open(
     db: &impl ConnectionTrait,
     user_id: i64,
 ) -> AppResult<(web_session::Model, String)> {
+    purge_expired(db).await?;
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     let secret = URL_SAFE_NO_PAD.encode(bytes);

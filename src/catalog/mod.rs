@@ -7,6 +7,7 @@ pub mod graphql;
 pub mod gtin;
 pub mod import;
 pub mod service;
+pub mod stock;
 pub mod units;
 
 /// The natural-key form of a name: trimmed, lower-case, inner white space

@@ -209,9 +209,34 @@ pub struct SkuFilter {
     pub include_discontinued: bool,
     /// Article number or name contains this text (case-insensitive).
     pub search: Option<String>,
+    /// Only SKUs with (true) or without (false) units available now.
+    pub in_stock: Option<InStock>,
+}
+
+/// The in-stock filter: whether stock is wanted, and the statement that
+/// selects the ids of SKUs with units available now (inventory's answer,
+/// [`super::stock::StockFacts::skus_in_stock`]).
+#[derive(Debug, Clone)]
+pub struct InStock {
+    /// True: only SKUs with units available now; false: only those without.
+    pub wanted: bool,
+    /// `SELECT sku_id …` of the SKUs with units available now.
+    pub skus: sea_orm::sea_query::SelectStatement,
 }
 
 impl SkuFilter {
+    /// The in-stock condition on a column holding the SKU id; `None`
+    /// without the filter.
+    fn stock_condition<C: ColumnTrait>(&self, sku_id: C) -> Option<Condition> {
+        self.in_stock.as_ref().map(|s| {
+            Condition::all().add(if s.wanted {
+                sku_id.in_subquery(s.skus.clone())
+            } else {
+                sku_id.not_in_subquery(s.skus.clone())
+            })
+        })
+    }
+
     /// Conditions on the sort/filter keys (type, heights, angle, engaging,
     /// status), against the given columns: the SKU's own, or their copies on
     /// the fit rows. A bad value is `BAD_USER_INPUT` naming the filter field.
@@ -326,22 +351,31 @@ impl SkuFilter {
             S::AngulationMdeg,
             S::Engaging,
         )?;
-        Ok(match self.sku_only_condition() {
+        let c = match self.sku_only_condition() {
             Some(c) => keys.add(c),
             None => keys,
+        };
+        Ok(match self.stock_condition(S::Id) {
+            Some(s) => c.add(s),
+            None => c,
         })
     }
 
-    /// The key part of the filter on the fit rows' copies.
+    /// The key part of the filter (and the in-stock filter) on the fit
+    /// rows' copies.
     fn fit_condition(&self) -> AppResult<Condition> {
         use sku_platform::Column as F;
-        self.key_condition(
+        let keys = self.key_condition(
             F::SkuStatus,
             F::SkuType,
             F::SkuGingivalHeightUm,
             F::SkuAngulationMdeg,
             F::SkuEngaging,
-        )
+        )?;
+        Ok(match self.stock_condition(F::SkuId) {
+            Some(s) => keys.add(s),
+            None => keys,
+        })
     }
 }
 

@@ -38,5 +38,12 @@ pub fn attach(request: Request, db: &DatabaseConnection, queue: &BatchQueue) -> 
         .data(by_parent::<entity::stock_balance::Entity>(db, queue));
     let request = crate::manufacturing::graphql::attach_loaders(request, db, queue);
     let request = crate::cases::graphql::attach_loaders(request, db, queue);
-    crate::catalog::graphql::attach_loaders(request, db, queue)
+    let request = crate::catalog::graphql::attach_loaders(request, db, queue);
+    // The catalogue's stock figures, answered by inventory (see `catalog::stock`).
+    crate::catalog::stock::attach(
+        request,
+        db,
+        queue,
+        std::sync::Arc::new(crate::inventory::allocation::CatalogStock),
+    )
 }

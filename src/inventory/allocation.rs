@@ -8,21 +8,29 @@
 //! - **Order**: first expired, first out — the earliest expiry first, lots
 //!   without expiry last; between equal expiries (and among lots without
 //!   one) the oldest lot first (received or made first); then by location.
+//!
+//! The catalogue's stock figures (`AbutmentSku.availability`, the `inStock`
+//! filter) are answered here too, by the same rule ([`CatalogStock`]).
 
-use std::cmp::Ordering;
+use std::{cmp::Ordering, collections::HashMap};
 
 use chrono::NaiveDate;
 use entity::{
     enums::{LocationType, LotState},
-    location, lot, stock_balance,
+    item, location, lot, stock_balance,
 };
+use futures_util::future::BoxFuture;
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, JoinType, QueryFilter,
-    QueryOrder, QuerySelect, RelationDef, sea_query::Expr,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, ExprTrait, JoinType,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationDef,
+    sea_query::{Expr, SelectStatement},
 };
 
 use super::{EffectiveState, effective_state, today};
-use crate::error::AppResult;
+use crate::{
+    catalog::stock::{Availability, StockFacts},
+    error::AppResult,
+};
 
 /// What is needed: units of some items, or of one lot (or both: that lot,
 /// if it is of one of the items).
@@ -76,22 +84,7 @@ pub async fn usable(db: &impl ConnectionTrait, need: &Need) -> AppResult<Vec<Usa
     if need.items.as_ref().is_some_and(Vec::is_empty) {
         return Ok(Vec::new());
     }
-    let mut q = stock_balance::Entity::find()
-        .join(JoinType::InnerJoin, balance_lot())
-        .join(JoinType::InnerJoin, balance_location())
-        .filter(lot::Column::State.eq(LotState::Released))
-        .filter(
-            Condition::any()
-                .add(lot::Column::ExpiryDate.is_null())
-                .add(lot::Column::ExpiryDate.gte(today())),
-        )
-        .filter(location::Column::LocationType.eq(LocationType::Stock))
-        .filter(
-            Expr::col((stock_balance::Entity, stock_balance::Column::OnHand)).gt(Expr::col((
-                stock_balance::Entity,
-                stock_balance::Column::Reserved,
-            ))),
-        );
+    let mut q = promisable_balances().filter(free_units());
     if let Some(items) = &need.items {
         q = q.filter(lot::Column::ItemId.is_in(items.iter().copied()));
     }
@@ -133,6 +126,112 @@ pub async fn usable(db: &impl ConnectionTrait, need: &Need) -> AppResult<Vec<Usa
             })
         })
         .collect())
+}
+
+/// Balances of released, unexpired lots in STOCK locations (joined to
+/// their lot and location): the units a reservation may take, once their
+/// reserved part is set aside. The SQL form of [`usable_units`].
+fn promisable_balances() -> sea_orm::Select<stock_balance::Entity> {
+    stock_balance::Entity::find()
+        .join(JoinType::InnerJoin, balance_lot())
+        .join(JoinType::InnerJoin, balance_location())
+        .filter(lot::Column::State.eq(LotState::Released))
+        .filter(
+            Condition::any()
+                .add(lot::Column::ExpiryDate.is_null())
+                .add(lot::Column::ExpiryDate.gte(today())),
+        )
+        .filter(location::Column::LocationType.eq(LocationType::Stock))
+}
+
+/// Balances with units not reserved.
+fn free_units() -> sea_orm::sea_query::SimpleExpr {
+    Expr::col((stock_balance::Entity, stock_balance::Column::OnHand)).gt(Expr::col((
+        stock_balance::Entity,
+        stock_balance::Column::Reserved,
+    )))
+}
+
+/// The item behind a balance's lot, for joins.
+fn lot_item() -> RelationDef {
+    lot::Entity::belongs_to(item::Entity)
+        .from(lot::Column::ItemId)
+        .to(item::Column::Id)
+        .into()
+}
+
+/// `SELECT item.sku_id` of every SKU with usable units now, for `IN (…)`
+/// filters (the catalogue's `inStock`).
+pub fn skus_with_usable_units() -> SelectStatement {
+    promisable_balances()
+        .filter(free_units())
+        .join(JoinType::InnerJoin, lot_item())
+        .filter(item::Column::SkuId.is_not_null())
+        .select_only()
+        .column(item::Column::SkuId)
+        .distinct()
+        .into_query()
+}
+
+/// What can be promised of each SKU now: usable units, the units of usable
+/// lots under open reservations, and the earliest expiry among lots with
+/// usable units. One statement for any number of SKUs; every id given gets
+/// an entry.
+pub async fn availability(
+    db: &impl ConnectionTrait,
+    sku_ids: &[i64],
+) -> AppResult<HashMap<i64, Availability>> {
+    let mut out: HashMap<i64, Availability> = sku_ids
+        .iter()
+        .map(|id| (*id, Availability::default()))
+        .collect();
+    if sku_ids.is_empty() {
+        return Ok(out);
+    }
+    let rows: Vec<(Option<i64>, i64, i64, Option<NaiveDate>)> = promisable_balances()
+        .join(JoinType::InnerJoin, lot_item())
+        .filter(item::Column::SkuId.is_in(sku_ids.iter().copied()))
+        .filter(stock_balance::Column::OnHand.gt(0))
+        .select_only()
+        .column(item::Column::SkuId)
+        .column(stock_balance::Column::OnHand)
+        .column(stock_balance::Column::Reserved)
+        .column(lot::Column::ExpiryDate)
+        .into_tuple()
+        .all(db)
+        .await?;
+    for (sku, on_hand, reserved, expiry) in rows {
+        let Some(a) = sku.and_then(|s| out.get_mut(&s)) else {
+            continue;
+        };
+        let promised = reserved.clamp(0, on_hand);
+        a.reserved += promised;
+        a.available += on_hand - promised;
+        if on_hand > promised
+            && let Some(e) = expiry
+        {
+            a.earliest_expiry = Some(a.earliest_expiry.map_or(e, |x| Ord::min(x, e)));
+        }
+    }
+    Ok(out)
+}
+
+/// The inventory's answers to the catalogue's stock questions
+/// ([`crate::catalog::stock`]).
+pub struct CatalogStock;
+
+impl StockFacts for CatalogStock {
+    fn availability(
+        &self,
+        db: DatabaseConnection,
+        sku_ids: Vec<i64>,
+    ) -> BoxFuture<'static, AppResult<HashMap<i64, Availability>>> {
+        Box::pin(async move { availability(&db, &sku_ids).await })
+    }
+
+    fn skus_in_stock(&self) -> SelectStatement {
+        skus_with_usable_units()
+    }
 }
 
 /// A balance's lot, for joins.

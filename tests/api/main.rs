@@ -3,10 +3,12 @@
 //! `TEST_DATABASE_URL` is set.
 
 mod access;
+mod availability;
 mod cases;
 mod catalog;
 mod cli;
 mod console;
+mod console_sales;
 mod edges;
 mod gs1;
 mod http;

@@ -13,6 +13,7 @@ mod support;
 
 mod console;
 mod explorer;
+mod sales;
 
 use std::{
     net::TcpListener,

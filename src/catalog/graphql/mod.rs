@@ -13,7 +13,8 @@ use entity::{
 use sea_orm::{DatabaseConnection, QueryOrder, Select};
 
 use super::{
-    service::{self, PlatformRef, SkuFilter, SkuInput, UpsertOutcome},
+    service::{self, InStock, PlatformRef, SkuFilter, SkuInput, UpsertOutcome},
+    stock::{Availability, AvailabilityLoader, Stock},
     units::from_milli,
 };
 use crate::{
@@ -24,7 +25,7 @@ use crate::{
         db, ids,
         loaders::{self, ById, ByIdLoader, ByParent, ByParentLoader, loader_error, required},
         pagination::PageArgs,
-        scalars::Decimal,
+        scalars::{Date, Decimal},
     },
     impl_by_id,
     import::{self, ImportError, ImportKind, ImportReport},

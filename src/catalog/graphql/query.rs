@@ -54,7 +54,7 @@ impl CatalogQuery {
         ctx.data::<DataLoader<ByIdLoader<platform::Entity>, HashMapCache>>()?
             .feed_one(p.id, p.clone())
             .await;
-        let filter: SkuFilter = filter.map(Into::into).unwrap_or_default();
+        let filter = sku_filter(ctx, filter)?;
         let (rows, total_count) = service::compatible_skus(db, p.id, &filter, &page).await?;
         let (items, page_info) =
             crate::graphql::pagination::finish(&page, rows, |(_, fit)| service::fit_key(fit));
@@ -95,7 +95,7 @@ impl CatalogQuery {
             before,
         }
         .page_ctx(ctx)?;
-        let filter: SkuFilter = filter.map(Into::into).unwrap_or_default();
+        let filter = sku_filter(ctx, filter)?;
         let (rows, total) = service::list_skus(db, &filter, &page).await?;
         Ok(AbutmentSkuConnection::build(
             &page,

@@ -187,6 +187,21 @@ impl AbutmentSku {
     pub(crate) async fn status(&self) -> SkuStatus {
         self.0.status
     }
+    /// What can be promised of this SKU now: units available, reserved, the
+    /// earliest expiry of the available lots, or custom only. Loaded for a
+    /// whole list at once.
+    pub(crate) async fn availability(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<SkuAvailability> {
+        let loader = ctx.data::<DataLoader<AvailabilityLoader, HashMapCache>>()?;
+        let a = loader
+            .load_one(self.0.id)
+            .await
+            .map_err(|e| AppError::Internal(format!("availability loader: {e}")))?
+            .unwrap_or_default();
+        Ok(SkuAvailability(a))
+    }
     /// Every implant system platform this SKU fits, with the source of the claim.
     pub(crate) async fn fits(
         &self,
@@ -197,6 +212,36 @@ impl AbutmentSku {
             .into_iter()
             .map(Compatibility)
             .collect())
+    }
+}
+
+/// What can be promised of a SKU now.
+pub struct SkuAvailability(pub Availability);
+
+/// What can be promised of a SKU now, by the same rule as reservations and
+/// case matching: units of released, unexpired lots on stock shelves.
+#[Object]
+impl SkuAvailability {
+    /// Units that can be promised now: released, unexpired, on a stock
+    /// shelf, not reserved.
+    pub(crate) async fn available(&self) -> i64 {
+        self.0.available
+    }
+    /// Units of such lots already promised by open reservations.
+    pub(crate) async fn reserved(&self) -> i64 {
+        self.0.reserved
+    }
+    /// The earliest expiry date among the lots with available units (the
+    /// lot a reservation would take first); null when nothing is available
+    /// or the available lots do not expire.
+    pub(crate) async fn earliest_expiry(&self) -> Option<Date> {
+        self.0.earliest_expiry.map(Date)
+    }
+    /// True when nothing is available now: a case needing this SKU is
+    /// served by a custom part (milled to order), as case matching would
+    /// offer.
+    pub(crate) async fn custom_only(&self) -> bool {
+        self.0.available == 0
     }
 }
 
@@ -312,6 +357,32 @@ pub struct SkuFilterInput {
     pub include_discontinued: bool,
     /// Article number or name contains this text (case-insensitive).
     pub search: Option<String>,
+    /// True: only SKUs with units available now (released, unexpired, on a
+    /// stock shelf, not reserved); false: only SKUs without; null: either.
+    /// Applied before paging, so `totalCount` and the pages count only
+    /// these.
+    pub in_stock: Option<bool>,
+}
+
+/// The filter of a query: the input, with the in-stock subquery from the
+/// request's stock answers when `inStock` is given.
+pub(crate) fn sku_filter(
+    ctx: &Context<'_>,
+    input: Option<SkuFilterInput>,
+) -> async_graphql::Result<SkuFilter> {
+    let Some(input) = input else {
+        return Ok(SkuFilter::default());
+    };
+    let in_stock = match input.in_stock {
+        Some(wanted) => Some(InStock {
+            wanted,
+            skus: ctx.data::<Stock>()?.0.skus_in_stock(),
+        }),
+        None => None,
+    };
+    let mut f = SkuFilter::from(input);
+    f.in_stock = in_stock;
+    Ok(f)
 }
 
 impl From<SkuFilterInput> for SkuFilter {
@@ -327,6 +398,7 @@ impl From<SkuFilterInput> for SkuFilter {
             engaging: f.engaging,
             include_discontinued: f.include_discontinued,
             search: f.search,
+            in_stock: None,
         }
     }
 }

@@ -1,9 +1,10 @@
-//! The sales compatibility finder: an implant system and platform (with
-//! type-ahead from the catalogue), optionally narrowed by article number or
-//! name, or a search alone. It runs `compatibleAbutments` (or
-//! `abutmentSkus` for a search alone) and `skuStock` for each SKU shown,
-//! through the schema as the signed-in user, and shows what fits with what
-//! can be promised now.
+//! The sales compatibility finder: manufacturer → implant system → platform
+//! (type-ahead from the catalogue), narrowed by the filters of
+//! `compatibleAbutments` (article number or name, type, gingival height,
+//! angulation, engaging, material, in stock), or a search of the catalogue
+//! alone. One query through the schema as the signed-in user answers it,
+//! each SKU with its availability (available now, earliest expiry, or
+//! custom only) and the fit's source and notes.
 
 use std::collections::HashMap;
 
@@ -20,13 +21,13 @@ use super::{
 };
 use crate::access::RequestId;
 
-/// SKUs per page (each needs one alias for its stock; the schema allows 30).
+/// SKUs per page.
 const PAGE: i64 = 25;
 
 const SYSTEMS: &str = "query FinderSystems { implantSystems(first: 100) { edges { node { name manufacturer { name } platforms { name } } } } }";
 
 /// The abutment types of the schema's `AbutmentType`, with their labels.
-const TYPES: &[(&str, &str)] = &[
+pub(super) const TYPES: &[(&str, &str)] = &[
     ("STRAIGHT", "Straight"),
     ("ANGLED", "Angled"),
     ("MULTI_UNIT", "Multi-unit"),
@@ -37,17 +38,35 @@ const TYPES: &[(&str, &str)] = &[
     ("LOCATOR", "Locator"),
 ];
 
-const SKU_FIELDS: &str =
-    "articleNumber name abutmentType gingivalHeightMm angulationDeg engaging material";
+/// The materials of the schema's `Material`, with their labels.
+pub(super) const MATERIALS: &[(&str, &str)] = &[
+    ("TI_6AL_4V_ELI", "Ti-6Al-4V ELI (grade 23)"),
+    ("TI_6AL_4V_GRADE_5", "Ti-6Al-4V grade 5"),
+    ("CP_TI_GRADE_4", "CP titanium grade 4"),
+    ("TI_6AL_7NB", "Ti-6Al-7Nb"),
+    ("PEEK", "PEEK"),
+    ("GOLD_ALLOY", "Gold alloy"),
+    ("CO_CR", "Cobalt-chromium"),
+];
+
+/// What the finder asks of each SKU.
+pub(super) const SKU_FIELDS: &str = "articleNumber name abutmentType gingivalHeightMm angulationDeg engaging material \
+     availability { available reserved earliestExpiry customOnly }";
 
 /// The form's fields as sent.
 #[derive(Default)]
 struct Ask {
+    manufacturer: String,
     system: String,
     platform: String,
     search: String,
     kind: String,
+    gh_min: String,
+    gh_max: String,
+    angulation: String,
     engaging: String,
+    material: String,
+    in_stock: bool,
     after: String,
 }
 
@@ -58,35 +77,70 @@ impl Ask {
             .collect();
         let get = |k: &str| m.get(k).map(|v| v.trim().to_owned()).unwrap_or_default();
         Ask {
+            manufacturer: get("manufacturer"),
             system: get("system"),
             platform: get("platform"),
             search: get("search"),
             kind: get("type"),
+            gh_min: get("ghmin"),
+            gh_max: get("ghmax"),
+            angulation: get("angulation"),
             engaging: get("engaging"),
+            material: get("material"),
+            in_stock: !get("instock").is_empty(),
             after: get("after"),
         }
     }
+
     fn opt(v: &str) -> Value {
         if v.is_empty() { Value::Null } else { json!(v) }
     }
+
+    fn pairs(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("manufacturer", self.manufacturer.clone()),
+            ("system", self.system.clone()),
+            ("platform", self.platform.clone()),
+            ("search", self.search.clone()),
+            ("type", self.kind.clone()),
+            ("ghmin", self.gh_min.clone()),
+            ("ghmax", self.gh_max.clone()),
+            ("angulation", self.angulation.clone()),
+            ("engaging", self.engaging.clone()),
+            ("material", self.material.clone()),
+            ("instock", if self.in_stock { "yes" } else { "" }.to_owned()),
+        ]
+    }
 }
 
-/// Field-named problems and a general one, shown beside the form.
+/// A decimal as typed (a decimal comma is taken as a point), or `None`
+/// when it is not a number.
+pub(super) fn decimal_text(v: &str) -> Option<String> {
+    let t = v.trim().replace(',', ".");
+    t.parse::<rust_decimal::Decimal>().ok().map(|_| t)
+}
+
+/// Field-named problems and a general one, shown beside the form; keyed by
+/// the input's id.
 #[derive(Default)]
-struct Problems {
-    system: Option<String>,
-    platform: Option<String>,
-    kind: Option<String>,
-    engaging: Option<String>,
-    general: Option<String>,
+struct Problems(HashMap<&'static str, String>);
+
+impl Problems {
+    fn set(&mut self, field: &'static str, m: impl Into<String>) {
+        self.0.insert(field, m.into());
+    }
+    fn get(&self, field: &str) -> Option<&String> {
+        self.0.get(field)
+    }
+    fn any(&self) -> bool {
+        !self.0.is_empty()
+    }
 }
 
 /// One SKU row.
 struct Row {
     sku: Value,
     fit: Option<Value>,
-    available: Option<i64>,
-    reserved: Option<i64>,
 }
 
 /// What was found.
@@ -127,18 +181,30 @@ pub(super) async fn page(
     let mut problems = Problems::default();
     let asked = !(ask.system.is_empty() && ask.platform.is_empty() && ask.search.is_empty());
     if !ask.kind.is_empty() && !TYPES.iter().any(|(t, _)| *t == ask.kind) {
-        problems.kind = Some(format!("`{}` is not an abutment type.", ask.kind));
+        problems.set("type", format!("`{}` is not an abutment type.", ask.kind));
+    }
+    if !ask.material.is_empty() && !MATERIALS.iter().any(|(t, _)| *t == ask.material) {
+        problems.set("material", format!("`{}` is not a material.", ask.material));
     }
     if !["", "yes", "no"].contains(&ask.engaging.as_str()) {
-        problems.engaging = Some("Choose yes, no or either.".into());
+        problems.set("engaging", "Choose yes, no or either.");
     }
-    let found = if !asked || problems.kind.is_some() || problems.engaging.is_some() {
+    for (id, v) in [
+        ("ghmin", &ask.gh_min),
+        ("ghmax", &ask.gh_max),
+        ("angulation", &ask.angulation),
+    ] {
+        if !v.is_empty() && decimal_text(v).is_none() {
+            problems.set(id, format!("`{v}` is not a number."));
+        }
+    }
+    let found = if !asked || problems.any() {
         None
     } else if ask.system.is_empty() && !ask.platform.is_empty() {
-        problems.system = Some("Choose the implant system of this platform.".into());
+        problems.set("system", "Choose the implant system of this platform.");
         None
     } else if !ask.system.is_empty() && ask.platform.is_empty() {
-        problems.platform = Some(format!("Choose a platform of {}.", ask.system));
+        problems.set("platform", format!("Choose a platform of {}.", ask.system));
         None
     } else {
         match find(&s, &signed, &rid, &ask, &mut problems).await {
@@ -147,21 +213,17 @@ pub(super) async fn page(
         }
     };
 
-    let status = if problems.system.is_some()
-        || problems.platform.is_some()
-        || problems.kind.is_some()
-        || problems.engaging.is_some()
-        || problems.general.is_some()
-    {
+    let status = if problems.any() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
         StatusCode::OK
     };
     let body = html! {
         h1 { "Compatibility finder" }
-        p { "What fits this implant, and is it in stock? Choose the implant system and platform (and narrow by article number or name), or search the catalogue by article number or name alone." }
+        p { "What fits this implant, and is it in stock? Choose the implant system and platform (the maker only when two share a system name) and narrow the list, or search the catalogue by article number or name alone." }
         (form(&ask, &problems, &systems))
         @if let Some(f) = &found { (results(&ask, f)) }
+        script src="/assets/sales.js" defer {}
     };
     respond(
         status,
@@ -170,7 +232,7 @@ pub(super) async fn page(
 }
 
 /// The response to send when the schema refused the request outright.
-fn refused(signed: &Signed, errors: &[async_graphql::ServerError]) -> Option<Response> {
+pub(super) fn refused(signed: &Signed, errors: &[async_graphql::ServerError]) -> Option<Response> {
     let e = errors.first()?;
     match code_of(e) {
         "FORBIDDEN" => Some(forbidden(signed, &e.message)),
@@ -179,7 +241,28 @@ fn refused(signed: &Signed, errors: &[async_graphql::ServerError]) -> Option<Res
     }
 }
 
-/// Runs the search and the stock look-ups; user mistakes go to `problems`.
+/// The input a query error's message is about (the API prefixes a bad
+/// input with its field, e.g. `filter.gingivalHeightMin: …`).
+fn field_of(message: &str, by_platform: bool) -> &'static str {
+    const FILTER: &[(&str, &str)] = &[
+        ("filter.gingivalHeightMin", "ghmin"),
+        ("filter.gingivalHeightMax", "ghmax"),
+        ("filter.angulation", "angulation"),
+        ("manufacturer", "manufacturer"),
+    ];
+    if let Some((_, id)) = FILTER.iter().find(|(f, _)| message.starts_with(f)) {
+        return id;
+    }
+    if message.starts_with("implant system") {
+        "system"
+    } else if message.starts_with("platform") && by_platform {
+        "platform"
+    } else {
+        "general"
+    }
+}
+
+/// Runs the search; user mistakes go to `problems`.
 async fn find(
     s: &AppState,
     signed: &Signed,
@@ -190,26 +273,35 @@ async fn find(
     let by_platform = !ask.system.is_empty();
     let query = if by_platform {
         format!(
-            "query Finder($s: String, $p: String, $search: String, $types: [AbutmentType!]!, $engaging: Boolean, $first: Int, $after: String) {{ \
-               compatibleAbutments(system: $s, platform: $p, filter: {{search: $search, types: $types, engaging: $engaging}}, first: $first, after: $after) {{ \
+            "query Finder($m: String, $s: String, $p: String, $filter: SkuFilterInput, $first: Int, $after: String) {{ \
+               compatibleAbutments(manufacturer: $m, system: $s, platform: $p, filter: $filter, first: $first, after: $after) {{ \
                  totalCount platform {{ name }} system {{ name manufacturer {{ name }} }} \
                  pageInfo {{ hasNextPage endCursor }} \
                  edges {{ fit {{ source notes }} node {{ {SKU_FIELDS} }} }} }} }}"
         )
     } else {
         format!(
-            "query FinderSearch($search: String, $types: [AbutmentType!]!, $engaging: Boolean, $first: Int, $after: String) {{ \
-               abutmentSkus(filter: {{search: $search, types: $types, engaging: $engaging}}, first: $first, after: $after) {{ \
+            "query FinderSearch($filter: SkuFilterInput, $first: Int, $after: String) {{ \
+               abutmentSkus(filter: $filter, first: $first, after: $after) {{ \
                  totalCount pageInfo {{ hasNextPage endCursor }} \
                  edges {{ node {{ {SKU_FIELDS} fits {{ platform {{ name system {{ name }} }} }} }} }} }} }}"
         )
     };
+    let dec = |v: &str| decimal_text(v).map_or(Value::Null, Value::String);
     let vars = json!({
+        "m": Ask::opt(&ask.manufacturer),
         "s": Ask::opt(&ask.system),
         "p": Ask::opt(&ask.platform),
-        "search": Ask::opt(&ask.search),
-        "types": if ask.kind.is_empty() { json!([]) } else { json!([ask.kind]) },
-        "engaging": match ask.engaging.as_str() { "yes" => json!(true), "no" => json!(false), _ => Value::Null },
+        "filter": {
+            "search": Ask::opt(&ask.search),
+            "types": if ask.kind.is_empty() { json!([]) } else { json!([ask.kind]) },
+            "materials": if ask.material.is_empty() { json!([]) } else { json!([ask.material]) },
+            "gingivalHeightMin": dec(&ask.gh_min),
+            "gingivalHeightMax": dec(&ask.gh_max),
+            "angulation": dec(&ask.angulation),
+            "engaging": match ask.engaging.as_str() { "yes" => json!(true), "no" => json!(false), _ => Value::Null },
+            "inStock": if ask.in_stock { json!(true) } else { Value::Null },
+        },
         "first": PAGE,
         "after": Ask::opt(&ask.after),
     });
@@ -218,15 +310,7 @@ async fn find(
         return Err(r);
     }
     if let Some(e) = resp.errors.first() {
-        // Name the field the message is about, as the API's message does.
-        let m = e.message.clone();
-        if m.starts_with("implant system") {
-            problems.system = Some(m);
-        } else if m.starts_with("platform") && by_platform {
-            problems.platform = Some(m);
-        } else {
-            problems.general = Some(m);
-        }
+        problems.set(field_of(&e.message, by_platform), e.message.clone());
         return Ok(None);
     }
     let data = serde_json::to_value(&resp.data).unwrap_or(Value::Null);
@@ -247,7 +331,7 @@ async fn find(
     } else {
         format!("Catalogue entries matching “{}”", ask.search)
     };
-    let mut rows: Vec<Row> = conn["edges"]
+    let rows = conn["edges"]
         .as_array()
         .cloned()
         .unwrap_or_default()
@@ -255,11 +339,8 @@ async fn find(
         .map(|e| Row {
             sku: e["node"].clone(),
             fit: by_platform.then(|| e["fit"].clone()),
-            available: None,
-            reserved: None,
         })
         .collect();
-    stock(s, signed, rid, &mut rows).await?;
     let next = (conn["pageInfo"]["hasNextPage"].as_bool() == Some(true))
         .then(|| conn["pageInfo"]["endCursor"].as_str().map(str::to_owned))
         .flatten();
@@ -271,124 +352,160 @@ async fn find(
     }))
 }
 
-/// Fills in what can be promised now of each row's SKU: one request, one
-/// aliased `skuStock` per SKU.
-async fn stock(
-    s: &AppState,
-    signed: &Signed,
-    rid: &RequestId,
-    rows: &mut [Row],
-) -> Result<(), Response> {
-    if rows.is_empty() {
-        return Ok(());
-    }
-    let mut params = Vec::new();
-    let mut fields = Vec::new();
-    let mut vars = serde_json::Map::new();
-    for (i, r) in rows.iter().enumerate() {
-        params.push(format!("$a{i}: String!"));
-        fields.push(format!(
-            "s{i}: skuStock(articleNumber: $a{i}) {{ quantities {{ available reserved }} }}"
-        ));
-        vars.insert(format!("a{i}"), r.sku["articleNumber"].clone());
-    }
-    let query = format!(
-        "query FinderStock({}) {{ {} }}",
-        params.join(", "),
-        fields.join(" ")
-    );
-    let resp = run(s, signed, rid.clone(), &query, Value::Object(vars)).await;
-    if let Some(r) = refused(signed, &resp.errors) {
-        return Err(r);
-    }
-    let data = serde_json::to_value(&resp.data).unwrap_or(Value::Null);
-    for (i, r) in rows.iter_mut().enumerate() {
-        let q = &data[format!("s{i}")]["quantities"];
-        r.available = q["available"].as_i64();
-        r.reserved = q["reserved"].as_i64();
-    }
-    Ok(())
-}
-
-fn form(ask: &Ask, p: &Problems, systems: &[Value]) -> Markup {
-    let mut platforms: Vec<String> = systems
-        .iter()
-        .filter(|e| {
-            ask.system.is_empty()
-                || e["node"]["name"]
-                    .as_str()
-                    .is_some_and(|n| n.eq_ignore_ascii_case(&ask.system))
-        })
-        .flat_map(|e| {
-            e["node"]["platforms"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default()
-        })
-        .filter_map(|p| p["name"].as_str().map(str::to_owned))
-        .collect();
-    platforms.sort();
-    platforms.dedup();
+/// A labelled text input with its error beside it.
+fn text_field(
+    id: &'static str,
+    label: &str,
+    value: &str,
+    list: Option<&str>,
+    p: &Problems,
+    extra: Markup,
+) -> Markup {
+    let err = p.get(id);
+    let err_id = format!("{id}-error");
     html! {
-        form.finder method="get" action="/sales/finder" role="search" {
-            div.fields {
-                div.field {
-                    label for="system" { "Implant system" }
-                    input id="system" name="system" type="text" list="systems" value=(ask.system)
-                        autocomplete="off" aria-describedby=[p.system.as_ref().map(|_| "system-error")];
-                    datalist id="systems" {
-                        @for e in systems {
-                            option value=(e["node"]["name"].as_str().unwrap_or("")) {
-                                (e["node"]["manufacturer"]["name"].as_str().unwrap_or(""))
-                            }
-                        }
-                    }
-                    @if let Some(m) = &p.system { p.error id="system-error" { (m) } }
-                }
-                div.field {
-                    label for="platform" { "Platform" }
-                    input id="platform" name="platform" type="text" list="platforms" value=(ask.platform)
-                        autocomplete="off" aria-describedby=[p.platform.as_ref().map(|_| "platform-error")];
-                    datalist id="platforms" {
-                        @for name in &platforms { option value=(name) {} }
-                    }
-                    @if let Some(m) = &p.platform { p.error id="platform-error" { (m) } }
-                }
-                div.field {
-                    label for="search" { "Article number or name" }
-                    input id="search" name="search" type="search" value=(ask.search);
-                }
-                div.field {
-                    label for="type" { "Type" }
-                    select id="type" name="type" aria-describedby=[p.kind.as_ref().map(|_| "type-error")] {
-                        option value="" selected[ask.kind.is_empty()] { "Any" }
-                        @for (t, label) in TYPES {
-                            option value=(t) selected[ask.kind == *t] { (label) }
-                        }
-                    }
-                    @if let Some(m) = &p.kind { p.error id="type-error" { (m) } }
-                }
-                div.field {
-                    label for="engaging" { "Engaging" }
-                    select id="engaging" name="engaging" aria-describedby=[p.engaging.as_ref().map(|_| "engaging-error")] {
-                        option value="" selected[ask.engaging.is_empty()] { "Either" }
-                        option value="yes" selected[ask.engaging == "yes"] { "Engaging" }
-                        option value="no" selected[ask.engaging == "no"] { "Non-engaging" }
-                    }
-                    @if let Some(m) = &p.engaging { p.error id="engaging-error" { (m) } }
-                }
-                div.field { button type="submit" id="find" { "Find" } }
-            }
-            @if let Some(m) = &p.general { p.notice role="alert" { (m) } }
+        div.field {
+            label for=(id) { (label) }
+            input id=(id) name=(id) type="text" list=[list] value=(value) autocomplete="off"
+                aria-invalid=[err.map(|_| "true")]
+                aria-describedby=[err.map(|_| err_id.as_str())];
+            (extra)
+            @if let Some(m) = err { p.error id=(err_id) { (m) } }
         }
     }
 }
 
-fn decimal(v: &Value) -> String {
+/// A labelled select with its error beside it.
+fn select_field(
+    id: &'static str,
+    label: &str,
+    value: &str,
+    any: &str,
+    options: &[(&str, &str)],
+    p: &Problems,
+) -> Markup {
+    let err = p.get(id);
+    let err_id = format!("{id}-error");
+    html! {
+        div.field {
+            label for=(id) { (label) }
+            select id=(id) name=(id) aria-describedby=[err.map(|_| err_id.as_str())] {
+                option value="" selected[value.is_empty()] { (any) }
+                @for (v, l) in options {
+                    option value=(v) selected[value == *v] { (l) }
+                }
+            }
+            @if let Some(m) = err { p.error id=(err_id) { (m) } }
+        }
+    }
+}
+
+fn form(ask: &Ask, p: &Problems, systems: &[Value]) -> Markup {
+    let name = |e: &Value, k: &str| e["node"][k].as_str().unwrap_or("").to_owned();
+    let maker = |e: &Value| {
+        e["node"]["manufacturer"]["name"]
+            .as_str()
+            .unwrap_or("")
+            .to_owned()
+    };
+    let mut makers: Vec<String> = systems.iter().map(maker).collect();
+    makers.sort();
+    makers.dedup();
+    let of_maker: Vec<&Value> = systems
+        .iter()
+        .filter(|e| ask.manufacturer.is_empty() || maker(e).eq_ignore_ascii_case(&ask.manufacturer))
+        .collect();
+    // (platform, its system), for the platform field's type-ahead.
+    let mut platforms: Vec<(String, String)> = of_maker
+        .iter()
+        .filter(|e| ask.system.is_empty() || name(e, "name").eq_ignore_ascii_case(&ask.system))
+        .flat_map(|e| {
+            let system = name(e, "name");
+            e["node"]["platforms"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(move |p| p["name"].as_str().map(|n| (n.to_owned(), system.clone())))
+        })
+        .collect();
+    platforms.sort();
+    platforms.dedup();
+    let engaging = [("yes", "Engaging"), ("no", "Non-engaging")];
+    html! {
+        form.finder method="get" action="/sales/finder" role="search" {
+            fieldset {
+                legend { "Implant" }
+                div.fields {
+                    (text_field("manufacturer", "Manufacturer (optional)", &ask.manufacturer, Some("makers"), p, html! {
+                        datalist id="makers" { @for m in &makers { option value=(m) {} } }
+                    }))
+                    (text_field("system", "Implant system", &ask.system, Some("systems"), p, html! {
+                        datalist id="systems" {
+                            @for e in &of_maker { option value=(name(e, "name")) data-maker=(maker(e)) { (maker(e)) } }
+                        }
+                    }))
+                    (text_field("platform", "Platform", &ask.platform, Some("platforms"), p, html! {
+                        datalist id="platforms" { @for (n, system) in &platforms { option value=(n) data-system=(system) { (system) } } }
+                    }))
+                    div.field {
+                        label for="search" { "Article number or name" }
+                        input id="search" name="search" type="search" value=(ask.search);
+                    }
+                }
+            }
+            fieldset {
+                legend { "Abutment" }
+                div.fields {
+                    (select_field("type", "Type", &ask.kind, "Any", TYPES, p))
+                    (text_field("ghmin", "Gingival height from (mm)", &ask.gh_min, None, p, html! {}))
+                    (text_field("ghmax", "Gingival height to (mm)", &ask.gh_max, None, p, html! {}))
+                    (text_field("angulation", "Angulation (°)", &ask.angulation, None, p, html! {}))
+                    (select_field("engaging", "Engaging", &ask.engaging, "Either", &engaging, p))
+                    (select_field("material", "Material", &ask.material, "Any", MATERIALS, p))
+                    div.field.check {
+                        input id="instock" name="instock" type="checkbox" value="yes" checked[ask.in_stock];
+                        label for="instock" { "In stock now only" }
+                    }
+                    div.field { button type="submit" id="find" { "Find" } }
+                }
+            }
+            @if let Some(m) = p.get("general") { p.notice role="alert" { (m) } }
+        }
+    }
+}
+
+/// A decimal as the API sends it.
+pub(super) fn decimal(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         Value::Number(n) => n.to_string(),
         _ => String::new(),
+    }
+}
+
+/// The link to a SKU's page.
+pub(super) fn sku_link(article: &str) -> String {
+    let q: String = form_urlencoded::Serializer::new(String::new())
+        .append_pair("article", article)
+        .finish();
+    format!("/sales/sku?{q}")
+}
+
+/// A SKU's availability, in words: units available now and the earliest
+/// expiry, or custom only.
+pub(super) fn availability(a: &Value) -> Markup {
+    let available = a["available"].as_i64();
+    html! {
+        @match available {
+            Some(n) if n > 0 => {
+                span.in-stock { (n) " available now" }
+                @if let Some(e) = a["earliestExpiry"].as_str() { br; small { "earliest expiry " (e) } }
+            },
+            Some(_) => span.no-stock { "custom only" },
+            None => span.no-stock { "unknown" },
+        }
+        @if let Some(res) = a["reserved"].as_i64().filter(|n| *n > 0) { br; small { (res) " reserved" } }
     }
 }
 
@@ -397,8 +514,13 @@ fn results(ask: &Ask, f: &Found) -> Markup {
     html! {
         section aria-labelledby="results-heading" {
             h2 id="results-heading" { (f.heading) }
-            p id="results-count" { (f.total) " SKU(s)" @if f.total > f.rows.len() as i64 { ", " (f.rows.len()) " shown" } }
+            p id="results-count" {
+                (f.total) " SKU(s)"
+                @if ask.in_stock { " in stock now" }
+                @if f.total > f.rows.len() as i64 { ", " (f.rows.len()) " shown" }
+            }
             @if !f.rows.is_empty() {
+                div.scroll {
                 table id="results" {
                     thead {
                         tr {
@@ -409,29 +531,23 @@ fn results(ask: &Ask, f: &Found) -> Markup {
                             th scope="col" { "Angulation (°)" }
                             th scope="col" { "Engaging" }
                             th scope="col" { "Material" }
-                            th scope="col" { "Available now" }
+                            th scope="col" { "Availability" }
                             @if by_platform { th scope="col" { "Fit source and notes" } }
                             @else { th scope="col" { "Fits" } }
                         }
                     }
                     tbody {
                         @for r in &f.rows {
-                            tr data-article=(r.sku["articleNumber"].as_str().unwrap_or("")) {
-                                td { (r.sku["articleNumber"].as_str().unwrap_or("")) }
+                            @let article = r.sku["articleNumber"].as_str().unwrap_or("");
+                            tr data-article=(article) {
+                                td { a href=(sku_link(article)) { (article) } }
                                 td { (r.sku["name"].as_str().unwrap_or("")) }
                                 td { (r.sku["abutmentType"].as_str().unwrap_or("")) }
                                 td.num { (decimal(&r.sku["gingivalHeightMm"])) }
                                 td.num { (decimal(&r.sku["angulationDeg"])) }
                                 td { @if r.sku["engaging"].as_bool() == Some(true) { "yes" } @else { "no" } }
                                 td { (r.sku["material"].as_str().unwrap_or("")) }
-                                td.num.available {
-                                    @match r.available {
-                                        Some(n) if n > 0 => span.in-stock { (n) " available" },
-                                        Some(_) => span.no-stock { "none in stock" },
-                                        None => span.no-stock { "unknown" },
-                                    }
-                                    @if let Some(res) = r.reserved.filter(|n| *n > 0) { br; small { (res) " reserved" } }
-                                }
+                                td.available { (availability(&r.sku["availability"])) }
                                 @if let Some(fit) = &r.fit {
                                     td {
                                         (fit["source"].as_str().unwrap_or(""))
@@ -449,6 +565,7 @@ fn results(ask: &Ask, f: &Found) -> Markup {
                         }
                     }
                 }
+                }
             }
             @if let Some(after) = &f.next {
                 p {
@@ -460,13 +577,10 @@ fn results(ask: &Ask, f: &Found) -> Markup {
 }
 
 fn next_link(ask: &Ask, after: &str) -> String {
-    let q: String = form_urlencoded::Serializer::new(String::new())
-        .append_pair("system", &ask.system)
-        .append_pair("platform", &ask.platform)
-        .append_pair("search", &ask.search)
-        .append_pair("type", &ask.kind)
-        .append_pair("engaging", &ask.engaging)
-        .append_pair("after", after)
-        .finish();
-    format!("/sales/finder?{q}")
+    let mut q = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in ask.pairs() {
+        q.append_pair(k, &v);
+    }
+    q.append_pair("after", after);
+    format!("/sales/finder?{}", q.finish())
 }

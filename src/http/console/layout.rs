@@ -1,7 +1,8 @@
 //! The shared layout of console pages: a header with the product, the
 //! pages the user's roles may open, the user's name and roles and the
 //! sign-out button; the page's own content below. Only our stylesheet is
-//! loaded, and no script.
+//! loaded here; a page may add our small optional script (the sales pages
+//! do: `/assets/sales.js`), and works without it.
 
 use maud::{DOCTYPE, Markup, html};
 
@@ -11,6 +12,10 @@ use crate::access::{Principal, permissions};
 pub const PAGES: &[(&str, &str, &str)] = &[
     ("GET /home", "/home", "Home"),
     ("GET /sales/finder", "/sales/finder", "Compatibility finder"),
+    ("GET /cases", "/cases", "Cases"),
+    ("GET /cases/new", "/cases/new", "New case"),
+    ("GET /cases/at-risk", "/cases/at-risk", "Cases at risk"),
+    ("GET /cases/match", "/cases/match", "Match open cases"),
 ];
 
 /// The pages `p` may open.

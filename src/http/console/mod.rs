@@ -9,12 +9,14 @@
 //! roles. The API's bearer tokens are not read here, and the session cookie
 //! is not read by `/graphql`.
 
+mod cases;
 pub mod cookies;
 pub mod csrf;
 mod finder;
 pub mod layout;
 pub mod limiter;
 mod signin;
+mod sku;
 
 use axum::{
     Router,
@@ -54,6 +56,8 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/signout", post(signin::signout))
         .route("/home", get(home))
         .route("/sales/finder", get(finder::page))
+        .route("/sales/sku", get(sku::page))
+        .merge(cases::routes())
 }
 
 /// The page a user lands on after sign-in.
