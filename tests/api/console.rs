@@ -12,17 +12,17 @@ use serde_json::{Value, json};
 
 use crate::support::{self, TestApp, user_errors};
 
-const PASSWORD: &str = "a long test password";
+pub(crate) const PASSWORD: &str = "a long test password";
 
 /// A browser-less client of the console: no redirects followed, cookies by hand.
-struct Console {
-    base: String,
-    http: reqwest::Client,
+pub(crate) struct Console {
+    pub(crate) base: String,
+    pub(crate) http: reqwest::Client,
 }
 
 /// The value of cookie `name` in the response's `Set-Cookie` headers, and
 /// the whole header.
-fn set_cookie(r: &reqwest::Response, name: &str) -> Option<(String, String)> {
+pub(crate) fn set_cookie(r: &reqwest::Response, name: &str) -> Option<(String, String)> {
     r.headers()
         .get_all("set-cookie")
         .iter()
@@ -39,13 +39,13 @@ fn set_cookie(r: &reqwest::Response, name: &str) -> Option<(String, String)> {
 }
 
 /// The value of the hidden `csrf` field of the first form on the page.
-fn csrf_of(html: &str) -> String {
+pub(crate) fn csrf_of(html: &str) -> String {
     let at = html.find(r#"name="csrf" value=""#).expect("a csrf field") + 19;
     html[at..].split('"').next().unwrap().to_owned()
 }
 
 impl Console {
-    async fn start(app: &TestApp) -> Console {
+    pub(crate) async fn start(app: &TestApp) -> Console {
         Console {
             base: support::serve(app, ApiLimits::default()).await,
             http: reqwest::Client::builder()
@@ -56,7 +56,7 @@ impl Console {
     }
 
     /// The sign-in form's nonce cookie and CSRF token.
-    async fn signin_form(&self) -> (String, String) {
+    pub(crate) async fn signin_form(&self) -> (String, String) {
         let r = self
             .http
             .get(format!("{}/signin", self.base))
@@ -68,7 +68,7 @@ impl Console {
         (nonce, csrf_of(&r.text().await.unwrap()))
     }
 
-    async fn post_signin(
+    pub(crate) async fn post_signin(
         &self,
         nonce: &str,
         csrf: &str,
@@ -84,13 +84,13 @@ impl Console {
             .unwrap()
     }
 
-    async fn sign_in(&self, name: &str, pw: &str) -> reqwest::Response {
+    pub(crate) async fn sign_in(&self, name: &str, pw: &str) -> reqwest::Response {
         let (nonce, csrf) = self.signin_form().await;
         self.post_signin(&nonce, &csrf, name, pw).await
     }
 
     /// Signs in and returns the session cookie's value.
-    async fn session(&self, name: &str, pw: &str) -> String {
+    pub(crate) async fn session(&self, name: &str, pw: &str) -> String {
         let r = self.sign_in(name, pw).await;
         assert_eq!(
             r.status(),
@@ -101,7 +101,7 @@ impl Console {
         set_cookie(&r, "abt_session").expect("a session cookie").0
     }
 
-    async fn get(&self, path: &str, session: Option<&str>) -> reqwest::Response {
+    pub(crate) async fn get(&self, path: &str, session: Option<&str>) -> reqwest::Response {
         let mut req = self.http.get(format!("{}{path}", self.base));
         if let Some(s) = session {
             req = req.header("cookie", format!("abt_session={s}"));
@@ -110,14 +110,14 @@ impl Console {
     }
 }
 
-fn location(r: &reqwest::Response) -> &str {
+pub(crate) fn location(r: &reqwest::Response) -> &str {
     r.headers()
         .get("location")
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
 }
 
-async fn with_password(app: &TestApp, role: Role) -> String {
+pub(crate) async fn with_password(app: &TestApp, role: Role) -> String {
     let p = &app.user(role).0;
     session::set_password(&app.db, p.user_id, PASSWORD)
         .await
@@ -199,7 +199,7 @@ async fn the_session_cookie_is_secure_when_the_request_came_over_tls() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    assert_eq!(location(&r), "/home");
+    assert_eq!(location(&r), "/warehouse/scan");
     let (_, header) = set_cookie(&r, "abt_session").unwrap();
     assert!(
         header.contains("Secure") && header.contains("HttpOnly"),
@@ -403,7 +403,10 @@ async fn a_page_outside_the_role_is_refused_with_403_and_signed_out_visitors_go_
     assert_eq!(location(&r), "/signin");
 
     let secret = c.session(&wh, PASSWORD).await;
-    assert_eq!(location(&c.get("/", Some(&secret)).await), "/home");
+    assert_eq!(
+        location(&c.get("/", Some(&secret)).await),
+        "/warehouse/scan"
+    );
     let r = c
         .get(
             "/sales/finder?system=NobelActive&platform=NP",

@@ -11,6 +11,12 @@ use crate::access::{Principal, permissions};
 pub const PAGES: &[(&str, &str, &str)] = &[
     ("GET /home", "/home", "Home"),
     ("GET /sales/finder", "/sales/finder", "Compatibility finder"),
+    ("GET /warehouse/scan", "/warehouse/scan", "Scan station"),
+    ("GET /warehouse/receive", "/warehouse/receive", "Receive"),
+    ("GET /warehouse/pick", "/warehouse/pick", "Pick"),
+    ("GET /warehouse/stock", "/warehouse/stock", "Stock"),
+    ("GET /warehouse/expiring", "/warehouse/expiring", "Expiring"),
+    ("GET /warehouse/reorder", "/warehouse/reorder", "Reorder"),
 ];
 
 /// The pages `p` may open.

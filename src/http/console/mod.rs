@@ -15,6 +15,7 @@ mod finder;
 pub mod layout;
 pub mod limiter;
 mod signin;
+mod warehouse;
 
 use axum::{
     Router,
@@ -54,12 +55,15 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/signout", post(signin::signout))
         .route("/home", get(home))
         .route("/sales/finder", get(finder::page))
+        .merge(warehouse::routes())
 }
 
 /// The page a user lands on after sign-in.
 pub fn home_of(p: &Principal) -> &'static str {
     if p.roles.contains(&Role::Sales) {
         "/sales/finder"
+    } else if p.roles.contains(&Role::Warehouse) {
+        "/warehouse/scan"
     } else {
         "/home"
     }
