@@ -30,6 +30,11 @@ const ASSETS: &[(&str, &str, &str)] = &[
         "text/css; charset=utf-8",
         include_str!("assets/console.css"),
     ),
+    (
+        "scan.js",
+        "text/javascript; charset=utf-8",
+        include_str!("assets/scan.js"),
+    ),
 ];
 
 /// Same-origin only: no script, style, font, image or request elsewhere,

@@ -13,6 +13,7 @@ mod support;
 
 mod console;
 mod explorer;
+mod warehouse;
 
 use std::{
     net::TcpListener,

@@ -15,8 +15,8 @@ use maud::{Markup, html};
 use serde_json::{Value, json};
 
 use super::{
-    Fields, LEDGER_ROW, Problem, Problems, Req, done, hidden, input, link, locations, num, select,
-    state_band, status_of, text,
+    Fields, LEDGER_ROW, Problem, Problems, Req, done, gs1_script, hidden, input, link, locations,
+    num, select, state_band, status_of, text,
 };
 use crate::access::RequestId;
 use crate::http::AppState;
@@ -73,7 +73,7 @@ pub(super) fn receive_markup(
     };
     html! {
         form.action-form id="receive-form" method="post" action="/warehouse/receive" {
-            (hidden(req, f))
+            (hidden(req))
             @if let Some(l) = label {
                 dl.facts {
                     dt { "SKU" } dd { (text(&l["sku"]["articleNumber"])) " — " (text(&l["sku"]["name"])) }
@@ -116,6 +116,7 @@ pub(super) async fn receive_form(
         p { "Scan the lot's label into the first field; the SKU, lot and dates come from it. "
             "Received lots go into quarantine until quality releases them." }
         (receive_markup(&req, &f, &Problems::default(), &receiving, None, None))
+        (gs1_script())
     };
     req.respond(StatusCode::OK, "Receive", body)
 }
@@ -179,6 +180,7 @@ pub(super) async fn receive(
         h1 { "Receive a lot" }
         p { "Nothing was received." }
         (receive_markup(&req, &f, &p, &receiving, None, None))
+        (gs1_script())
     };
     req.respond(status_of(&p), "Receive", body)
 }
@@ -276,7 +278,7 @@ async fn move_page(req: &Req<'_>, f: &Fields, mut p: Problems) -> Response {
         @if purpose == "quarantine" { p { "Move the units into the quarantine cage, apart from usable stock." } }
         @if let Some(l) = &lot {
             form.action-form id="move-form" method="post" action="/warehouse/move" {
-                (hidden(req, f))
+                (hidden(req))
                 input type="hidden" name="lot" value=(text(&l["id"]));
                 input type="hidden" name="purpose" value=(purpose);
                 (p.notice())
@@ -402,7 +404,7 @@ async fn count_page(req: &Req<'_>, f: &Fields, mut p: Problems) -> Response {
         @if let Some(l) = &lot {
             (lot_head(l))
             form.action-form id="count-form" method="post" action="/warehouse/count" {
-                (hidden(req, f))
+                (hidden(req))
                 input type="hidden" name="lot" value=(text(&l["id"]));
                 input type="hidden" name="expected" value=(expected);
                 (p.notice())
@@ -483,7 +485,7 @@ pub(super) async fn count(
     };
     // A stale count shows the new figure: the form is drawn afresh.
     let mut again = Fields::default();
-    for k in ["lot", "location", "reference", "key"] {
+    for k in ["lot", "location", "reference"] {
         again.0.insert(k.into(), f.get(k).to_owned());
     }
     count_page(&req, &again, p).await
@@ -595,13 +597,13 @@ async fn pick_page(req: &Req<'_>, f: &Fields, mut p: Problems) -> Response {
         @if let Some(v) = &v {
             (reservation_head(v))
             form.action-form id="pick-form" method="post" action="/warehouse/pick" {
-                (hidden(req, f))
+                (hidden(req))
                 input type="hidden" name="reservation" value=(text(&v["id"]));
                 (p.notice())
                 div.fields {
                     div.field {
                         label for="code" { "Scan the unit you took" }
-                        input id="code" name="code" type="text" autofocus autocomplete="off" spellcheck="false"
+                        input id="code" name="code" type="text" autofocus autocomplete="off" spellcheck="false" data-gs1
                             aria-invalid=[p.of("code").map(|_| "true")]
                             aria-describedby=[p.of("code").map(|_| "code-error")];
                         @if let Some(m) = p.of("code") { p.error id="code-error" { (m) } }
@@ -609,6 +611,7 @@ async fn pick_page(req: &Req<'_>, f: &Fields, mut p: Problems) -> Response {
                 }
                 button type="submit" id="pick" { "Pick" }
             }
+            (gs1_script())
         } @else {
             (p.notice())
         }
@@ -728,7 +731,7 @@ async fn ship_page(req: &Req<'_>, f: &Fields, mut p: Problems) -> Response {
         @if let Some(v) = &v {
             (reservation_head(v))
             form.action-form id="ship-form" method="post" action="/warehouse/ship" {
-                (hidden(req, f))
+                (hidden(req))
                 input type="hidden" name="reservation" value=(text(&v["id"]));
                 (p.notice())
                 fieldset {

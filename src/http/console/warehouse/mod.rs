@@ -289,6 +289,7 @@ fn input(
         div.field {
             label for=(id) { (label) }
             input id=(id) name=(id) type=(kind) value=(value)
+                data-gs1=[(id == "code").then_some("")]
                 aria-invalid=[err.map(|_| "true")]
                 aria-describedby=[err.map(|_| err_id.as_str())];
             @if let Some(h) = extra { small.hint { (h) } }
@@ -324,17 +325,21 @@ fn select(
 }
 
 /// The hidden fields every posted form carries: the session's CSRF token
-/// and a fresh idempotency key, so a form sent twice (a reload, a double
-/// click) does its work once.
-fn hidden(req: &Req<'_>, f: &Fields) -> Markup {
-    let key = match f.get("key") {
-        "" => new_key(),
-        k => k.to_owned(),
-    };
+/// and an idempotency key drawn for this form, so the same form sent twice
+/// (a reload, a double click) does its work once. A form drawn again after
+/// a refusal gets a new key: the API keeps the refused answer under the old
+/// one, and the corrected input is another request.
+fn hidden(req: &Req<'_>) -> Markup {
     html! {
         input type="hidden" name="csrf" value=(req.signed.csrf);
-        input type="hidden" name="key" value=(key);
+        input type="hidden" name="key" value=(new_key());
     }
+}
+
+/// The optional script that turns a scanner's Ctrl+] into the GS1 group
+/// separator in the fields marked `data-gs1`.
+fn gs1_script() -> Markup {
+    html! { script src="/assets/scan.js" defer {} }
 }
 
 fn new_key() -> String {

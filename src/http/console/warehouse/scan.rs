@@ -76,7 +76,7 @@ pub(super) async fn page(
             div.field {
                 label for="code" { "Scan a label" }
                 input id="code" name="code" type="text" autofocus autocomplete="off"
-                    spellcheck="false" inputmode="text"
+                    spellcheck="false" data-gs1
                     aria-invalid=[problems.of("code").map(|_| "true")]
                     aria-describedby=(if problems.of("code").is_some() { "code-error code-hint" } else { "code-hint" });
                 small.hint id="code-hint" {
@@ -88,6 +88,7 @@ pub(super) async fn page(
             button type="submit" { "Look up" }
         }
         @if let Some(r) = &found { (result(&req, r, &receiving)) }
+        (super::gs1_script())
     };
     let status = if problems.is_empty() {
         StatusCode::OK
