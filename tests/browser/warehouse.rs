@@ -137,6 +137,8 @@ async fn the_demo_warehouse_user_scans_receives_picks_and_ships_by_keyboard_and_
         actions.contains("Count") && actions.contains("Move to quarantine"),
         "{actions}"
     );
+    b.run_async("document.getElementById('scan-heading').scrollIntoView(); done(1)")
+        .await;
     b.screenshot("warehouse-lot").await;
 
     // A lot in quarantine: blocked, in words and in red.

@@ -1,7 +1,8 @@
 //! The shared layout of console pages: a header with the product, the
 //! pages the user's roles may open, the user's name and roles and the
 //! sign-out button; the page's own content below. Only our stylesheet is
-//! loaded, and no script.
+//! loaded, and no script (the warehouse's scan fields add one small,
+//! optional script of ours: `/assets/scan.js`).
 
 use maud::{DOCTYPE, Markup, html};
 

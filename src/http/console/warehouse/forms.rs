@@ -86,7 +86,7 @@ pub(super) fn receive_markup(
             div.fields {
                 (input("code", "Label (as scanned)", "text", code, p, None))
                 (input("quantity", "Quantity (pieces)", "number", f.get("quantity"), p, None))
-                (select("location", "Receiving location", location, receiving, p))
+                (select("location", "Receiving location", location, receiving, "— choose —", p))
                 (input("productionDate", "Production date (if not on the label)", "date", f.get("productionDate"), p, None))
                 (input("reference", "Reference (delivery note)", "text", f.get("reference"), p, None))
             }
@@ -283,8 +283,8 @@ async fn move_page(req: &Req<'_>, f: &Fields, mut p: Problems) -> Response {
                 input type="hidden" name="purpose" value=(purpose);
                 (p.notice())
                 div.fields {
-                    (select("from", "From", f.get("from"), &from, &p))
-                    (select("to", "To", &to_value, &to, &p))
+                    (select("from", "From", f.get("from"), &from, "— choose —", &p))
+                    (select("to", "To", &to_value, &to, "— choose —", &p))
                     (input("quantity", "Quantity", "number", f.get("quantity"), &p, None))
                     (input("reference", "Reference", "text", match f.get("reference") { "" => purpose, r => r }, &p, None))
                 }
@@ -736,7 +736,7 @@ async fn ship_page(req: &Req<'_>, f: &Fields, mut p: Problems) -> Response {
                 (p.notice())
                 fieldset {
                     legend { "Who receives it: a clinic of the register…" }
-                    div.fields { (select("clinic", "Clinic", f.get("clinic"), &clinics, &p)) }
+                    div.fields { (select("clinic", "Clinic", f.get("clinic"), &clinics, "— none —", &p)) }
                 }
                 fieldset {
                     legend { "…or another consignee, by name and address" }

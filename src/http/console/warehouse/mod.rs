@@ -298,12 +298,14 @@ fn input(
     }
 }
 
-/// A labelled choice among `options` (value, text); `value` selected.
+/// A labelled choice among `options` (value, text); `value` selected,
+/// `none` the text of choosing nothing.
 fn select(
     id: &str,
     label: &str,
     value: &str,
     options: &[(String, String)],
+    none: &str,
     problems: &Problems,
 ) -> Markup {
     let err = problems.of(id);
@@ -314,7 +316,7 @@ fn select(
             select id=(id) name=(id)
                 aria-invalid=[err.map(|_| "true")]
                 aria-describedby=[err.map(|_| err_id.as_str())] {
-                option value="" selected[value.is_empty()] { "— choose —" }
+                option value="" selected[value.is_empty()] { (none) }
                 @for (v, t) in options {
                     option value=(v) selected[v == value] { (t) }
                 }

@@ -128,7 +128,7 @@ fn result(req: &Req<'_>, r: &Value, receiving: &[(String, String)]) -> Markup {
                     _ => "No product on this label",
                 }
             }
-            p.scanned-status id="scan-status" { "Scan: " code { (status) } }
+            p.hint id="scan-status" { "Scan status: " code { (status) } }
             @for w in r["warnings"].as_array().into_iter().flatten() {
                 p.warning role="alert" { (text(w)) }
             }

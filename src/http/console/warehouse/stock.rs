@@ -236,7 +236,7 @@ pub(super) async fn stock(
                 (input("sku", "Article number", "text", f.get("sku"), &p, None))
                 (input("lot", "Lot number", "text", f.get("lot"), &p, None))
                 (input("location", "Location code", "text", f.get("location"), &p, None))
-                (select("state", "Lot state", f.get("state"), &state_options(), &p))
+                (select("state", "Lot state", f.get("state"), &state_options(), "Any", &p))
                 div.field { button type="submit" id="filter" { "Show" } }
             }
         }
