@@ -251,6 +251,11 @@ pub enum MovementReason {
     /// The lot's state changed (quantity is the lot's total on hand; no stock moves).
     #[sea_orm(string_value = "STATE_CHANGE")]
     StateChange,
+    /// A reservation's units taken from their location for packing, checked
+    /// against the scanned label (no stock moves: they stay on hand and
+    /// reserved there until shipped).
+    #[sea_orm(string_value = "PICK")]
+    Pick,
 }
 
 /// Status of a reservation.

@@ -62,6 +62,7 @@ pub const MATRIX: &[(OpKind, &str, &[Role])] = &[
     (OpKind::Query, "reservations", ALL),
     (OpKind::Query, "scan", ALL),
     (OpKind::Query, "belowReorderPoint", ALL),
+    (OpKind::Query, "stockTotals", ALL),
     (OpKind::Mutation, "setReorderPoint", ADMIN_WAREHOUSE),
     (OpKind::Mutation, "importStockCsv", ADMIN_WAREHOUSE),
     (OpKind::Http, "GET /export/stock.csv", ALL),
@@ -85,6 +86,7 @@ pub const MATRIX: &[(OpKind, &str, &[Role])] = &[
         ADMIN_WAREHOUSE_SALES,
     ),
     (OpKind::Mutation, "shipReservation", ADMIN_WAREHOUSE),
+    (OpKind::Mutation, "pickReservation", ADMIN_WAREHOUSE),
     // Manufacturing: everyone reads the shop and the plan; planners run it;
     // quality records inspections and reads device history records.
     (OpKind::Query, "machines", ALL),
@@ -179,6 +181,22 @@ pub const MATRIX: &[(OpKind, &str, &[Role])] = &[
     (OpKind::Http, "POST /cases/{number}/ship", ADMIN_WAREHOUSE),
     (OpKind::Http, "GET /cases/match", ADMIN_SALES_PLANNER),
     (OpKind::Http, "POST /cases/match", ADMIN_SALES_PLANNER),
+    // The warehouse console: the scan station, its forms, the stock pages.
+    (OpKind::Http, "GET /warehouse/scan", ADMIN_WAREHOUSE),
+    (OpKind::Http, "GET /warehouse/receive", ADMIN_WAREHOUSE),
+    (OpKind::Http, "POST /warehouse/receive", ADMIN_WAREHOUSE),
+    (OpKind::Http, "GET /warehouse/move", ADMIN_WAREHOUSE),
+    (OpKind::Http, "POST /warehouse/move", ADMIN_WAREHOUSE),
+    (OpKind::Http, "GET /warehouse/count", ADMIN_WAREHOUSE),
+    (OpKind::Http, "POST /warehouse/count", ADMIN_WAREHOUSE),
+    (OpKind::Http, "GET /warehouse/pick", ADMIN_WAREHOUSE),
+    (OpKind::Http, "POST /warehouse/pick", ADMIN_WAREHOUSE),
+    (OpKind::Http, "GET /warehouse/ship", ADMIN_WAREHOUSE),
+    (OpKind::Http, "POST /warehouse/ship", ADMIN_WAREHOUSE),
+    (OpKind::Http, "GET /warehouse/stock", ADMIN_WAREHOUSE),
+    (OpKind::Http, "GET /warehouse/expiring", ADMIN_WAREHOUSE),
+    (OpKind::Http, "GET /warehouse/reorder", ADMIN_WAREHOUSE),
+    (OpKind::Http, "GET /warehouse/lot", ADMIN_WAREHOUSE),
 ];
 
 /// The roles allowed to run a root field; `None` when the matrix has no entry.

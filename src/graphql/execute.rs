@@ -35,7 +35,8 @@ pub fn attach(request: Request, db: &DatabaseConnection, queue: &BatchQueue) -> 
         .data(by_id::<entity::location::Entity>(db, queue))
         .data(by_id::<entity::item::Entity>(db, queue))
         .data(by_id::<entity::lot::Entity>(db, queue))
-        .data(by_parent::<entity::stock_balance::Entity>(db, queue));
+        .data(by_parent::<entity::stock_balance::Entity>(db, queue))
+        .data(by_parent::<entity::reservation::Entity>(db, queue));
     let request = crate::manufacturing::graphql::attach_loaders(request, db, queue);
     let request = crate::cases::graphql::attach_loaders(request, db, queue);
     let request = crate::catalog::graphql::attach_loaders(request, db, queue);

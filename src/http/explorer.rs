@@ -35,6 +35,11 @@ const ASSETS: &[(&str, &str, &str)] = &[
         "text/javascript; charset=utf-8",
         include_str!("assets/sales.js"),
     ),
+    (
+        "scan.js",
+        "text/javascript; charset=utf-8",
+        include_str!("assets/scan.js"),
+    ),
 ];
 
 /// Same-origin only: no script, style, font, image or request elsewhere,

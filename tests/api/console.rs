@@ -56,7 +56,7 @@ impl Console {
     }
 
     /// The sign-in form's nonce cookie and CSRF token.
-    async fn signin_form(&self) -> (String, String) {
+    pub(crate) async fn signin_form(&self) -> (String, String) {
         let r = self
             .http
             .get(format!("{}/signin", self.base))
@@ -68,7 +68,7 @@ impl Console {
         (nonce, csrf_of(&r.text().await.unwrap()))
     }
 
-    async fn post_signin(
+    pub(crate) async fn post_signin(
         &self,
         nonce: &str,
         csrf: &str,
@@ -84,7 +84,7 @@ impl Console {
             .unwrap()
     }
 
-    async fn sign_in(&self, name: &str, pw: &str) -> reqwest::Response {
+    pub(crate) async fn sign_in(&self, name: &str, pw: &str) -> reqwest::Response {
         let (nonce, csrf) = self.signin_form().await;
         self.post_signin(&nonce, &csrf, name, pw).await
     }
@@ -199,7 +199,7 @@ async fn the_session_cookie_is_secure_when_the_request_came_over_tls() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    assert_eq!(location(&r), "/home");
+    assert_eq!(location(&r), "/warehouse/scan");
     let (_, header) = set_cookie(&r, "abt_session").unwrap();
     assert!(
         header.contains("Secure") && header.contains("HttpOnly"),
@@ -403,7 +403,10 @@ async fn a_page_outside_the_role_is_refused_with_403_and_signed_out_visitors_go_
     assert_eq!(location(&r), "/signin");
 
     let secret = c.session(&wh, PASSWORD).await;
-    assert_eq!(location(&c.get("/", Some(&secret)).await), "/home");
+    assert_eq!(
+        location(&c.get("/", Some(&secret)).await),
+        "/warehouse/scan"
+    );
     let r = c
         .get(
             "/sales/finder?system=NobelActive&platform=NP",

@@ -14,6 +14,7 @@ mod support;
 mod console;
 mod explorer;
 mod sales;
+mod warehouse;
 
 use std::{
     net::TcpListener,

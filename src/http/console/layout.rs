@@ -1,8 +1,9 @@
 //! The shared layout of console pages: a header with the product, the
 //! pages the user's roles may open, the user's name and roles and the
 //! sign-out button; the page's own content below. Only our stylesheet is
-//! loaded here; a page may add our small optional script (the sales pages
-//! do: `/assets/sales.js`), and works without it.
+//! loaded here; a page may add one small optional script of ours (the sales
+//! pages `/assets/sales.js`, the warehouse's scan fields `/assets/scan.js`),
+//! and works without it.
 
 use maud::{DOCTYPE, Markup, html};
 
@@ -16,6 +17,12 @@ pub const PAGES: &[(&str, &str, &str)] = &[
     ("GET /cases/new", "/cases/new", "New case"),
     ("GET /cases/at-risk", "/cases/at-risk", "Cases at risk"),
     ("GET /cases/match", "/cases/match", "Match open cases"),
+    ("GET /warehouse/scan", "/warehouse/scan", "Scan station"),
+    ("GET /warehouse/receive", "/warehouse/receive", "Receive"),
+    ("GET /warehouse/pick", "/warehouse/pick", "Pick"),
+    ("GET /warehouse/stock", "/warehouse/stock", "Stock"),
+    ("GET /warehouse/expiring", "/warehouse/expiring", "Expiring"),
+    ("GET /warehouse/reorder", "/warehouse/reorder", "Reorder"),
 ];
 
 /// The pages `p` may open.

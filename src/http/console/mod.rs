@@ -17,6 +17,7 @@ pub mod layout;
 pub mod limiter;
 mod signin;
 mod sku;
+mod warehouse;
 
 use axum::{
     Router,
@@ -58,12 +59,15 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/sales/finder", get(finder::page))
         .route("/sales/sku", get(sku::page))
         .merge(cases::routes())
+        .merge(warehouse::routes())
 }
 
 /// The page a user lands on after sign-in.
 pub fn home_of(p: &Principal) -> &'static str {
     if p.roles.contains(&Role::Sales) {
         "/sales/finder"
+    } else if p.roles.contains(&Role::Warehouse) {
+        "/warehouse/scan"
     } else {
         "/home"
     }

@@ -376,6 +376,15 @@ pub struct ReservationInput {
     pub reservation_id: ID,
 }
 
+/// A reservation to pick, and the label of the unit in hand.
+#[derive(InputObject)]
+pub struct PickReservationInput {
+    /// The reservation.
+    pub reservation_id: ID,
+    /// The label of the unit picked, as the scanner types it (the group separator GS, U+001D, is allowed; at most 500 characters): raw GS1, bracketed or a Digital Link URI. Its GTIN and lot must be the reservation's.
+    pub code: String,
+}
+
 /// Who receives a shipment: a clinic by its code, or a consignee outside
 /// the clinic register (a distributor, a lab, a hospital) by name and
 /// address. Give one of the two.

@@ -373,4 +373,29 @@ impl InventoryMutation {
         .await?;
         Ok(ReservationPayload::of(res))
     }
+
+    /// Picks a reservation's units for packing: the scanned label of the
+    /// unit in hand must be of the reservation's lot, else nothing is
+    /// recorded (`input.code` names both lots). Writes a PICK ledger row;
+    /// no stock moves (the units stay reserved at their location until
+    /// `shipReservation`).
+    pub(crate) async fn pick_reservation(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The reservation and the unit's label.")] input: PickReservationInput,
+        #[graphql(desc = "Retry key: the same key and input return the first result.")]
+        idempotency_key: Option<String>,
+    ) -> async_graphql::Result<MovementPayload> {
+        let (input, key) = (&input, idempotency_key.as_deref());
+        let res = run(ctx, |w| {
+            Box::pin(async move {
+                let id = ids::decode(&input.reservation_id, "Reservation", "input.reservationId")?;
+                service::pick_reservation(w.txn, w.actor, id, &input.code, key)
+                    .await
+                    .map(Some)
+            })
+        })
+        .await?;
+        Ok(MovementPayload::of(res))
+    }
 }

@@ -78,6 +78,24 @@ impl InventoryQuery {
         ))
     }
 
+    /// The quantities of all stock lines the filter selects (every page
+    /// of `stock` with that filter together), per state.
+    pub(crate) async fn stock_totals(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Optional filters, as for `stock`.")] filter: Option<StockFilterInput>,
+    ) -> async_graphql::Result<StockQuantities> {
+        let f = filter.unwrap_or_default();
+        let f = StockFilter {
+            article_number: f.article_number,
+            lot_number: f.lot_number,
+            location: f.location,
+            state: f.state,
+            include_empty: false,
+        };
+        Ok(service::stock_totals(db(ctx)?, &f).await?.into())
+    }
+
     /// On hand, reserved, available, quarantine and on-hold stock of one SKU.
     pub(crate) async fn sku_stock(
         &self,

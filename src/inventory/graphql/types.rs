@@ -274,6 +274,24 @@ impl Lot {
             StockMovement,
         ))
     }
+    /// The open reservations of this lot, oldest first (at most as many as
+    /// the lot has units).
+    pub(crate) async fn open_reservations(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<Reservation>> {
+        let all = ctx
+            .data::<DataLoader<ByParentLoader<reservation::Entity>>>()?
+            .load_one(self.0.id)
+            .await
+            .map_err(loader_error)?
+            .unwrap_or_default();
+        Ok(all
+            .into_iter()
+            .filter(|r| r.status == ReservationStatus::Open)
+            .map(Reservation)
+            .collect())
+    }
     /// The production job that made this lot; null for a lot received from outside.
     pub(crate) async fn produced_by(
         &self,
@@ -341,6 +359,19 @@ impl ByParent for stock_balance::Entity {
     fn order(q: sea_orm::Select<Self>) -> sea_orm::Select<Self> {
         use sea_orm::QueryOrder;
         q.order_by_asc(stock_balance::Column::LocationId)
+    }
+}
+
+impl ByParent for reservation::Entity {
+    fn parent_column() -> Self::Column {
+        reservation::Column::LotId
+    }
+    fn parent_of(m: &Self::Model) -> Option<i64> {
+        Some(m.lot_id)
+    }
+    fn order(q: sea_orm::Select<Self>) -> sea_orm::Select<Self> {
+        use sea_orm::QueryOrder;
+        q.order_by_asc(reservation::Column::Id)
     }
 }
 

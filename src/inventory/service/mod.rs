@@ -34,6 +34,7 @@ use crate::{
 mod items;
 mod locations;
 mod moves;
+mod picking;
 mod receipts;
 mod reservations;
 mod shipments;
@@ -42,6 +43,7 @@ mod stock;
 pub use items::*;
 pub use locations::*;
 pub use moves::*;
+pub use picking::*;
 pub use receipts::*;
 pub use reservations::*;
 pub use shipments::*;
