@@ -383,15 +383,19 @@ impl InventoryMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The reservation and the unit's label.")] input: PickReservationInput,
-        #[graphql(desc = "Retry key: the same key and input return the first result.")]
-        idempotency_key: Option<String>,
+        #[graphql(
+            name = "idempotencyKey",
+            desc = "Retry key: the same key and input return the first result."
+        )]
+        _idempotency_key: Option<String>,
     ) -> async_graphql::Result<MovementPayload> {
-        let (input, key) = (&input, idempotency_key.as_deref());
+        let input = &input;
         let res = run(ctx, |w| {
             Box::pin(async move {
                 let id = ids::decode(&input.reservation_id, "Reservation", "input.reservationId")?;
-                service::pick_reservation(w.txn, w.actor, id, &input.code, key)
+                service::pick_reservation(w.txn, w.actor, id, &input.code)
                     .await
+                    .under("input")
                     .map(Some)
             })
         })

@@ -9,15 +9,15 @@ use super::*;
 /// Picks an open reservation: `code` is the scanned label of a unit in
 /// hand (raw GS1 with GS separators, bracketed, or a Digital Link URI). A
 /// label of another lot or SKU, or one without GTIN or lot, is
-/// `BAD_USER_INPUT` on `input.code` naming both lots; a reservation that is
-/// not open, or whose lot is not released and unexpired now, is
-/// `BAD_USER_INPUT` on `input.reservationId`. Returns the PICK row.
+/// `BAD_USER_INPUT` on `code` naming both lots; a reservation that is not
+/// open, or whose lot is not released and unexpired now, is
+/// `BAD_USER_INPUT` on `reservationId` (fields relative to the caller's
+/// input). Returns the PICK row.
 pub async fn pick_reservation(
     db: &impl ConnectionTrait,
     actor: &Actor,
     id: i64,
     code: &str,
-    key: Option<&str>,
 ) -> AppResult<stock_movement::Model> {
     let r = reservation::Entity::find_by_id(id)
         .one(db)
@@ -30,7 +30,7 @@ pub async fn pick_reservation(
         .ok_or_else(|| AppError::not_found("reservation", id.to_string()))?;
     if r.status != ReservationStatus::Open {
         return Err(AppError::bad_input(
-            "input.reservationId",
+            "reservationId",
             format!(
                 "reservation {id} is {}: only open reservations are picked",
                 r.status
@@ -41,7 +41,7 @@ pub async fn pick_reservation(
     let s = effective_state(&l, today());
     if s != EffectiveState::Released {
         return Err(AppError::bad_input(
-            "input.reservationId",
+            "reservationId",
             format!(
                 "lot {} is {s}: a blocked lot is not picked (it cannot ship)",
                 l.lot_number
@@ -49,10 +49,10 @@ pub async fn pick_reservation(
         ));
     }
     let scan = crate::inventory::gs1::parse(code)
-        .map_err(|e| AppError::bad_input("input.code", e.to_string()))?;
+        .map_err(|e| AppError::bad_input("code", e.to_string()))?;
     let (Some(gtin), Some(number)) = (scan.gtin.as_deref(), scan.lot.as_deref()) else {
         return Err(AppError::bad_input(
-            "input.code",
+            "code",
             "scan the unit's label: it must carry the GTIN (01) and the lot (10)",
         ));
     };
@@ -71,7 +71,7 @@ pub async fn pick_reservation(
             _ => format!("lot {number} of GTIN {gtin}"),
         };
         return Err(AppError::bad_input(
-            "input.code",
+            "code",
             format!(
                 "the unit scanned is {what}, but reservation {id} is for lot {} of {}: put it back and take a unit of lot {}",
                 l.lot_number, it.code, l.lot_number
@@ -89,7 +89,6 @@ pub async fn pick_reservation(
             reason: MovementReason::Pick,
             reference: &r.reference,
             note: Some(format!("reservation {id}: label of lot {number} scanned")),
-            idempotency_key: key,
         },
     )
     .await
