@@ -689,6 +689,10 @@ async fn the_stock_page_agrees_with_the_schema_and_downloads_the_same_view_as_cs
     let (status, html) = w.get("/warehouse/stock?location=NOWHERE").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(html.contains(r#"id="location-error""#), "{html}");
+    // A cursor that is not one is said in the page's notice.
+    let (status, html) = w.get("/warehouse/stock?after=garbage").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains(r#"id="form-notice""#), "{html}");
 }
 
 #[tokio::test]

@@ -522,3 +522,61 @@ async fn locations(req: &Req<'_>, types: &[&str]) -> Result<Vec<(String, String)
         })
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_problem_goes_beside_the_field_of_its_longest_listed_path_without_the_path_in_its_message()
+    {
+        let map = &[
+            ("input.consignee", "clinic"),
+            ("input.consignee.address", "address"),
+        ];
+        let mut p = Problems::default();
+        p.place(
+            Problem::new(
+                "input.consignee.address",
+                "input.consignee.address: a consignee that is not a clinic needs its address",
+            ),
+            map,
+        );
+        p.place(
+            Problem::new("input.consignee", "name who receives the units"),
+            map,
+        );
+        p.place(
+            Problem::new("input.reservationId", "reservation 9 not found"),
+            map,
+        );
+        p.place(Problem::new("", "stale count"), map);
+        assert_eq!(
+            p.of("address"),
+            Some("a consignee that is not a clinic needs its address")
+        );
+        assert_eq!(p.of("clinic"), Some("name who receives the units"));
+        assert_eq!(p.general, ["reservation 9 not found", "stale count"]);
+        // A path that only starts like a listed one is not it.
+        let mut q = Problems::default();
+        q.place(Problem::new("input.consigneeX", "x"), map);
+        assert!(q.of("clinic").is_none() && q.general.len() == 1);
+    }
+
+    #[test]
+    fn every_blocking_state_reads_as_blocked_and_only_released_as_usable() {
+        for s in [
+            "QUARANTINE",
+            "ON_HOLD",
+            "RECALLED",
+            "REJECTED",
+            "EXPIRED",
+            "???",
+        ] {
+            let (class, words) = state_words(s);
+            assert_eq!(class, "blocked", "{s}");
+            assert!(s == "???" || words.contains("do not use or ship"), "{s}");
+        }
+        assert_eq!(state_words("RELEASED").0, "ok");
+    }
+}

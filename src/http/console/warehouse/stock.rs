@@ -123,7 +123,6 @@ const STOCK_MAP: &[(&str, &str)] = &[
     ("filter.lotNumber", "lot"),
     ("filter.location", "location"),
     ("filter.state", "state"),
-    ("after", "general"),
 ];
 
 const STOCK_LINE: &str = "lot { id lotNumber effectiveState expiryDate item { code unit } } \
