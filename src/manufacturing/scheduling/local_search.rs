@@ -751,8 +751,9 @@ impl<'a> State<'a> {
         }
     }
 
-    /// Puts job `j` (in no sequence) where it costs least; `false` when it
-    /// fits nowhere (it is then appended to an eligible machine, unfit).
+    /// Puts job `j` (in no sequence) where it costs least, on a machine
+    /// that can make it (where it may not fit: it then counts as unfit);
+    /// the machine, or `None` when no machine can make it.
     fn insert_best(&mut self, j: usize, reach: usize) -> Option<usize> {
         let job = &self.inst.jobs[j];
         let mut best: Option<((i64, i64, i64), usize, usize)> = None;
@@ -900,11 +901,13 @@ impl Search<'_, '_> {
         }
         for &j in &out {
             if self.st.insert_best(j, self.reach).is_none() {
-                // Fits nowhere now: back on its first eligible machine, last.
-                let m = self.st.inst.jobs[j].eligible[0];
-                self.st.seqs[m].push(j);
-                let p = self.st.seqs[m].len() - 1;
-                self.st.refresh(m, p);
+                // Cannot happen (a job in a sequence has a machine that can
+                // make it), but never lose a job: back where it can go, last.
+                if let Some(&m) = self.st.inst.jobs[j].eligible.first() {
+                    self.st.seqs[m].push(j);
+                    let p = self.st.seqs[m].len() - 1;
+                    self.st.refresh(m, p);
+                }
             }
         }
         out
