@@ -382,6 +382,68 @@ mod tests {
     }
 
     #[test]
+    fn a_caller_puts_a_service_field_under_its_own_prefix() {
+        let e = AppError::bad_input("lines.3.quantity", "must be above 0").under("input");
+        assert_eq!(e.field(), Some("input.lines.3.quantity"));
+        assert_eq!(e.to_string(), "input.lines.3.quantity: must be above 0");
+        let e = AppError::refused_at(
+            "quantity",
+            Refusal::InsufficientStock {
+                wanted: 5,
+                available: 2,
+                on_hand: None,
+            },
+        )
+        .under("input");
+        assert_eq!(e.field(), Some("input.quantity"));
+        let e = AppError::Conflict("x".into()).under("input");
+        assert_eq!(e.field(), None);
+    }
+
+    #[test]
+    fn typed_refusals_keep_their_codes_and_messages() {
+        let short = AppError::refused_at(
+            "input.quantity",
+            Refusal::InsufficientStock {
+                wanted: 7,
+                available: 3,
+                on_hand: Some(5),
+            },
+        );
+        assert_eq!(short.code(), ErrorCode::BadUserInput);
+        assert_eq!(
+            short.public_message(),
+            "input.quantity: insufficient stock: 7 wanted, the location holds 5 of this lot (2 reserved, 3 free)"
+        );
+        assert_eq!(
+            short.reason(),
+            "insufficient stock: 7 wanted, the location holds 5 of this lot (2 reserved, 3 free)"
+        );
+        let stale = AppError::refused(Refusal::StaleCount {
+            expected: 4,
+            on_hand: 6,
+        });
+        assert_eq!(stale.code(), ErrorCode::Conflict);
+        assert_eq!(
+            stale.public_message(),
+            "stale count: you expected 4 but the location now holds 6; count again"
+        );
+        let state = AppError::refused(Refusal::StateNotAllowed {
+            what: "case",
+            name: "C-1".into(),
+            state: "SHIPPED".into(),
+            rule: "; only an OPEN case can be matched".into(),
+        });
+        assert_eq!(state.code(), ErrorCode::Conflict);
+        assert_eq!(
+            state.public_message(),
+            "case C-1 is SHIPPED; only an OPEN case can be matched"
+        );
+        let ue = state.into_user_error().expect("a user error");
+        assert!(ue.field.is_empty());
+    }
+
+    #[test]
     fn internal_errors_are_not_user_errors() {
         assert!(AppError::Internal("x".into()).into_user_error().is_err());
     }
