@@ -5,7 +5,7 @@
 //! the same key with other input, or while the first call still runs, is a
 //! `CONFLICT`. Keys are kept for 48 hours.
 //!
-//! This is the one mechanism: the guard ([`crate::access::guard`]) claims,
+//! This is the one mechanism: the guard (`access::guard`) claims,
 //! replays and stores before and after the mutation runs; the mutation's
 //! resolver only declares the argument, the same way everywhere:
 //!
@@ -14,12 +14,9 @@
 //! _idempotency_key: Option<String>,
 //! ```
 //!
-//! and the request's [`crate::access::Actor`] carries the key
+//! and the request's `Actor` carries the key
 //! (`graphql::write::actor`) to the ledger, which records it on every
 //! movement the request writes.
-
-/// The name of the argument.
-pub const ARGUMENT: &str = "idempotencyKey";
 
 use chrono::{Duration, Utc};
 use entity::idempotency_key;
@@ -28,6 +25,9 @@ use sea_orm::{
 };
 use serde_json::Value;
 use sha2::{Digest, Sha256};
+
+/// The name of the argument.
+pub const ARGUMENT: &str = "idempotencyKey";
 
 /// How long a key is remembered.
 pub const KEEP_HOURS: i64 = 48;
