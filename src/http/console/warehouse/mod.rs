@@ -1,5 +1,6 @@
 //! The warehouse console: the scan station ([`scan`]), the short forms that
-//! receive, put away, transfer, count, pick and ship ([`forms`]), and the
+//! receive ([`receive`]), put away, transfer, count ([`moves`]), pick and
+//! ship ([`outgoing`]), sharing one mutation runner ([`forms`]), and the
 //! stock pages with their CSV downloads ([`stock`]). Like every console
 //! page, each gets its data by running the schema as the signed-in user,
 //! each form posts to a handler that runs one mutation and shows its
@@ -7,6 +8,9 @@
 //! entry of the permission matrix (`GET /warehouse/…`, `POST /warehouse/…`).
 
 mod forms;
+mod moves;
+mod outgoing;
+mod receive;
 mod scan;
 mod stock;
 
@@ -15,7 +19,8 @@ use std::collections::HashMap;
 use axum::{
     Router,
     body::Bytes,
-    http::{HeaderMap, StatusCode},
+    extract::{FromRequest, FromRequestParts, Request, rejection::BytesRejection},
+    http::{HeaderMap, StatusCode, request::Parts},
     response::Response,
     routing::get,
 };
@@ -33,18 +38,24 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/warehouse/scan", get(scan::page))
         .route(
             "/warehouse/receive",
-            get(forms::receive_form).post(forms::receive),
+            get(receive::receive_form).post(receive::receive),
         )
         .route(
             "/warehouse/move",
-            get(forms::move_form).post(forms::transfer),
+            get(moves::move_form).post(moves::transfer),
         )
         .route(
             "/warehouse/count",
-            get(forms::count_form).post(forms::count),
+            get(moves::count_form).post(moves::count),
         )
-        .route("/warehouse/pick", get(forms::pick_form).post(forms::pick))
-        .route("/warehouse/ship", get(forms::ship_form).post(forms::ship))
+        .route(
+            "/warehouse/pick",
+            get(outgoing::pick_form).post(outgoing::pick),
+        )
+        .route(
+            "/warehouse/ship",
+            get(outgoing::ship_form).post(outgoing::ship),
+        )
         .route("/warehouse/stock", get(stock::stock))
         .route("/warehouse/expiring", get(stock::expiring))
         .route("/warehouse/reorder", get(stock::reorder))
@@ -72,6 +83,70 @@ impl Fields {
             "" => Value::Null,
             v => Value::String(v.to_owned()),
         }
+    }
+}
+
+/// What a warehouse page handler reads of its request: the state, the
+/// headers (session), the request id and the query string.
+pub(super) struct Get {
+    s: AppState,
+    headers: HeaderMap,
+    rid: Option<RequestId>,
+    raw: Option<String>,
+}
+
+impl FromRequestParts<AppState> for Get {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, s: &AppState) -> Result<Get, Self::Rejection> {
+        Ok(Get {
+            s: s.clone(),
+            headers: parts.headers.clone(),
+            rid: parts.extensions.get::<RequestId>().cloned(),
+            raw: parts.uri.query().map(str::to_owned),
+        })
+    }
+}
+
+impl Get {
+    /// The session of the page `op`, refused outside its roles, and the
+    /// query's fields.
+    async fn open(&self, op: &str) -> Result<(Req<'_>, Fields), Response> {
+        let req = Req::page(&self.s, &self.headers, self.rid.clone(), op).await?;
+        Ok((req, Fields::query(self.raw.as_deref())))
+    }
+}
+
+/// What a warehouse form post handler reads of its request: as [`Get`],
+/// with the posted body instead of the query.
+pub(super) struct Post {
+    s: AppState,
+    headers: HeaderMap,
+    rid: Option<RequestId>,
+    body: Bytes,
+}
+
+impl FromRequest<AppState> for Post {
+    type Rejection = BytesRejection;
+
+    async fn from_request(r: Request, s: &AppState) -> Result<Post, Self::Rejection> {
+        let headers = r.headers().clone();
+        let rid = r.extensions().get::<RequestId>().cloned();
+        let body = Bytes::from_request(r, s).await?;
+        Ok(Post {
+            s: s.clone(),
+            headers,
+            rid,
+            body,
+        })
+    }
+}
+
+impl Post {
+    /// The session of the form `op` with its fields, refused outside its
+    /// roles and without the session's CSRF token.
+    async fn open(&self, op: &str) -> Result<(Req<'_>, Fields), Response> {
+        Req::post(&self.s, &self.headers, self.rid.clone(), op, &self.body).await
     }
 }
 

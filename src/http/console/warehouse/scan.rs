@@ -6,20 +6,12 @@
 //! now; an unknown lot of one of our GTINs opens the receipt form filled
 //! in from the label.
 
-use axum::{
-    extract::{Extension, RawQuery, State},
-    http::{HeaderMap, StatusCode},
-    response::Response,
-};
+use axum::{http::StatusCode, response::Response};
 use maud::{Markup, html};
 use serde_json::{Value, json};
 
-use super::{Fields, Problems, Req, forms, link, num, state_band, text};
-use crate::access::{
-    RequestId,
-    permissions::OpKind::{Http, Mutation},
-};
-use crate::http::AppState;
+use super::{Fields, Get, Problems, Req, link, num, receive, state_band, text};
+use crate::access::permissions::OpKind::{Http, Mutation};
 
 const SCAN: &str = "query Scan($code: String!) { scan(code: $code) { \
     status gtin lotNumber serial productionDate expiryDate warnings \
@@ -32,42 +24,20 @@ const SCAN: &str = "query Scan($code: String!) { scan(code: $code) { \
       openReservations { id reference quantity createdAt location { code } } } } }";
 
 /// `GET /warehouse/scan`.
-pub(super) async fn page(
-    State(s): State<AppState>,
-    rid: Option<Extension<RequestId>>,
-    headers: HeaderMap,
-    RawQuery(raw): RawQuery,
-) -> Response {
-    let req = match Req::page(
-        &s,
-        &headers,
-        rid.map(|Extension(r)| r),
-        "GET /warehouse/scan",
-    )
-    .await
-    {
-        Ok(r) => r,
-        Err(r) => return r,
-    };
-    let f = Fields::query(raw.as_deref());
+pub(super) async fn page(g: Get) -> Result<Response, Response> {
+    let (req, f) = g.open("GET /warehouse/scan").await?;
     // Not trimmed: a GS separator may end the text.
     let code = f.0.get("code").cloned().unwrap_or_default();
     let mut problems = Problems::default();
     let mut found = None;
     if !code.trim().is_empty() {
-        match req.gql(SCAN, json!({ "code": code })).await {
-            Ok(Ok(d)) => found = Some(d["scan"].clone()),
-            Ok(Err(p)) => problems.place(p, &[("code", "code")]),
-            Err(r) => return r,
+        match req.gql(SCAN, json!({ "code": code })).await? {
+            Ok(d) => found = Some(d["scan"].clone()),
+            Err(p) => problems.place(p, &[("code", "code")]),
         }
     }
     let receiving = match &found {
-        Some(r) if r["status"] == "NOT_RECEIVED" => {
-            match super::locations(&req, &["RECEIVING"]).await {
-                Ok(l) => l,
-                Err(r) => return r,
-            }
-        }
+        Some(r) if r["status"] == "NOT_RECEIVED" => super::locations(&req, &["RECEIVING"]).await?,
         _ => vec![],
     };
     let body = html! {
@@ -95,7 +65,7 @@ pub(super) async fn page(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    req.respond(status, "Scan station", body)
+    Ok(req.respond(status, "Scan station", body))
 }
 
 /// The label in bracketed form, from the elements read, to carry into the
@@ -137,7 +107,7 @@ fn result(req: &Req<'_>, r: &Value, receiving: &[(String, String)]) -> Markup {
                 "NOT_RECEIVED" => {
                     p { "Our SKU " strong { (text(&r["sku"]["articleNumber"])) } " (" (text(&r["sku"]["name"])) "), lot "
                         strong { (text(&r["lotNumber"])) } " has not been received. Receive it into quarantine:" }
-                    (forms::receive_markup(req, &Fields::default(), &Problems::default(), receiving, Some(&bracketed(r)), Some(r)))
+                    (receive::receive_markup(req, &Fields::default(), &Problems::default(), receiving, Some(&bracketed(r)), Some(r)))
                 }
                 "NO_LOT" => { p { "GTIN " (text(&r["gtin"])) " is our SKU " (text(&r["sku"]["articleNumber"])) ", but the label carries no lot (10): scan the unit's own label." } }
                 "UNKNOWN_GTIN" => { p { "GTIN " (text(&r["gtin"])) " is not one of our SKUs nor a blank we have received." } }

@@ -6,21 +6,16 @@
 //! fetched through the schema as the signed-in user.
 
 use axum::{
-    extract::{Extension, RawQuery, State},
-    http::{HeaderMap, HeaderValue, StatusCode, header},
+    http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use maud::{Markup, html};
 use serde_json::{Value, json};
 
 use super::{
-    Fields, LEDGER_ROW, Problem, Problems, Req, input, ledger_table, link, num, select, state_tag,
+    Get, LEDGER_ROW, Problem, Problems, Req, input, ledger_table, link, num, select, state_tag,
     text,
 };
-use crate::access::RequestId;
-use crate::http::AppState;
-
-type Rid = Option<Extension<RequestId>>;
 
 /// Rows per page on screen.
 const PAGE: i64 = 50;
@@ -129,24 +124,8 @@ const STOCK_LINE: &str = "lot { id lotNumber effectiveState expiryDate item { co
     location { code locationType } onHand reserved available";
 
 /// `GET /warehouse/stock`: balances with filters, paging and totals.
-pub(super) async fn stock(
-    State(s): State<AppState>,
-    r: Rid,
-    headers: HeaderMap,
-    RawQuery(raw): RawQuery,
-) -> Response {
-    let req = match Req::page(
-        &s,
-        &headers,
-        r.map(|Extension(r)| r),
-        "GET /warehouse/stock",
-    )
-    .await
-    {
-        Ok(r) => r,
-        Err(r) => return r,
-    };
-    let f = Fields::query(raw.as_deref());
+pub(super) async fn stock(g: Get) -> Result<Response, Response> {
+    let (req, f) = g.open("GET /warehouse/stock").await?;
     let mut p = Problems::default();
     if !f.get("state").is_empty() && !STATES.contains(&f.get("state")) {
         p.place(
@@ -167,46 +146,9 @@ pub(super) async fn stock(
         ("state", f.get("state")),
     ];
     if p.is_empty() && f.get("format") == "csv" {
-        let q = format!(
-            "query StockCsv($filter: StockFilterInput, $first: Int, $after: String) {{ \
-               stock(filter: $filter, first: $first, after: $after) {{ pageInfo {{ hasNextPage endCursor }} edges {{ node {{ {STOCK_LINE} }} }} }} }}"
-        );
-        match all_nodes(&req, &q, json!({ "filter": filter }), "stock").await {
-            Ok(Ok(nodes)) => {
-                let mut rows = vec![
-                    [
-                        "article_number",
-                        "lot_number",
-                        "effective_state",
-                        "expiry_date",
-                        "location_code",
-                        "location_type",
-                        "on_hand",
-                        "reserved",
-                        "available",
-                        "unit",
-                    ]
-                    .map(str::to_owned)
-                    .to_vec(),
-                ];
-                for n in nodes {
-                    rows.push(vec![
-                        text(&n["lot"]["item"]["code"]),
-                        text(&n["lot"]["lotNumber"]),
-                        text(&n["lot"]["effectiveState"]),
-                        text(&n["lot"]["expiryDate"]),
-                        text(&n["location"]["code"]),
-                        text(&n["location"]["locationType"]),
-                        num(&n["onHand"]).to_string(),
-                        num(&n["reserved"]).to_string(),
-                        num(&n["available"]).to_string(),
-                        text(&n["lot"]["item"]["unit"]),
-                    ]);
-                }
-                return csv("stock.csv", rows);
-            }
-            Ok(Err(e)) => p.place(e, STOCK_MAP),
-            Err(r) => return r,
+        match stock_csv(&req, filter.clone()).await? {
+            Ok(r) => return Ok(r),
+            Err(e) => p.place(e, STOCK_MAP),
         }
     }
     let mut found = None;
@@ -225,7 +167,7 @@ pub(super) async fn stock(
         {
             Ok(Ok(d)) => found = Some(d),
             Ok(Err(e)) => p.place(e, STOCK_MAP),
-            Err(r) => return r,
+            Err(r) => return Err(r),
         }
     }
     let body = html! {
@@ -243,23 +185,7 @@ pub(super) async fn stock(
         @if let Some(d) = &found {
             @let t = &d["stockTotals"];
             @let conn = &d["stock"];
-            section aria-labelledby="totals-heading" {
-                h2 id="totals-heading" { "Totals of this view" }
-                div.scroll {
-                    table id="totals" {
-                        thead { tr {
-                            th scope="col" { "On hand" } th scope="col" { "Available" } th scope="col" { "Reserved" }
-                            th scope="col" { "Released elsewhere" } th scope="col" { "Quarantine" } th scope="col" { "On hold" }
-                            th scope="col" { "Expired" } th scope="col" { "Rejected" } th scope="col" { "Recalled" }
-                        } }
-                        tbody { tr {
-                            @for k in ["onHand", "available", "reserved", "releasedElsewhere", "quarantine", "onHold", "expired", "rejected", "recalled"] {
-                                td.num data-total=(k) { (num(&t[k])) }
-                            }
-                        } }
-                    }
-                }
-            }
+            (totals(t))
             section aria-labelledby="lines-heading" {
                 h2 id="lines-heading" { "Lines" }
                 p id="lines-count" { (num(&conn["totalCount"])) " line(s)" }
@@ -268,7 +194,73 @@ pub(super) async fn stock(
             }
         }
     };
-    req.respond(super::status_of(&p), "Stock", body)
+    Ok(req.respond(super::status_of(&p), "Stock", body))
+}
+
+/// The whole stock view as CSV, or the problem with its filter.
+async fn stock_csv(req: &Req<'_>, filter: Value) -> Result<Result<Response, Problem>, Response> {
+    let q = format!(
+        "query StockCsv($filter: StockFilterInput, $first: Int, $after: String) {{ \
+           stock(filter: $filter, first: $first, after: $after) {{ pageInfo {{ hasNextPage endCursor }} edges {{ node {{ {STOCK_LINE} }} }} }} }}"
+    );
+    let nodes = match all_nodes(req, &q, json!({ "filter": filter }), "stock").await? {
+        Ok(n) => n,
+        Err(e) => return Ok(Err(e)),
+    };
+    let mut rows = vec![
+        [
+            "article_number",
+            "lot_number",
+            "effective_state",
+            "expiry_date",
+            "location_code",
+            "location_type",
+            "on_hand",
+            "reserved",
+            "available",
+            "unit",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
+    ];
+    for n in nodes {
+        rows.push(vec![
+            text(&n["lot"]["item"]["code"]),
+            text(&n["lot"]["lotNumber"]),
+            text(&n["lot"]["effectiveState"]),
+            text(&n["lot"]["expiryDate"]),
+            text(&n["location"]["code"]),
+            text(&n["location"]["locationType"]),
+            num(&n["onHand"]).to_string(),
+            num(&n["reserved"]).to_string(),
+            num(&n["available"]).to_string(),
+            text(&n["lot"]["item"]["unit"]),
+        ]);
+    }
+    Ok(Ok(csv("stock.csv", rows)))
+}
+
+/// The totals per state of a stock view.
+fn totals(t: &Value) -> Markup {
+    html! {
+        section aria-labelledby="totals-heading" {
+            h2 id="totals-heading" { "Totals of this view" }
+            div.scroll {
+                table id="totals" {
+                    thead { tr {
+                        th scope="col" { "On hand" } th scope="col" { "Available" } th scope="col" { "Reserved" }
+                        th scope="col" { "Released elsewhere" } th scope="col" { "Quarantine" } th scope="col" { "On hold" }
+                        th scope="col" { "Expired" } th scope="col" { "Rejected" } th scope="col" { "Recalled" }
+                    } }
+                    tbody { tr {
+                        @for k in ["onHand", "available", "reserved", "releasedElsewhere", "quarantine", "onHold", "expired", "rejected", "recalled"] {
+                            td.num data-total=(k) { (num(&t[k])) }
+                        }
+                    } }
+                }
+            }
+        }
+    }
 }
 
 fn stock_table(conn: &Value) -> Markup {
@@ -302,24 +294,8 @@ fn stock_table(conn: &Value) -> Markup {
 const EXPIRING_LOT: &str = "id lotNumber expiryDate effectiveState item { code unit } quantities { onHand available reserved }";
 
 /// `GET /warehouse/expiring`: lots with stock expiring within N days.
-pub(super) async fn expiring(
-    State(s): State<AppState>,
-    r: Rid,
-    headers: HeaderMap,
-    RawQuery(raw): RawQuery,
-) -> Response {
-    let req = match Req::page(
-        &s,
-        &headers,
-        r.map(|Extension(r)| r),
-        "GET /warehouse/expiring",
-    )
-    .await
-    {
-        Ok(r) => r,
-        Err(r) => return r,
-    };
-    let f = Fields::query(raw.as_deref());
+pub(super) async fn expiring(g: Get) -> Result<Response, Response> {
+    let (req, f) = g.open("GET /warehouse/expiring").await?;
     let days_s = match f.get("days") {
         "" => "60",
         d => d,
@@ -337,42 +313,9 @@ pub(super) async fn expiring(
         }
     };
     if p.is_empty() && f.get("format") == "csv" {
-        let q = format!(
-            "query ExpiringCsv($days: Int!, $first: Int, $after: String) {{ \
-               lotsExpiring(withinDays: $days, first: $first, after: $after) {{ pageInfo {{ hasNextPage endCursor }} edges {{ node {{ {EXPIRING_LOT} }} }} }} }}"
-        );
-        match all_nodes(&req, &q, json!({ "days": days }), "lotsExpiring").await {
-            Ok(Ok(nodes)) => {
-                let mut rows = vec![
-                    [
-                        "article_number",
-                        "lot_number",
-                        "expiry_date",
-                        "effective_state",
-                        "on_hand",
-                        "available",
-                        "reserved",
-                        "unit",
-                    ]
-                    .map(str::to_owned)
-                    .to_vec(),
-                ];
-                for n in nodes {
-                    rows.push(vec![
-                        text(&n["item"]["code"]),
-                        text(&n["lotNumber"]),
-                        text(&n["expiryDate"]),
-                        text(&n["effectiveState"]),
-                        num(&n["quantities"]["onHand"]).to_string(),
-                        num(&n["quantities"]["available"]).to_string(),
-                        num(&n["quantities"]["reserved"]).to_string(),
-                        text(&n["item"]["unit"]),
-                    ]);
-                }
-                return csv("expiring.csv", rows);
-            }
-            Ok(Err(e)) => p.place(e, map),
-            Err(r) => return r,
+        match expiring_csv(&req, days.clone()).await? {
+            Ok(r) => return Ok(r),
+            Err(e) => p.place(e, map),
         }
     }
     let mut found = None;
@@ -390,7 +333,7 @@ pub(super) async fn expiring(
         {
             Ok(Ok(d)) => found = Some(d["lotsExpiring"].clone()),
             Ok(Err(e)) => p.place(e, map),
-            Err(r) => return r,
+            Err(r) => return Err(r),
         }
     }
     let body = html! {
@@ -404,56 +347,86 @@ pub(super) async fn expiring(
         (p.notice())
         @if let Some(conn) = &found {
             p id="lines-count" { (num(&conn["totalCount"])) " lot(s) with stock expire within " (days_s) " days (or have expired)" }
-            div.scroll {
-                table id="expiring" {
-                    thead { tr {
-                        th scope="col" { "Expiry" } th scope="col" { "Article" } th scope="col" { "Lot" } th scope="col" { "State" }
-                        th scope="col" { "On hand" } th scope="col" { "Available" } th scope="col" { "Reserved" }
-                    } }
-                    tbody {
-                        @for e in conn["edges"].as_array().into_iter().flatten() {
-                            @let n = &e["node"];
-                            tr {
-                                td { (text(&n["expiryDate"])) }
-                                td { (text(&n["item"]["code"])) }
-                                td { a href=(link("/warehouse/lot", &[("id", &text(&n["id"]))])) { (text(&n["lotNumber"])) } }
-                                td { (state_tag(&text(&n["effectiveState"]))) }
-                                td.num { (num(&n["quantities"]["onHand"])) }
-                                td.num { (num(&n["quantities"]["available"])) }
-                                td.num { (num(&n["quantities"]["reserved"])) }
-                            }
+            (expiring_table(conn))
+            (paging("/warehouse/expiring", &[("days", days_s)], next_cursor(conn).as_deref()))
+        }
+    };
+    Ok(req.respond(super::status_of(&p), "Lots expiring", body))
+}
+
+/// The whole expiring view as CSV, or the problem with its days.
+async fn expiring_csv(req: &Req<'_>, days: Value) -> Result<Result<Response, Problem>, Response> {
+    let q = format!(
+        "query ExpiringCsv($days: Int!, $first: Int, $after: String) {{ \
+           lotsExpiring(withinDays: $days, first: $first, after: $after) {{ pageInfo {{ hasNextPage endCursor }} edges {{ node {{ {EXPIRING_LOT} }} }} }} }}"
+    );
+    let nodes = match all_nodes(req, &q, json!({ "days": days }), "lotsExpiring").await? {
+        Ok(n) => n,
+        Err(e) => return Ok(Err(e)),
+    };
+    let mut rows = vec![
+        [
+            "article_number",
+            "lot_number",
+            "expiry_date",
+            "effective_state",
+            "on_hand",
+            "available",
+            "reserved",
+            "unit",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
+    ];
+    for n in nodes {
+        rows.push(vec![
+            text(&n["item"]["code"]),
+            text(&n["lotNumber"]),
+            text(&n["expiryDate"]),
+            text(&n["effectiveState"]),
+            num(&n["quantities"]["onHand"]).to_string(),
+            num(&n["quantities"]["available"]).to_string(),
+            num(&n["quantities"]["reserved"]).to_string(),
+            text(&n["item"]["unit"]),
+        ]);
+    }
+    Ok(Ok(csv("expiring.csv", rows)))
+}
+
+/// The lots of an expiring view.
+fn expiring_table(conn: &Value) -> Markup {
+    html! {
+        div.scroll {
+            table id="expiring" {
+                thead { tr {
+                    th scope="col" { "Expiry" } th scope="col" { "Article" } th scope="col" { "Lot" } th scope="col" { "State" }
+                    th scope="col" { "On hand" } th scope="col" { "Available" } th scope="col" { "Reserved" }
+                } }
+                tbody {
+                    @for e in conn["edges"].as_array().into_iter().flatten() {
+                        @let n = &e["node"];
+                        tr {
+                            td { (text(&n["expiryDate"])) }
+                            td { (text(&n["item"]["code"])) }
+                            td { a href=(link("/warehouse/lot", &[("id", &text(&n["id"]))])) { (text(&n["lotNumber"])) } }
+                            td { (state_tag(&text(&n["effectiveState"]))) }
+                            td.num { (num(&n["quantities"]["onHand"])) }
+                            td.num { (num(&n["quantities"]["available"])) }
+                            td.num { (num(&n["quantities"]["reserved"])) }
                         }
                     }
                 }
             }
-            (paging("/warehouse/expiring", &[("days", days_s)], next_cursor(conn).as_deref()))
         }
-    };
-    req.respond(super::status_of(&p), "Lots expiring", body)
+    }
 }
 
 // ---------------------------------------------------------------- reorder
 
 /// `GET /warehouse/reorder`: SKUs whose available stock is below their
 /// reorder point.
-pub(super) async fn reorder(
-    State(s): State<AppState>,
-    r: Rid,
-    headers: HeaderMap,
-    RawQuery(raw): RawQuery,
-) -> Response {
-    let req = match Req::page(
-        &s,
-        &headers,
-        r.map(|Extension(r)| r),
-        "GET /warehouse/reorder",
-    )
-    .await
-    {
-        Ok(r) => r,
-        Err(r) => return r,
-    };
-    let f = Fields::query(raw.as_deref());
+pub(super) async fn reorder(g: Get) -> Result<Response, Response> {
+    let (req, f) = g.open("GET /warehouse/reorder").await?;
     let d = match req
         .gql(
             "query Reorder { belowReorderPoint { sku { articleNumber name } reorderPoint quantities { available reserved onHand } } }",
@@ -465,13 +438,13 @@ pub(super) async fn reorder(
         Ok(Err(e)) => {
             let mut p = Problems::default();
             p.place(e, &[]);
-            return req.respond(
+            return Ok(req.respond(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "Below reorder point",
                 p.notice(),
-            );
+            ));
         }
-        Err(r) => return r,
+        Err(r) => return Err(r),
     };
     let list = d["belowReorderPoint"]
         .as_array()
@@ -500,7 +473,7 @@ pub(super) async fn reorder(
                 num(&n["quantities"]["onHand"]).to_string(),
             ]);
         }
-        return csv("below-reorder-point.csv", rows);
+        return Ok(csv("below-reorder-point.csv", rows));
     }
     let body = html! {
         h1 { "Below reorder point" }
@@ -530,23 +503,14 @@ pub(super) async fn reorder(
         }
         (paging("/warehouse/reorder", &[], None))
     };
-    req.respond(StatusCode::OK, "Below reorder point", body)
+    Ok(req.respond(StatusCode::OK, "Below reorder point", body))
 }
 
 // ----------------------------------------------------------------- ledger
 
 /// `GET /warehouse/lot?id=…`: the ledger of a lot, oldest first.
-pub(super) async fn ledger(
-    State(s): State<AppState>,
-    r: Rid,
-    headers: HeaderMap,
-    RawQuery(raw): RawQuery,
-) -> Response {
-    let req = match Req::page(&s, &headers, r.map(|Extension(r)| r), "GET /warehouse/lot").await {
-        Ok(r) => r,
-        Err(r) => return r,
-    };
-    let f = Fields::query(raw.as_deref());
+pub(super) async fn ledger(g: Get) -> Result<Response, Response> {
+    let (req, f) = g.open("GET /warehouse/lot").await?;
     let id = f.get("id");
     let mut p = Problems::default();
     if id.is_empty() {
@@ -592,7 +556,7 @@ pub(super) async fn ledger(
                     p.place(e, &[]);
                     break;
                 }
-                Err(r) => return r,
+                Err(r) => return Err(r),
             };
             let lot = &d["node"];
             let conn = &lot["movements"];
@@ -613,7 +577,7 @@ pub(super) async fn ledger(
                 ]);
             }
             if conn["pageInfo"]["hasNextPage"] != true || out.len() > CSV_MAX {
-                return csv("ledger.csv", out);
+                return Ok(csv("ledger.csv", out));
             }
             after = conn["pageInfo"]["endCursor"].clone();
         }
@@ -634,7 +598,7 @@ pub(super) async fn ledger(
             Ok(Ok(d)) if d["node"]["lotNumber"].is_string() => found = Some(d["node"].clone()),
             Ok(Ok(_)) => p.place(Problem::on("", format!("`{id}` is not a lot.")), &[]),
             Ok(Err(e)) => p.place(e, &[]),
-            Err(r) => return r,
+            Err(r) => return Err(r),
         }
     }
     let body = html! {
@@ -654,5 +618,5 @@ pub(super) async fn ledger(
             }
         }
     };
-    req.respond(super::status_of(&p), "Ledger", body)
+    Ok(req.respond(super::status_of(&p), "Ledger", body))
 }
