@@ -3,7 +3,7 @@
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject, dataloader::DataLoader};
 use chrono::{DateTime, Utc};
-use entity::{api_token, app_user, audit_log};
+use entity::{api_token, app_user, audit_log, web_session};
 use sea_orm::{EntityTrait, QueryOrder, Select};
 
 use super::{Caller, Role, audit, roles::parse_roles, service};
@@ -26,6 +26,18 @@ impl ByParent for api_token::Entity {
     }
     fn order(q: Select<Self>) -> Select<Self> {
         q.order_by_desc(api_token::Column::Id)
+    }
+}
+
+impl ByParent for web_session::Entity {
+    fn parent_column() -> Self::Column {
+        web_session::Column::UserId
+    }
+    fn parent_of(m: &Self::Model) -> Option<i64> {
+        Some(m.user_id)
+    }
+    fn order(q: Select<Self>) -> Select<Self> {
+        q.order_by_desc(web_session::Column::Id)
     }
 }
 
@@ -72,6 +84,48 @@ impl User {
             .into_iter()
             .map(ApiToken)
             .collect())
+    }
+    /// The user's console sessions, newest first: open, signed out or
+    /// expired (rows of expired sessions are deleted at the next sign-in).
+    /// Never the session's secret.
+    async fn sessions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ConsoleSession>> {
+        let loader = ctx.data::<DataLoader<ByParentLoader<web_session::Entity>>>()?;
+        Ok(loader
+            .load_one(self.0.id)
+            .await
+            .map_err(loader_error)?
+            .unwrap_or_default()
+            .into_iter()
+            .map(ConsoleSession)
+            .collect())
+    }
+}
+
+/// A console session of a user (signed in with a password).
+pub struct ConsoleSession(pub web_session::Model);
+
+/// A console session of a user (signed in with a password).
+#[Object]
+impl ConsoleSession {
+    /// When the user signed in.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// When it was last used (to the minute).
+    async fn last_used_at(&self) -> DateTime<Utc> {
+        self.0.last_used_at
+    }
+    /// When it ends by itself.
+    async fn expires_at(&self) -> DateTime<Utc> {
+        self.0.expires_at
+    }
+    /// When it was ended (signed out, a new password); null: not ended.
+    async fn revoked_at(&self) -> Option<DateTime<Utc>> {
+        self.0.revoked_at
+    }
+    /// Open now: neither ended nor expired.
+    async fn open(&self) -> bool {
+        self.0.revoked_at.is_none() && self.0.expires_at > Utc::now()
     }
 }
 

@@ -197,6 +197,34 @@ pub const MATRIX: &[(OpKind, &str, &[Role])] = &[
     (OpKind::Http, "GET /warehouse/expiring", ADMIN_WAREHOUSE),
     (OpKind::Http, "GET /warehouse/reorder", ADMIN_WAREHOUSE),
     (OpKind::Http, "GET /warehouse/lot", ADMIN_WAREHOUSE),
+    // The quality console: the release desk, the trace viewer, the recall
+    // cockpit (its forms as their mutations allow quality), the drill.
+    (OpKind::Http, "GET /quality/release", ADMIN_QUALITY),
+    (OpKind::Http, "POST /quality/release", ADMIN_QUALITY),
+    (OpKind::Http, "POST /quality/inspect", ADMIN_QUALITY),
+    (OpKind::Http, "GET /quality/lot", ADMIN_QUALITY),
+    (OpKind::Http, "GET /quality/trace", ADMIN_QUALITY),
+    (OpKind::Http, "GET /quality/drill", ADMIN_QUALITY),
+    (OpKind::Http, "GET /quality/recalls", ADMIN_QUALITY),
+    (OpKind::Http, "POST /quality/recalls", ADMIN_QUALITY),
+    (OpKind::Http, "GET /quality/recall", ADMIN_QUALITY),
+    (OpKind::Http, "POST /quality/recall/activate", ADMIN_QUALITY),
+    (OpKind::Http, "POST /quality/recall/cancel", ADMIN_QUALITY),
+    (OpKind::Http, "POST /quality/recall/notify", ADMIN_QUALITY),
+    (OpKind::Http, "POST /quality/recall/return", ADMIN_QUALITY),
+    (OpKind::Http, "POST /quality/recall/usage", ADMIN_QUALITY),
+    (OpKind::Http, "POST /quality/recall/close", ADMIN_QUALITY),
+    (OpKind::Http, "GET /quality/recall/report", ADMIN_QUALITY),
+    // Administration: users, their sessions and tokens, the audit trail.
+    (OpKind::Http, "GET /admin/users", ADMIN),
+    (OpKind::Http, "POST /admin/users", ADMIN),
+    (OpKind::Http, "GET /admin/user", ADMIN),
+    (OpKind::Http, "POST /admin/user/roles", ADMIN),
+    (OpKind::Http, "POST /admin/user/active", ADMIN),
+    (OpKind::Http, "POST /admin/user/password", ADMIN),
+    (OpKind::Http, "POST /admin/user/token", ADMIN),
+    (OpKind::Http, "POST /admin/user/revoke", ADMIN),
+    (OpKind::Http, "GET /admin/audit", ADMIN),
 ];
 
 /// The roles allowed to run a root field; `None` when the matrix has no entry.

@@ -32,6 +32,7 @@ pub async fn execute(schema: &AppSchema, db: &DatabaseConnection, request: Reque
 pub fn attach(request: Request, db: &DatabaseConnection, queue: &BatchQueue) -> Request {
     let request = request
         .data(by_parent::<entity::api_token::Entity>(db, queue))
+        .data(by_parent::<entity::web_session::Entity>(db, queue))
         .data(by_id::<entity::location::Entity>(db, queue))
         .data(by_id::<entity::item::Entity>(db, queue))
         .data(by_id::<entity::lot::Entity>(db, queue))

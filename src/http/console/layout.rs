@@ -23,6 +23,11 @@ pub const PAGES: &[(&str, &str, &str)] = &[
     ("GET /warehouse/stock", "/warehouse/stock", "Stock"),
     ("GET /warehouse/expiring", "/warehouse/expiring", "Expiring"),
     ("GET /warehouse/reorder", "/warehouse/reorder", "Reorder"),
+    ("GET /quality/release", "/quality/release", "Release desk"),
+    ("GET /quality/trace", "/quality/trace", "Trace"),
+    ("GET /quality/recalls", "/quality/recalls", "Recalls"),
+    ("GET /admin/users", "/admin/users", "Users"),
+    ("GET /admin/audit", "/admin/audit", "Audit trail"),
 ];
 
 /// The pages `p` may open.

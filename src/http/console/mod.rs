@@ -9,12 +9,14 @@
 //! roles. The API's bearer tokens are not read here, and the session cookie
 //! is not read by `/graphql`.
 
+mod admin;
 mod cases;
 pub mod cookies;
 pub mod csrf;
 mod finder;
 pub mod layout;
 pub mod limiter;
+mod quality;
 mod signin;
 mod sku;
 mod warehouse;
@@ -60,6 +62,8 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/sales/sku", get(sku::page))
         .merge(cases::routes())
         .merge(warehouse::routes())
+        .merge(quality::routes())
+        .merge(admin::routes())
 }
 
 /// The page a user lands on after sign-in.
@@ -68,6 +72,8 @@ pub fn home_of(p: &Principal) -> &'static str {
         "/sales/finder"
     } else if p.roles.contains(&Role::Warehouse) {
         "/warehouse/scan"
+    } else if p.roles.contains(&Role::Quality) {
+        "/quality/release"
     } else {
         "/home"
     }

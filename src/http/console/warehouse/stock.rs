@@ -35,7 +35,7 @@ fn state_options() -> Vec<(String, String)> {
 }
 
 /// A CSV download; `rows` already include the header line.
-fn csv(name: &str, rows: Vec<Vec<String>>) -> Response {
+pub(in crate::http::console) fn csv(name: &str, rows: Vec<Vec<String>>) -> Response {
     let mut w = csv::Writer::from_writer(Vec::new());
     for r in rows {
         if w.write_record(&r).is_err() {
