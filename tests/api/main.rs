@@ -8,6 +8,8 @@ mod cases;
 mod catalog;
 mod cli;
 mod console;
+mod console_admin;
+mod console_quality;
 mod console_sales;
 mod console_warehouse;
 mod edges;

@@ -343,7 +343,20 @@ pub(in crate::http::console) async fn token(post: Post) -> Response {
     let m = "mutation T($input: CreateApiTokenInput!) { createApiToken(input: $input) { token userErrors { code field message } } }";
     let expires = match f.get("expires") {
         "" => Value::Null,
-        d => Value::String(format!("{d}T00:00:00Z")),
+        d if chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_ok() => {
+            Value::String(format!("{d}T00:00:00Z"))
+        }
+        d => {
+            let mut p = Problems::default();
+            p.place(
+                super::super::warehouse::Problem::on(
+                    "expires",
+                    format!("`{d}` is not a date (YYYY-MM-DD)"),
+                ),
+                &[("expires", "expires")],
+            );
+            return user_page(&req, &f, id, &Shown::Problems("token", p)).await;
+        }
     };
     let vars =
         json!({ "input": { "userId": id, "name": f.get("token-name"), "expiresAt": expires } });

@@ -284,3 +284,25 @@ pub(in crate::http::console) async fn mutate(
         }
     })
 }
+
+/// The problems of choices left empty and whole numbers that are not:
+/// the page names them itself, since the API cannot take such a value at
+/// all (its input types would refuse the request as a whole).
+fn unchosen(f: &Fields, choices: &[(&str, &str)], numbers: &[&str]) -> Problems {
+    let mut p = Problems::default();
+    for (k, what) in choices {
+        if f.get(k).is_empty() {
+            p.place(Problem::on(k, format!("choose {what}")), &[(k, k)]);
+        }
+    }
+    for k in numbers {
+        let v = f.get(k);
+        if !v.is_empty() && v.parse::<i64>().is_err() {
+            p.place(
+                Problem::on(k, format!("`{v}` is not a whole number")),
+                &[(k, k)],
+            );
+        }
+    }
+    p
+}

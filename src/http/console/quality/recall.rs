@@ -19,7 +19,7 @@ use super::super::warehouse::{
 };
 use super::cockpit::{Focus, cockpit_page};
 use super::trace::{FORWARD, forward_markup};
-use super::{SCOPE_MAP, at, mutate, redirect, scope_fields, scope_input};
+use super::{SCOPE_MAP, at, mutate, redirect, scope_fields, scope_input, unchosen};
 
 const CREATE_MAP: &[(&str, &str)] = &[
     ("input.class", "class"),
@@ -108,15 +108,18 @@ pub(in crate::http::console) async fn create(post: Post) -> Response {
         Ok(x) => x,
         Err(r) => return r,
     };
+    let mut p = unchosen(&f, &[("class", "the recall's class")], &[]);
     let scope = match scope_input(&req, &f).await {
         Err(r) => return r,
         Ok(Ok(s)) => s,
         Ok(Err(e)) => {
-            let mut p = Problems::default();
             p.place(e, SCOPE_MAP);
-            return list_page(&req, &f, &p).await;
+            Value::Null
         }
     };
+    if !p.is_empty() {
+        return list_page(&req, &f, &p).await;
+    }
     let m = "mutation Create($input: CreateRecallInput!) { createRecall(input: $input) { recall { number } userErrors { code field message } } }";
     let input = json!({ "class": f.opt("class"), "reason": f.get("reason"), "scope": scope });
     match mutate(&req, m, json!({ "input": input }), CREATE_MAP).await {
@@ -259,7 +262,7 @@ pub(in crate::http::console) async fn notify(post: Post) -> Response {
     };
     let (id, number) = which(&f);
     let consignee = f.get("consignee");
-    let mut p = Problems::default();
+    let mut p = unchosen(&f, &[("via", "how it was notified")], &[]);
     let at = match f.get("at") {
         "" => Value::Null,
         v => match super::instant(v, "at") {
@@ -338,12 +341,14 @@ pub(in crate::http::console) async fn used(post: Post) -> Response {
 
 async fn account(req: &Req<'_>, f: &Fields, m: &str, form: &'static str, words: &str) -> Response {
     let number = f.get("number");
+    let mut p = unchosen(f, &[("lot", "the lot")], &["quantity"]);
     if f.get("quantity").is_empty() {
-        let mut p = Problems::default();
         p.place(
             Problem::on("quantity", "how many units?"),
             &[("quantity", "quantity")],
         );
+    }
+    if !p.is_empty() {
         return cockpit_page(
             req,
             f,

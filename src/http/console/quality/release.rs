@@ -15,12 +15,12 @@ use super::super::warehouse::forms::int;
 use super::super::warehouse::{
     Fields, Get, Post, Problems, Req, hidden, link, num, state_band, state_tag, status_of, text,
 };
-use super::{at, choice, field, mutate, redirect};
+use super::{at, choice, field, mutate, redirect, unchosen};
 
-const DESK: &str = "query Desk { productionJobs(filter: {statuses: [INSPECTION]}, first: 200) { edges { node { \
+const DESK: &str = "query Desk { productionJobs(filter: {statuses: [INSPECTION]}, first: 100) { edges { node { \
       id number quantity quantityMade finishedAt machine { code } sku { articleNumber name } finishedLot { id lotNumber } } } } \
-    quarantine: stock(filter: {state: QUARANTINE}, first: 500) { edges { node { onHand location { code } lot { ...L } } } } \
-    held: stock(filter: {state: ON_HOLD}, first: 500) { edges { node { onHand location { code } lot { ...L } } } } } \
+    quarantine: stock(filter: {state: QUARANTINE}, first: 100) { edges { node { onHand location { code } lot { ...L } } } } \
+    held: stock(filter: {state: ON_HOLD}, first: 100) { edges { node { onHand location { code } lot { ...L } } } } } \
   fragment L on Lot { id lotNumber state effectiveState stateReason expiryDate item { code kind } sku { articleNumber name gtin } \
     producedBy { number status inspectionResult inspectedBy inspectedAt inspectionNote quantityMade quantityAccepted } }";
 
@@ -192,6 +192,14 @@ pub(in crate::http::console) async fn decide(post: Post) -> Response {
         Ok(x) => x,
         Err(r) => return r,
     };
+    let p = unchosen(&f, &[("state", "a decision")], &[]);
+    if !p.is_empty() {
+        return if f.get("from") == "record" {
+            record_page(&req, &f, f.get("lot"), &p).await
+        } else {
+            desk_page(&req, &f, &p, f.get("lot")).await
+        };
+    }
     let m = "mutation Decide($input: ChangeLotStateInput!) { changeLotState(input: $input) { \
         lot { lotNumber effectiveState } userErrors { code field message } } }";
     let input =
@@ -222,6 +230,10 @@ pub(in crate::http::console) async fn inspect(post: Post) -> Response {
         Ok(x) => x,
         Err(r) => return r,
     };
+    let p = unchosen(&f, &[("result", "the result")], &["accepted"]);
+    if !p.is_empty() {
+        return desk_page(&req, &f, &p, f.get("job")).await;
+    }
     let m = "mutation Inspect($id: ID!, $input: InspectJobInput!) { recordJobInspection(id: $id, input: $input) { \
         job { number status finishedLot { lotNumber } } userErrors { code field message } } }";
     let mut input = json!({ "result": f.opt("result"), "note": f.opt("note") });
