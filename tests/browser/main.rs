@@ -11,8 +11,10 @@
 #[path = "../api/support.rs"]
 mod support;
 
+mod admin;
 mod console;
 mod explorer;
+mod quality;
 mod sales;
 mod warehouse;
 

@@ -275,7 +275,7 @@ async fn the_demo_sales_rep_finds_what_fits_in_stock_opens_a_sku_and_creates_and
         .unwrap();
     b.wait_text("h1", |t| t == "Sign in").await;
     sign_in(&b, &base, &quality.name, &quality.password).await;
-    b.wait_text("h1", |t| t.starts_with("Welcome")).await;
+    b.wait_text("h1", |t| t == "Release desk").await;
     c.goto(&format!("{base}/cases/new")).await.unwrap();
     b.wait_text("h1", |t| t == "Not allowed").await;
     let why = b.wait_text("main .notice", |t| !t.is_empty()).await;
