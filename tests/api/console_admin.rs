@@ -192,10 +192,11 @@ async fn bad_input_on_the_admin_forms_is_named_beside_its_field_and_changes_noth
     let (status, _, html) = admin.post("/admin/users", &[("name", "nobody")]).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(html.contains(r#"id="roles-error""#), "{html}");
+    let taken = app.user(Role::Sales).0.name.clone();
     let (status, _, html) = admin
         .post(
             "/admin/users",
-            &[("name", "demo-sales"), ("role-SALES", "on")],
+            &[("name", taken.as_str()), ("role-SALES", "on")],
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
@@ -214,7 +215,7 @@ async fn bad_input_on_the_admin_forms_is_named_beside_its_field_and_changes_noth
         .as_array()
         .unwrap()
         .iter()
-        .find(|e| e["node"]["name"] == "demo-sales")
+        .find(|e| e["node"]["name"] == taken.as_str())
         .unwrap()["node"]["id"]
         .as_str()
         .unwrap()

@@ -15,7 +15,8 @@ use crate::quality::{click, fill, sign_in, sign_out};
 use crate::{Browser, support};
 
 #[tokio::test]
-async fn the_admin_creates_a_user_resets_her_password_and_revokes_a_token_seen_in_the_audit_trail() {
+async fn the_admin_creates_a_user_resets_her_password_and_revokes_a_token_seen_in_the_audit_trail()
+{
     let app = support::TestApp::new().await;
     let demo = service::create_demo_users(&app.db).await.unwrap();
     let admin = demo.iter().find(|d| d.role == Role::Admin).unwrap();
@@ -36,7 +37,8 @@ async fn the_admin_creates_a_user_resets_her_password_and_revokes_a_token_seen_i
     b.wait_text("#user-name", |t| t == "erika").await;
     fill(c, "#password", "erika's long password").await;
     click(c, "#set-password").await;
-    b.wait_text("#user-done", |t| t.starts_with("Password set")).await;
+    b.wait_text("#user-done", |t| t.starts_with("Password set"))
+        .await;
 
     fill(c, "#token-name", "label-printer").await;
     click(c, "#create-token").await;
@@ -62,9 +64,15 @@ async fn the_admin_creates_a_user_resets_her_password_and_revokes_a_token_seen_i
     assert!(erika["tokens"][0]["revokedAt"].is_string(), "{erika}");
 
     c.goto(&format!("{base}/admin/audit")).await.unwrap();
-    c.find(Locator::Css("#operation")).await.unwrap().send_keys("revokeApiToken").await.unwrap();
+    c.find(Locator::Css("#operation"))
+        .await
+        .unwrap()
+        .send_keys("revokeApiToken")
+        .await
+        .unwrap();
     click(c, "#filter").await;
-    b.wait_text("#audit tbody", |t| t.contains("revokeApiToken")).await;
+    b.wait_text("#audit tbody", |t| t.contains("revokeApiToken"))
+        .await;
     b.screenshot("admin-audit").await;
 
     sign_out(&b).await;

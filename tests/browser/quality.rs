@@ -21,7 +21,12 @@ const ENTER: char = '\u{E007}';
 pub(crate) async fn sign_in(b: &Browser, base: &str, name: &str, password: &str) {
     let c = &b.client;
     c.goto(&format!("{base}/signin")).await.unwrap();
-    c.find(Locator::Css("#name")).await.unwrap().send_keys(name).await.unwrap();
+    c.find(Locator::Css("#name"))
+        .await
+        .unwrap()
+        .send_keys(name)
+        .await
+        .unwrap();
     c.find(Locator::Css("#password"))
         .await
         .unwrap()
@@ -46,7 +51,12 @@ pub(crate) async fn choose(c: &Client, css: &str, value: &str) {
 }
 
 pub(crate) async fn click(c: &Client, css: &str) {
-    c.find(Locator::Css(css)).await.unwrap().click().await.unwrap();
+    c.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
 }
 
 pub(crate) async fn sign_out(b: &Browser) {
@@ -81,11 +91,13 @@ async fn the_quality_engineer_releases_a_lot_traces_a_heat_drills_and_runs_a_rec
     choose(c, "#result-JOB-000002", "PASS").await;
     fill(c, "#note-JOB-000002", "CMM 5/5 in tolerance").await;
     click(c, "#inspect-JOB-000002").await;
-    b.wait_text("#desk-done", |t| t.contains("JOB-000002 is DONE")).await;
+    b.wait_text("#desk-done", |t| t.contains("JOB-000002 is DONE"))
+        .await;
     choose(c, "#state-JOB-000002", "RELEASED").await;
     fill(c, "#reason-JOB-000002", "IR-2026-311 passed").await;
     click(c, "#decide-JOB-000002").await;
-    b.wait_text("#desk-done", |t| t.contains("JOB-000002 is now RELEASED")).await;
+    b.wait_text("#desk-done", |t| t.contains("JOB-000002 is now RELEASED"))
+        .await;
     assert_eq!(lot(&app, "JOB-000002").await["state"], "RELEASED");
 
     // The seeded heat, traced forward: every level and consignee.
@@ -95,9 +107,15 @@ async fn the_quality_engineer_releases_a_lot_traces_a_heat_drills_and_runs_a_rec
     click(c, "#trace-forward").await;
     let lots = b.wait_text("#total-lots", |t| !t.is_empty()).await;
     let t = app
-        .data("{ traceForward(scope: {heatNumber: \"H-7721-A\"}) { totals { lots consignees } } }", json!({}))
+        .data(
+            "{ traceForward(scope: {heatNumber: \"H-7721-A\"}) { totals { lots consignees } } }",
+            json!({}),
+        )
         .await;
-    assert!(lots.starts_with(&t["traceForward"]["totals"]["lots"].to_string()), "{lots}");
+    assert!(
+        lots.starts_with(&t["traceForward"]["totals"]["lots"].to_string()),
+        "{lots}"
+    );
     click(c, "details.level:nth-of-type(2) > summary").await;
     b.screenshot("quality-trace").await;
 
@@ -106,7 +124,10 @@ async fn the_quality_engineer_releases_a_lot_traces_a_heat_drills_and_runs_a_rec
     c.goto(&format!("{base}/quality/recalls")).await.unwrap();
     click(c, "#drill").await;
     let ms = b.wait_text("#drill-ms", |t| t.ends_with(" ms")).await;
-    assert!(ms.trim_end_matches(" ms").parse::<f64>().unwrap() >= 0.0, "{ms}");
+    assert!(
+        ms.trim_end_matches(" ms").parse::<f64>().unwrap() >= 0.0,
+        "{ms}"
+    );
     b.screenshot("quality-drill").await;
     assert_eq!(app.count("recall").await, recalls);
 
@@ -118,24 +139,31 @@ async fn the_quality_engineer_releases_a_lot_traces_a_heat_drills_and_runs_a_rec
     fill(c, "#reason", "Burr on the screw seat found at a clinic").await;
     click(c, "#create-recall").await;
     b.wait_text("#recall-status", |t| t == "DRAFT").await;
-    let number = b.wait_text("#recall-number", |t| t.starts_with("RC-")).await;
+    let number = b
+        .wait_text("#recall-number", |t| t.starts_with("RC-"))
+        .await;
     b.screenshot("quality-recall-preview").await;
     click(c, "#activate").await;
     b.wait_text("#recall-status", |t| t == "ACTIVE").await;
     assert_eq!(lot(&app, "JOB-000001").await["effectiveState"], "RECALLED");
-    let lot_id = lot(&app, "JOB-000001").await["id"].as_str().unwrap().to_owned();
+    let lot_id = lot(&app, "JOB-000001").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     for i in 0..3 {
         click(c, &format!("#consignee-{i} > summary")).await;
         choose(c, &format!("#via-{i}"), "EMAIL").await;
         fill(c, &format!("#note-{i}"), "field safety notice FSN-31").await;
         click(c, &format!("#notify-{i}")).await;
-        b.wait_text("#recall-done", |t| t.starts_with("Notification")).await;
+        b.wait_text("#recall-done", |t| t.starts_with("Notification"))
+            .await;
     }
     click(c, "#consignee-0 > summary").await;
     choose(c, "#return-lot-0", &lot_id).await;
     fill(c, "#return-quantity-0", "1").await;
     click(c, "#return-0").await;
-    b.wait_text("#recall-done", |t| t.contains("returned")).await;
+    b.wait_text("#recall-done", |t| t.contains("returned"))
+        .await;
     click(c, "#consignee-1 > summary").await;
     choose(c, "#usage-lot-1", &lot_id).await;
     fill(c, "#usage-quantity-1", "1").await;
@@ -145,8 +173,14 @@ async fn the_quality_engineer_releases_a_lot_traces_a_heat_drills_and_runs_a_rec
     b.screenshot("quality-recall-checklist").await;
     // One unit outstanding: closing wants a justification.
     click(c, "#close").await;
-    b.wait_text("#justification-error", |t| t.contains("outstanding")).await;
-    fill(c, "#justification", "third clinic: patient not reachable, CAPA-2026-031").await;
+    b.wait_text("#justification-error", |t| t.contains("outstanding"))
+        .await;
+    fill(
+        c,
+        "#justification",
+        "third clinic: patient not reachable, CAPA-2026-031",
+    )
+    .await;
     click(c, "#close").await;
     b.wait_text("#recall-status", |t| t == "CLOSED").await;
     let r = app
@@ -155,7 +189,12 @@ async fn the_quality_engineer_releases_a_lot_traces_a_heat_drills_and_runs_a_rec
     assert_eq!(r["recall"]["status"], "CLOSED");
     let cs = r["recall"]["consignees"].as_array().unwrap();
     assert!(cs.iter().all(|c| c["notifiedVia"] == "EMAIL"));
-    assert_eq!(cs.iter().map(|c| c["outstanding"].as_i64().unwrap()).sum::<i64>(), 1);
+    assert_eq!(
+        cs.iter()
+            .map(|c| c["outstanding"].as_i64().unwrap())
+            .sum::<i64>(),
+        1
+    );
     click(c, "#report-link").await;
     b.wait_text("h1", |t| t.starts_with("Recall report")).await;
     b.wait_text("#report-status", |t| t == "CLOSED").await;

@@ -127,12 +127,19 @@ fn inspection_facts(job: &Value) -> Markup {
             dt { "Made by" } dd { "received from outside (no job)" }
         } @else {
             dt { "Made by" } dd { (text(&job["number"])) " (" (text(&job["status"])) ")" }
-            dt { "Inspection" } dd.inspection {
-                @if job["inspectionResult"].is_null() { "not inspected yet" }
-                @else { (text(&job["inspectionResult"])) " by " (text(&job["inspectedBy"])) " at " (at(&job["inspectedAt"]))
-                    ", " (num(&job["quantityAccepted"])) " of " (num(&job["quantityMade"])) " accepted"
-                    @if let Some(n) = job["inspectionNote"].as_str() { " — " (n) } }
-            }
+            (inspection(job))
+        }
+    }
+}
+
+/// The job's final inspection, in words.
+fn inspection(job: &Value) -> Markup {
+    html! {
+        dt { "Inspection" } dd.inspection {
+            @if job["inspectionResult"].is_null() { "not inspected yet" }
+            @else { (text(&job["inspectionResult"])) " by " (text(&job["inspectedBy"])) " at " (at(&job["inspectedAt"]))
+                ", " (num(&job["quantityAccepted"])) " of " (num(&job["quantityMade"])) " accepted"
+                @if let Some(n) = job["inspectionNote"].as_str() { " — " (n) } }
         }
     }
 }
@@ -309,7 +316,7 @@ async fn record_page(req: &Req<'_>, f: &Fields, id: &str, p: &Problems) -> Respo
                 dt { "Ran (UTC)" } dd { (at(&j["startedAt"])) " – " (at(&j["finishedAt"])) }
                 dt { "Tools" } dd { @for (i, u) in j["tools"].as_array().into_iter().flatten().enumerate() { @if i > 0 { ", " }
                     (text(&u["tool"]["code"])) " (" (num(&u["uses"])) " uses)" } }
-                (inspection_facts(j))
+                (inspection(j))
             }
         }
         h2 { "Material" }
