@@ -174,7 +174,8 @@ fn inspect_form(req: &Req<'_>, j: &Value, p: &Problems, f: &Fields) -> Markup {
     let n = text(&j["number"]);
     html! {
         section.job-card {
-            h3 { (text(&j["number"])) ": " (num(&j["quantityMade"])) " made of " (text(&j["sku"]["articleNumber"]))
+            h3 { (text(&j["number"])) ": " (num(&j["quantityMade"])) " made"
+                @if let Some(a) = j["sku"]["articleNumber"].as_str() { " of " (a) } @else { " (custom part)" }
                 " on " (text(&j["machine"]["code"])) ", lot " (text(&j["finishedLot"]["lotNumber"])) }
             form method="post" action="/quality/inspect" aria-label=(format!("Inspect job {n}")) {
                 (hidden(req))
