@@ -77,7 +77,12 @@ pub fn usable_units(
     reserved: i64,
     day: NaiveDate,
 ) -> i64 {
-    usable_units_of(effective_state(l, day), in_stock_location, on_hand, reserved)
+    usable_units_of(
+        effective_state(l, day),
+        in_stock_location,
+        on_hand,
+        reserved,
+    )
 }
 
 /// Units of a balance usable, its lot's effective state given.

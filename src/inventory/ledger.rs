@@ -9,8 +9,8 @@ use entity::{
     lot, stock_balance, stock_movement,
 };
 use sea_orm::{
-    ActiveEnum, ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, ExprTrait, QueryFilter,
-    Set, Statement, Value,
+    ActiveEnum, ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, ExprTrait,
+    QueryFilter, Set, Statement, Value,
     sea_query::{Expr, OnConflict},
 };
 
@@ -149,7 +149,10 @@ pub async fn reserve_if_released(
 /// units)` each, at most one entry per balance. One statement; a balance
 /// with fewer units free is `CONFLICT` (the caller's transaction is then
 /// rolled back).
-pub async fn reserve_many(db: &impl ConnectionTrait, balances: &[((i64, i64), i64)]) -> AppResult<()> {
+pub async fn reserve_many(
+    db: &impl ConnectionTrait,
+    balances: &[((i64, i64), i64)],
+) -> AppResult<()> {
     if balances.is_empty() {
         return Ok(());
     }

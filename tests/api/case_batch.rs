@@ -77,7 +77,9 @@ async fn stock(app: &TestApp) {
 /// `n` open cases drawn the same way in every database.
 async fn open_cases(app: &TestApp, n: usize) {
     let mut rng = Lcg(17);
-    let heights = ["0.8", "1.0", "1.5", "2.0", "2.5", "3.0", "3.5", "4.0", "4.5"];
+    let heights = [
+        "0.8", "1.0", "1.5", "2.0", "2.5", "3.0", "3.5", "4.0", "4.5",
+    ];
     let due = Utc::now() + Duration::days(2);
     for i in 0..n {
         let angled = rng.pick(3) == 0;
@@ -113,8 +115,12 @@ fn outcomes(cases: &Value) -> Vec<(String, Value)> {
             let c = &e["node"];
             (
                 c["orderReference"].as_str().unwrap().to_owned(),
-                json!([c["status"], c["decision"], c["reservation"]["lot"]["lotNumber"],
-                       c["job"]["caseReference"]]),
+                json!([
+                    c["status"],
+                    c["decision"],
+                    c["reservation"]["lot"]["lotNumber"],
+                    c["job"]["caseReference"]
+                ]),
             )
         })
         .collect()

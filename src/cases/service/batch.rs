@@ -107,11 +107,7 @@ pub async fn plan_open_cases(
 /// Takes one unit of a lot from the stock kept in memory: from its first
 /// location with units (location id order, as a reservation of the lot
 /// takes them); returns that location.
-fn take_unit(
-    stock: &mut HashMap<i64, Vec<LotStock>>,
-    sku_id: i64,
-    lot_id: i64,
-) -> AppResult<i64> {
+fn take_unit(stock: &mut HashMap<i64, Vec<LotStock>>, sku_id: i64, lot_id: i64) -> AppResult<i64> {
     let lot = stock
         .get_mut(&sku_id)
         .and_then(|lots| lots.iter_mut().find(|l| l.lot_id == lot_id))

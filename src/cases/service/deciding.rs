@@ -153,4 +153,3 @@ pub(crate) async fn book_custom(
     am.updated_at = Set(now);
     Ok(am.update(db).await?)
 }
-

@@ -62,10 +62,24 @@ pub(crate) fn api_name<T: sea_orm::ActiveEnum<Value = String>>(v: T) -> String {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Misfit {
     Discontinued,
-    WrongType { sku: AbutmentType, wanted: AbutmentType },
-    WrongMaterial { sku: Material, wanted: Material },
-    GingivalHeight { sku: i32, wanted: i32, tolerance: i32 },
-    Angulation { sku: i32, wanted: i32, tolerance: i32 },
+    WrongType {
+        sku: AbutmentType,
+        wanted: AbutmentType,
+    },
+    WrongMaterial {
+        sku: Material,
+        wanted: Material,
+    },
+    GingivalHeight {
+        sku: i32,
+        wanted: i32,
+        tolerance: i32,
+    },
+    Angulation {
+        sku: i32,
+        wanted: i32,
+        tolerance: i32,
+    },
     NonEngaging,
     EngagingDiffers,
 }
@@ -75,7 +89,12 @@ impl std::fmt::Display for Misfit {
         match *self {
             Misfit::Discontinued => f.write_str("discontinued"),
             Misfit::WrongType { sku, wanted } => {
-                write!(f, "wrong type: {}, wanted {}", api_name(sku), api_name(wanted))
+                write!(
+                    f,
+                    "wrong type: {}, wanted {}",
+                    api_name(sku),
+                    api_name(wanted)
+                )
             }
             Misfit::WrongMaterial { sku, wanted } => {
                 write!(f, "material {}, wanted {}", api_name(sku), api_name(wanted))

@@ -9,8 +9,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
     abutment_sku, clinic, clinical_case,
     enums::{
-        AbutmentType, CaseDecision, CaseStatus, JobKind, JobStatus, LocationType, Material,
-        LotState, MovementReason, Restoration, SkuStatus,
+        AbutmentType, CaseDecision, CaseStatus, JobKind, JobStatus, LocationType, LotState,
+        Material, MovementReason, Restoration, SkuStatus,
     },
     item, location, lot, production_job, setting, sku_platform, stock_balance,
 };

@@ -495,8 +495,8 @@ async fn insert_reservations(
     promises: &[Promise],
     now: chrono::DateTime<Utc>,
 ) -> AppResult<Vec<reservation::Model>> {
-    let mut q = reservation::Entity::insert_many(promises.iter().map(|p| {
-        reservation::ActiveModel {
+    let mut q =
+        reservation::Entity::insert_many(promises.iter().map(|p| reservation::ActiveModel {
             lot_id: Set(p.lot_id),
             location_id: Set(p.location_id),
             quantity: Set(p.quantity),
@@ -505,9 +505,8 @@ async fn insert_reservations(
             created_at: Set(now),
             closed_at: Set(None),
             ..Default::default()
-        }
-    }))
-    .into_query();
+        }))
+        .into_query();
     q.returning_col(reservation::Column::Id);
     let stmt = db.get_database_backend().build(&q);
     let mut ids: Vec<i64> = Vec::with_capacity(promises.len());
