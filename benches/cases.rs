@@ -30,7 +30,13 @@
 //! a set-based batch: every candidate lot of the open cases' platforms read
 //! once, allocated in memory, written in bulk.
 
-use std::time::Instant;
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Instant,
+};
 
 use abutment_erp::{
     cases::service as cases,
@@ -59,7 +65,13 @@ fn main() -> anyhow::Result<()> {
 
 async fn run() -> anyhow::Result<()> {
     let bench_db = synthetic::BenchDb::create("abutment_bench_cases").await?;
-    let conn = db::connect_url(&bench_db.url, 20).await?;
+    let mut conn = db::connect_url(&bench_db.url, 20).await?;
+    // Statements run, for statements per match.
+    let statements = Arc::new(AtomicU64::new(0));
+    let counter = statements.clone();
+    conn.set_metric_callback(move |_| {
+        counter.fetch_add(1, Ordering::Relaxed);
+    });
     db::migrate(&conn).await?;
     let t = Instant::now();
     let txn = conn.begin().await?;
@@ -206,37 +218,72 @@ async fn run() -> anyhow::Result<()> {
         t.elapsed()
     );
 
-    // 1. One case's ranked options.
+    // 1. One case's ranked options, beside the floor: a bare `SELECT 1`
+    // round trip, timed right after each match.
     let policy = cases::policy(&conn).await?;
     let iterations = env("BENCH_ITERATIONS", 500);
     let mut times = Vec::with_capacity(iterations);
+    let mut floor = Vec::with_capacity(iterations);
     let mut custom_times = Vec::new();
+    let before = statements.load(Ordering::Relaxed);
+    let mut case_reads = 0;
     for _ in 0..iterations {
         let id = case_ids[rng.random_range(0..case_ids.len())];
         let c = cases::case(&conn, id).await?;
+        case_reads += 1;
         let s = Instant::now();
         let m = cases::match_case(&conn, &c, &policy, &mut Default::default()).await?;
         let e = s.elapsed();
-        if m.options.first().is_some_and(|o| o.lot.is_none()) {
+        if m.options.first().is_some_and(|o| o.lot_id.is_none()) {
             custom_times.push(e);
         }
         times.push(e);
         std::hint::black_box(m);
+        let s = Instant::now();
+        conn.execute_unprepared("SELECT 1").await?;
+        floor.push(s.elapsed());
     }
+    let run = statements.load(Ordering::Relaxed) - before - case_reads - iterations as u64;
     report("match one case (all)", times);
     if !custom_times.is_empty() {
         report("match one case (best option custom)", custom_times);
     }
+    report("floor: SELECT 1 round trip", floor);
+    println!(
+        "statements per match: {:.2} (custom options read the shop's plan)",
+        run as f64 / iterations.max(1) as f64
+    );
+
+    // The floor of the batch: one bare statement reading every balance of
+    // every SKU made for the open cases' platforms.
+    let s = Instant::now();
+    let rows = conn
+        .query_all_raw(sea_orm::Statement::from_string(
+            conn.get_database_backend(),
+            "SELECT b.lot_id, b.location_id, b.on_hand, b.reserved, l.state, l.expiry_date \
+             FROM stock_balance b JOIN lot l ON l.id = b.lot_id JOIN item i ON i.id = l.item_id \
+             WHERE b.on_hand > 0 AND i.sku_id IN (SELECT sku_id FROM sku_platform WHERE platform_id IN \
+             (SELECT platform_id FROM clinical_case WHERE status = 'OPEN'))",
+        ))
+        .await?;
+    println!(
+        "floor: bare read of the stock of every SKU of the open cases' platforms: {} balances in {:.2?}",
+        rows.len(),
+        s.elapsed()
+    );
+    drop(rows);
 
     // 2. Every open case at once, in one transaction.
     let s = Instant::now();
+    let before = statements.load(Ordering::Relaxed);
     let txn = abutment_erp::db::begin_write(&conn).await?;
     let lines = cases::match_open_cases(&txn, &actor).await?;
     txn.commit().await?;
     let wall = s.elapsed();
+    let run = statements.load(Ordering::Relaxed) - before;
     let count = |st: CaseStatus| lines.iter().filter(|l| l.case.status == st).count();
     println!(
-        "batch-match {} open cases: {:.2?} ({} reserved, {} custom jobs, {} unmatched)",
+        "batch-match {} open cases: {:.2?}, {run} statements ({} reserved, {} custom jobs, {} unmatched)",
         lines.len(),
         wall,
         count(CaseStatus::Reserved),

@@ -55,11 +55,17 @@ pub struct Usable {
 
 /// The allocation order of two lots (see the module's documentation).
 pub fn fefo(a: &lot::Model, b: &lot::Model) -> Ordering {
-    (a.expiry_date.is_none(), a.expiry_date, a.id).cmp(&(
-        b.expiry_date.is_none(),
-        b.expiry_date,
-        b.id,
-    ))
+    fefo_order(a.expiry_date, a.id, b.expiry_date, b.id)
+}
+
+/// The allocation order of two lots given by expiry and id.
+pub fn fefo_order(
+    a_expiry: Option<NaiveDate>,
+    a_id: i64,
+    b_expiry: Option<NaiveDate>,
+    b_id: i64,
+) -> Ordering {
+    (a_expiry.is_none(), a_expiry, a_id).cmp(&(b_expiry.is_none(), b_expiry, b_id))
 }
 
 /// Units of a balance usable on `day`: on hand less reserved when its lot is
@@ -71,16 +77,34 @@ pub fn usable_units(
     reserved: i64,
     day: NaiveDate,
 ) -> i64 {
-    if in_stock_location && effective_state(l, day) == EffectiveState::Released {
+    usable_units_of(
+        effective_state(l, day),
+        in_stock_location,
+        on_hand,
+        reserved,
+    )
+}
+
+/// Units of a balance usable, its lot's effective state given.
+pub fn usable_units_of(
+    state: EffectiveState,
+    in_stock_location: bool,
+    on_hand: i64,
+    reserved: i64,
+) -> i64 {
+    if in_stock_location && state == EffectiveState::Released {
         Ord::max(on_hand - reserved, 0)
     } else {
         0
     }
 }
 
-/// The usable balances for `need`, in allocation order: two statements
-/// whatever their number.
-pub async fn usable(db: &impl ConnectionTrait, need: &Need) -> AppResult<Vec<Usable>> {
+/// The usable balances for `need`, in allocation order, as `(lot, location,
+/// free units)`: one statement.
+pub async fn usable_balances(
+    db: &impl ConnectionTrait,
+    need: &Need,
+) -> AppResult<Vec<(i64, i64, i64)>> {
     if need.items.as_ref().is_some_and(Vec::is_empty) {
         return Ok(Vec::new());
     }
@@ -106,6 +130,16 @@ pub async fn usable(db: &impl ConnectionTrait, need: &Need) -> AppResult<Vec<Usa
         .into_tuple()
         .all(db)
         .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(lot, location, on_hand, reserved)| (lot, location, on_hand - reserved))
+        .collect())
+}
+
+/// The usable balances for `need`, in allocation order, with their lots:
+/// two statements whatever their number.
+pub async fn usable(db: &impl ConnectionTrait, need: &Need) -> AppResult<Vec<Usable>> {
+    let rows = usable_balances(db, need).await?;
     if rows.is_empty() {
         return Ok(Vec::new());
     }
@@ -118,11 +152,11 @@ pub async fn usable(db: &impl ConnectionTrait, need: &Need) -> AppResult<Vec<Usa
         .collect();
     Ok(rows
         .into_iter()
-        .filter_map(|(lot_id, location_id, on_hand, reserved)| {
+        .filter_map(|(lot_id, location_id, free)| {
             Some(Usable {
                 lot: lots.get(&lot_id)?.clone(),
                 location_id,
-                free: on_hand - reserved,
+                free,
             })
         })
         .collect())
@@ -153,7 +187,7 @@ fn free_units() -> sea_orm::sea_query::SimpleExpr {
 }
 
 /// The item behind a balance's lot, for joins.
-fn lot_item() -> RelationDef {
+pub(crate) fn lot_item() -> RelationDef {
     lot::Entity::belongs_to(item::Entity)
         .from(lot::Column::ItemId)
         .to(item::Column::Id)

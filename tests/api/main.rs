@@ -4,6 +4,7 @@
 
 mod access;
 mod availability;
+mod case_batch;
 mod cases;
 mod catalog;
 mod cli;

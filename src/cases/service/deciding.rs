@@ -106,7 +106,6 @@ pub(crate) async fn apply(
                     c.number
                 )));
             }
-            let mut job = mfg::create_job(db, actor, &custom_job(&c)).await?;
             // Book the slot its ETA promised, so the next case's ETA (in a
             // batch) sees it; the next reschedule may improve the plan.
             let eta = m
@@ -117,86 +116,40 @@ pub(crate) async fn apply(
             if let Some(e) = &eta {
                 board.book(e);
             }
-            if let Some(Eta {
-                machine: Some(machine),
-                start: Some(start),
-                end: Some(end),
-                ..
-            }) = eta
-            {
-                let mut am = job.into_active_model();
-                am.machine_id = Set(Some(machine.id));
-                am.planned_start = Set(Some(start));
-                am.planned_end = Set(Some(end));
-                am.status = Set(JobStatus::Scheduled);
-                job = am.update(db).await?;
-            }
-            let mut am = c.into_active_model();
-            am.status = Set(CaseStatus::InProduction);
-            am.decision = Set(Some(CaseDecision::Custom));
-            am.job_id = Set(Some(job.id));
-            am.status_reason = Set(None);
-            am.updated_at = Set(now);
-            Ok(am.update(db).await?)
+            book_custom(db, actor, c, eta, now).await
         }
     }
 }
 
-/// What a batch run did with one case.
-#[derive(Debug, Clone)]
-pub struct BatchLine {
-    pub case: clinical_case::Model,
-    /// Why it stayed open, when it did.
-    pub unmatched: Option<String>,
-}
-
-/// Matches every OPEN case, earliest due first, with the same rules as one
-/// case at a time; each reservation is written before the next case is
-/// matched, so a unit promised to an earlier case is not offered again. Takes each case's best option; a case with none stays OPEN
-/// with the reason.
-pub async fn match_open_cases(
+/// Creates a case's custom job, scheduled in the slot its ETA found (when
+/// it found one), and puts the case IN_PRODUCTION.
+pub(crate) async fn book_custom(
     db: &impl ConnectionTrait,
     actor: &Actor,
-) -> AppResult<Vec<BatchLine>> {
-    let p = policy(db).await?;
-    let mut board = EtaBoard::default();
-    let mut out = Vec::new();
-    for c in cases(db, &[CaseStatus::Open], None).await? {
-        let m = match_case(db, &c, &p, &mut board).await?;
-        let Some(best) = m.options.first() else {
-            let why = m
-                .rejected
-                .iter()
-                .map(|r| match &r.sku {
-                    Some(s) => format!("{}: {}", s.article_number, r.reason),
-                    None => format!("custom: {}", r.reason),
-                })
-                .collect::<Vec<_>>()
-                .join("; ");
-            let why = if why.is_empty() {
-                "no SKU is compatible with the platform and no machine can mill it".to_owned()
-            } else {
-                why
-            };
-            let mut am = c.clone().into_active_model();
-            am.status_reason = Set(Some(format!("no option: {why}")));
-            am.updated_at = Set(Utc::now());
-            let c = am.update(db).await?;
-            out.push(BatchLine {
-                case: c,
-                unmatched: Some(why),
-            });
-            continue;
-        };
-        let choice = match &best.lot {
-            Some(l) => Choice::Lot(l.id),
-            None => Choice::Custom,
-        };
-        let c = apply(db, actor, c, &m, choice, &mut board).await?;
-        out.push(BatchLine {
-            case: c,
-            unmatched: None,
-        });
+    c: clinical_case::Model,
+    eta: Option<Eta>,
+    now: DateTime<Utc>,
+) -> AppResult<clinical_case::Model> {
+    let mut job = mfg::create_job(db, actor, &custom_job(&c)).await?;
+    if let Some(Eta {
+        machine: Some(machine),
+        start: Some(start),
+        end: Some(end),
+        ..
+    }) = eta
+    {
+        let mut am = job.into_active_model();
+        am.machine_id = Set(Some(machine.id));
+        am.planned_start = Set(Some(start));
+        am.planned_end = Set(Some(end));
+        am.status = Set(JobStatus::Scheduled);
+        job = am.update(db).await?;
     }
-    Ok(out)
+    let mut am = c.into_active_model();
+    am.status = Set(CaseStatus::InProduction);
+    am.decision = Set(Some(CaseDecision::Custom));
+    am.job_id = Set(Some(job.id));
+    am.status_reason = Set(None);
+    am.updated_at = Set(now);
+    Ok(am.update(db).await?)
 }

@@ -9,21 +9,21 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
     abutment_sku, clinic, clinical_case,
     enums::{
-        AbutmentType, CaseDecision, CaseStatus, JobKind, JobStatus, LocationType, Material,
-        MovementReason, Restoration, SkuStatus,
+        AbutmentType, CaseDecision, CaseStatus, JobKind, JobStatus, LocationType, LotState,
+        Material, MovementReason, Restoration, SkuStatus,
     },
     item, location, lot, production_job, setting, sku_platform, stock_balance,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, JoinType,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 use crate::{
     catalog::service::{self as catalog, PlatformRef},
     error::{AppError, AppResult, ErrorCode, Refusal},
     inventory::{
-        Actor, EffectiveState, effective_state, ledger,
+        Actor, EffectiveState, effective_state, effective_state_of, ledger,
         service::{self as inventory, ReserveRequest},
         today,
     },
@@ -33,6 +33,7 @@ use crate::{
     },
 };
 
+mod batch;
 mod clinics;
 mod deciding;
 mod fulfilment;
@@ -41,6 +42,7 @@ mod policy;
 mod register;
 mod risk;
 
+pub use batch::*;
 pub use clinics::*;
 pub use deciding::*;
 pub use fulfilment::*;

@@ -271,3 +271,31 @@ pub async fn lock_lots(db: &impl ConnectionTrait, ids: &[i64]) -> AppResult<()> 
     }
     Ok(())
 }
+
+/// Of these lots, the ones released now; on PostgreSQL their rows are held
+/// until the transaction ends, taken in id order like [`lock_lots`] (a lot
+/// whose state changes meanwhile is read after that change commits). One
+/// statement per 10,000 lots.
+pub async fn hold_released_lots(
+    db: &impl ConnectionTrait,
+    ids: &[i64],
+) -> AppResult<std::collections::HashSet<i64>> {
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut out = std::collections::HashSet::with_capacity(ids.len());
+    let pg = db.get_database_backend() == sea_orm::DbBackend::Postgres;
+    for chunk in ids.chunks(10_000) {
+        let mut q = lot::Entity::find()
+            .select_only()
+            .column(lot::Column::Id)
+            .filter(lot::Column::Id.is_in(chunk.iter().copied()))
+            .filter(lot::Column::State.eq(LotState::Released))
+            .order_by_asc(lot::Column::Id);
+        if pg {
+            q = q.lock(sea_orm::sea_query::LockType::NoKeyUpdate);
+        }
+        out.extend(q.into_tuple::<i64>().all(db).await?);
+    }
+    Ok(out)
+}
