@@ -8,6 +8,7 @@ mod cases;
 mod catalog;
 mod cli;
 mod console;
+mod console_planner;
 mod console_sales;
 mod console_warehouse;
 mod edges;

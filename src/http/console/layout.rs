@@ -23,6 +23,9 @@ pub const PAGES: &[(&str, &str, &str)] = &[
     ("GET /warehouse/stock", "/warehouse/stock", "Stock"),
     ("GET /warehouse/expiring", "/warehouse/expiring", "Expiring"),
     ("GET /warehouse/reorder", "/warehouse/reorder", "Reorder"),
+    // Planner (issue 19).
+    ("GET /planner", "/planner", "Plan"),
+    ("GET /planner/downtime", "/planner/downtime", "Downtime"),
 ];
 
 /// The pages `p` may open.

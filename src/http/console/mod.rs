@@ -13,8 +13,10 @@ mod cases;
 pub mod cookies;
 pub mod csrf;
 mod finder;
+mod labels;
 pub mod layout;
 pub mod limiter;
+mod planner;
 mod signin;
 mod sku;
 mod warehouse;
@@ -60,6 +62,9 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/sales/sku", get(sku::page))
         .merge(cases::routes())
         .merge(warehouse::routes())
+        // Planner and labels (issue 19).
+        .merge(planner::routes())
+        .merge(labels::routes())
 }
 
 /// The page a user lands on after sign-in.

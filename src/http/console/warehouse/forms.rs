@@ -14,7 +14,7 @@ use super::{Fields, Problem, Problems, Req, num, state_band, text};
 
 /// A whole number as the API's `Int`, else the text as typed (the API
 /// names the field when it is not one).
-pub(super) fn int(v: &str) -> Value {
+pub(in crate::http::console) fn int(v: &str) -> Value {
     v.parse::<i64>()
         .map(Value::from)
         .unwrap_or_else(|_| Value::String(v.to_owned()))
@@ -23,7 +23,12 @@ pub(super) fn int(v: &str) -> Value {
 /// The text of a form's mutation: `field(input: $input, idempotencyKey:
 /// $key)` of input type `input`, selecting `selection` and the
 /// `userErrors`.
-pub(super) fn mutation(name: &str, input: &str, field: &str, selection: &str) -> String {
+pub(in crate::http::console) fn mutation(
+    name: &str,
+    input: &str,
+    field: &str,
+    selection: &str,
+) -> String {
     format!(
         "mutation {name}($input: {input}!, $key: String) {{ \
            {field}(input: $input, idempotencyKey: $key) {{ {selection} \
@@ -36,7 +41,7 @@ pub(super) fn mutation(name: &str, input: &str, field: &str, selection: &str) ->
 /// to show beside the fields `map` names (the payload's `userErrors`, or
 /// the refused input), with nothing changed. A refusal or an internal
 /// error is the page to send instead.
-pub(super) async fn mutate(
+pub(in crate::http::console) async fn mutate(
     req: &Req<'_>,
     f: &Fields,
     m: &str,

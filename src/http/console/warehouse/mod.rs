@@ -7,7 +7,7 @@
 //! `userErrors` beside the field each names, and each page and form is an
 //! entry of the permission matrix (`GET /warehouse/…`, `POST /warehouse/…`).
 
-mod forms;
+pub(super) mod forms;
 mod moves;
 mod outgoing;
 mod receive;
@@ -74,11 +74,11 @@ impl Fields {
         Fields::parse(raw.unwrap_or("").as_bytes())
     }
     /// The field's value, trimmed; empty when absent.
-    fn get(&self, k: &str) -> &str {
+    pub(super) fn get(&self, k: &str) -> &str {
         self.0.get(k).map(|v| v.trim()).unwrap_or("")
     }
     /// The field's value, or JSON null when empty.
-    fn opt(&self, k: &str) -> Value {
+    pub(super) fn opt(&self, k: &str) -> Value {
         match self.get(k) {
             "" => Value::Null,
             v => Value::String(v.to_owned()),
@@ -111,7 +111,7 @@ impl FromRequestParts<AppState> for Get {
 impl Get {
     /// The session of the page `op`, refused outside its roles, and the
     /// query's fields.
-    async fn open(&self, op: &str) -> Result<(Req<'_>, Fields), Response> {
+    pub(super) async fn open(&self, op: &str) -> Result<(Req<'_>, Fields), Response> {
         let req = Req::page(&self.s, &self.headers, self.rid.clone(), op).await?;
         Ok((req, Fields::query(self.raw.as_deref())))
     }
@@ -145,7 +145,7 @@ impl FromRequest<AppState> for Post {
 impl Post {
     /// The session of the form `op` with its fields, refused outside its
     /// roles and without the session's CSRF token.
-    async fn open(&self, op: &str) -> Result<(Req<'_>, Fields), Response> {
+    pub(super) async fn open(&self, op: &str) -> Result<(Req<'_>, Fields), Response> {
         Req::post(&self.s, &self.headers, self.rid.clone(), op, &self.body).await
     }
 }
@@ -197,7 +197,7 @@ impl<'a> Req<'a> {
     }
 
     /// Whether the signed-in user's roles allow this root operation.
-    fn may(&self, kind: crate::access::permissions::OpKind, op: &str) -> bool {
+    pub(super) fn may(&self, kind: crate::access::permissions::OpKind, op: &str) -> bool {
         crate::access::permissions::is_allowed(kind, op, &self.signed.principal.roles)
     }
 
@@ -205,7 +205,11 @@ impl<'a> Req<'a> {
     /// mistake (`BAD_USER_INPUT`, `NOT_FOUND`, `CONFLICT`) as a problem on
     /// the field it names; a refusal or an internal error is the page to
     /// send instead.
-    async fn gql(&self, query: &str, vars: Value) -> Result<Result<Value, Problem>, Response> {
+    pub(super) async fn gql(
+        &self,
+        query: &str,
+        vars: Value,
+    ) -> Result<Result<Value, Problem>, Response> {
         let resp = run(self.s, &self.signed, self.rid.clone(), query, vars).await;
         if let Some(e) = resp.errors.first() {
             return match code_of(e) {
@@ -233,7 +237,7 @@ impl<'a> Req<'a> {
     }
 
     /// A whole page in the layout.
-    fn respond(&self, status: StatusCode, title: &str, body: Markup) -> Response {
+    pub(super) fn respond(&self, status: StatusCode, title: &str, body: Markup) -> Response {
         super::respond(
             status,
             super::layout::page(title, Some(&self.viewer()), body),
@@ -242,7 +246,7 @@ impl<'a> Req<'a> {
 }
 
 /// Status of a page with a form: `422` when it shows problems.
-fn status_of(p: &Problems) -> StatusCode {
+pub(super) fn status_of(p: &Problems) -> StatusCode {
     if p.is_empty() {
         StatusCode::OK
     } else {
@@ -272,7 +276,7 @@ impl Problem {
     }
 
     /// A problem of the page itself (not the API's), on form field `path`.
-    fn on(path: &str, message: impl Into<String>) -> Problem {
+    pub(super) fn on(path: &str, message: impl Into<String>) -> Problem {
         Problem {
             path: path.to_owned(),
             message: message.into(),
@@ -291,7 +295,7 @@ pub(super) struct Problems {
 impl Problems {
     /// Places `p` beside the form field `map` gives for its API path (the
     /// longest path prefix listed wins), else in the general notice.
-    fn place(&mut self, p: Problem, map: &[(&str, &str)]) {
+    pub(super) fn place(&mut self, p: Problem, map: &[(&str, &str)]) {
         let hit = map
             .iter()
             .filter(|(api, _)| {
@@ -305,7 +309,7 @@ impl Problems {
     }
 
     /// The userErrors of a mutation payload.
-    fn user_errors(payload: &Value, map: &[(&str, &str)]) -> Problems {
+    pub(super) fn user_errors(payload: &Value, map: &[(&str, &str)]) -> Problems {
         let mut out = Problems::default();
         for e in payload["userErrors"].as_array().into_iter().flatten() {
             let path = e["field"]
@@ -325,11 +329,11 @@ impl Problems {
         out
     }
 
-    fn is_empty(&self) -> bool {
+    pub(super) fn is_empty(&self) -> bool {
         self.by_field.is_empty() && self.general.is_empty()
     }
 
-    fn of(&self, field: &str) -> Option<&str> {
+    pub(super) fn of(&self, field: &str) -> Option<&str> {
         self.by_field
             .iter()
             .find(|(f, _)| f == field)
@@ -337,7 +341,7 @@ impl Problems {
     }
 
     /// The general notice, when there is one.
-    fn notice(&self) -> Markup {
+    pub(super) fn notice(&self) -> Markup {
         html! {
             @if !self.general.is_empty() {
                 div.notice role="alert" id="form-notice" {
@@ -350,7 +354,7 @@ impl Problems {
 
 /// A labelled input; its problem (if any) right below it, tied to it by
 /// `aria-describedby`.
-fn input(
+pub(super) fn input(
     id: &str,
     label: &str,
     kind: &str,
@@ -375,7 +379,7 @@ fn input(
 
 /// A labelled choice among `options` (value, text); `value` selected,
 /// `none` the text of choosing nothing.
-fn select(
+pub(super) fn select(
     id: &str,
     label: &str,
     value: &str,
@@ -406,7 +410,7 @@ fn select(
 /// (a reload, a double click) does its work once. A form drawn again after
 /// a refusal gets a new key: the API keeps the refused answer under the old
 /// one, and the corrected input is another request.
-fn hidden(req: &Req<'_>) -> Markup {
+pub(super) fn hidden(req: &Req<'_>) -> Markup {
     html! {
         input type="hidden" name="csrf" value=(req.signed.csrf);
         input type="hidden" name="key" value=(new_key());
@@ -415,7 +419,7 @@ fn hidden(req: &Req<'_>) -> Markup {
 
 /// The optional script that turns a scanner's Ctrl+] into the GS1 group
 /// separator in the fields marked `data-gs1`.
-fn gs1_script() -> Markup {
+pub(super) fn gs1_script() -> Markup {
     html! { script src="/assets/scan.js" defer {} }
 }
 
@@ -481,7 +485,7 @@ fn done(what: &str, row: Option<&Value>) -> Markup {
     }
 }
 
-fn text(v: &Value) -> String {
+pub(super) fn text(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         Value::Number(n) => n.to_string(),
@@ -490,12 +494,12 @@ fn text(v: &Value) -> String {
     }
 }
 
-fn num(v: &Value) -> i64 {
+pub(super) fn num(v: &Value) -> i64 {
     v.as_i64().unwrap_or(0)
 }
 
 /// An RFC 3339 time as `YYYY-MM-DD HH:MM`.
-fn when(v: &Value) -> String {
+pub(super) fn when(v: &Value) -> String {
     let t = text(v);
     match chrono::DateTime::parse_from_rfc3339(&t) {
         Ok(d) => d
@@ -530,7 +534,7 @@ fn state_words(effective: &str) -> (&'static str, &'static str) {
 
 /// A lot's state, unmistakable: the state in words, on a coloured band
 /// (green usable, red blocked).
-fn state_band(effective: &str, reason: Option<&str>) -> Markup {
+pub(super) fn state_band(effective: &str, reason: Option<&str>) -> Markup {
     let (class, words) = state_words(effective);
     html! {
         div class=(format!("state state-{class}")) id="lot-state" role="status" {
@@ -542,13 +546,13 @@ fn state_band(effective: &str, reason: Option<&str>) -> Markup {
 }
 
 /// A short state tag for table cells.
-fn state_tag(effective: &str) -> Markup {
+pub(super) fn state_tag(effective: &str) -> Markup {
     let (class, _) = state_words(effective);
     html! { span class=(format!("tag tag-{class}")) { (effective) } }
 }
 
 /// `path?k=v&…` with the pairs given (empty values left out).
-fn link(path: &str, pairs: &[(&str, &str)]) -> String {
+pub(super) fn link(path: &str, pairs: &[(&str, &str)]) -> String {
     let mut q = form_urlencoded::Serializer::new(String::new());
     let mut any = false;
     for (k, v) in pairs {
