@@ -13,6 +13,8 @@ mod support;
 
 mod console;
 mod explorer;
+mod labels;
+mod planner;
 mod sales;
 mod warehouse;
 

@@ -73,6 +73,8 @@ pub fn home_of(p: &Principal) -> &'static str {
         "/sales/finder"
     } else if p.roles.contains(&Role::Warehouse) {
         "/warehouse/scan"
+    } else if p.roles.contains(&Role::Planner) {
+        "/planner"
     } else {
         "/home"
     }
