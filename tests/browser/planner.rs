@@ -95,13 +95,41 @@ async fn eta(app: &support::TestApp, case: &str) -> String {
         .to_owned()
 }
 
+/// Breakdowns on every machine but `except`, through the schema: the job on
+/// `except` then has nowhere else to go when it breaks down too.
+async fn down_elsewhere(app: &support::TestApp, except: &str, from: &str, to: &str) {
+    let d = app
+        .data(
+            "{ machines(first: 50) { edges { node { id } } } }",
+            json!({}),
+        )
+        .await;
+    for e in d["machines"]["edges"].as_array().unwrap() {
+        let id = e["node"]["id"].as_str().unwrap();
+        if id != except {
+            let r = app
+                .run_as(
+                    Some(Role::Planner),
+                    "mutation($i: AddDowntimeInput!) { addMachineDowntime(input: $i) { userErrors { message } } }",
+                    json!({ "i": { "machineId": id, "kind": "MAINTENANCE", "startsAt": from, "endsAt": to, "reason": "overhaul" } }),
+                )
+                .await;
+            assert_eq!(
+                r["data"]["addMachineDowntime"]["userErrors"],
+                json!([]),
+                "{r}"
+            );
+        }
+    }
+}
+
 #[tokio::test]
 async fn the_planner_sees_the_week_books_a_breakdown_that_moves_a_promise_and_runs_a_job() {
     let app = support::TestApp::new().await;
     let demo = service::create_demo_users(&app.db).await.unwrap();
     let planner = demo.iter().find(|d| d.role == Role::Planner).unwrap();
     let rep = demo.iter().find(|d| d.role == Role::Sales).unwrap();
-    let (case, eta_before, machine) = case_in_production(&app).await;
+    let (case, _, machine) = case_in_production(&app).await;
     let base = support::serve(&app, ApiLimits::default()).await;
     let b = Browser::start().await;
     let c = &b.client;
@@ -129,31 +157,8 @@ async fn the_planner_sees_the_week_books_a_breakdown_that_moves_a_promise_and_ru
     );
     b.screenshot("planner-day").await;
 
-    // A breakdown on the case's machine, from now for four days.
-    click(c, "#add-downtime").await;
-    b.wait_text("h1", |t| t.starts_with("Add downtime")).await;
     let now = chrono::Utc::now();
     let fmt = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%dT%H:%M").to_string();
-    c.find(Locator::Css(&format!("#machine option[value='{machine}']")))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    set(c, "startsAt", &fmt(now + chrono::Duration::minutes(5))).await;
-    set(c, "endsAt", &fmt(now + chrono::Duration::days(4))).await;
-    fill(c, "#reason", "spindle bearing").await;
-    click(c, "#book-downtime").await;
-    b.wait_text("h1", |t| t.starts_with("Downtime booked"))
-        .await;
-    let moved = b.wait_text("#moved", |t| t.contains(&case)).await;
-    assert!(moved.contains("Cases whose ETA changed"), "{moved}");
-    c.find(Locator::Css("#plan-before svg")).await.unwrap();
-    c.find(Locator::Css("#plan-after svg")).await.unwrap();
-    b.screenshot("planner-breakdown").await;
-    // Through the schema: the ETA moved.
-    assert_ne!(eta(&app, &case).await, eta_before);
-
     // A new stock run: created, started (material issued), completed.
     c.goto(&format!("{base}/planner/jobs/new")).await.unwrap();
     fill(c, "#articleNumber", "AB-ST-NBA-NP-E-15").await;
@@ -188,6 +193,37 @@ async fn the_planner_sees_the_week_books_a_breakdown_that_moves_a_promise_and_ru
             .unwrap()
             .is_empty()
     );
+
+    // Every other machine is down for overhaul (booked through the schema);
+    // then a breakdown on the case's machine, from now for four days.
+    c.goto(&format!("{base}/planner")).await.unwrap();
+    click(c, "#add-downtime").await;
+    b.wait_text("h1", |t| t.starts_with("Add downtime")).await;
+    let (from, to) = (
+        now + chrono::Duration::minutes(5),
+        now + chrono::Duration::days(4),
+    );
+    down_elsewhere(&app, &machine, &from.to_rfc3339(), &to.to_rfc3339()).await;
+    let eta_before = eta(&app, &case).await;
+    c.find(Locator::Css(&format!("#machine option[value='{machine}']")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    set(c, "startsAt", &fmt(from)).await;
+    set(c, "endsAt", &fmt(to)).await;
+    fill(c, "#reason", "spindle bearing").await;
+    click(c, "#book-downtime").await;
+    b.wait_text("h1", |t| t.starts_with("Downtime booked"))
+        .await;
+    let moved = b.wait_text("#moved", |t| t.contains(&case)).await;
+    assert!(moved.contains("Cases whose ETA changed"), "{moved}");
+    c.find(Locator::Css("#plan-before svg")).await.unwrap();
+    c.find(Locator::Css("#plan-after svg")).await.unwrap();
+    b.screenshot("planner-breakdown").await;
+    // Through the schema: the ETA moved.
+    assert_ne!(eta(&app, &case).await, eta_before);
 
     // A sales rep is refused the plan.
     c.goto(&format!("{base}/signin")).await.unwrap();
