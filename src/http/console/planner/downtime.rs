@@ -158,7 +158,7 @@ pub(in crate::http::console) async fn submit(p: Post) -> Result<Response, Respon
     // The week from today when the downtime starts in it, else from its day.
     let today = Utc::now().date_naive();
     let day = match start.date_naive() {
-        d if d >= today && d < today + chrono::Duration::days(7) => today,
+        d if (today..today + chrono::Duration::days(7)).contains(&d) => today,
         d => d,
     };
     let (from, to) = window(day, Zoom::Week);

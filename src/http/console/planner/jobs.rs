@@ -199,7 +199,7 @@ fn actions(req: &Req<'_>, j: &Value, f: &Fields, p: Option<(&str, &Problems)>) -
         _ => &none,
     };
     let may = |a: &str| req.may(Http, &format!("POST /planner/jobs/{{number}}/{a}"));
-    let results = vec![
+    let results = [
         ("PASS".to_owned(), "Pass".to_owned()),
         ("FAIL".to_owned(), "Fail".to_owned()),
     ];
@@ -432,7 +432,7 @@ const CREATE_MAP: &[(&str, &str)] = &[
 ];
 
 fn create_markup(req: &Req<'_>, f: &Fields, p: &Problems) -> Markup {
-    let kinds = vec![
+    let kinds = [
         ("STOCK".to_owned(), "Stock run (an SKU)".to_owned()),
         ("CUSTOM".to_owned(), "Custom part (a case)".to_owned()),
     ];
