@@ -155,13 +155,21 @@ fn label_svg(l: &Label, size: Size) -> Option<Markup> {
     let font = size.h * 0.075;
     let sym = symbol(&l.data.raw, pad, pad, side)?;
     let right = pad * 2.0 + side;
+    // The name as far as it fits beside the symbol (a sans-serif character
+    // is about 0.55 of its size wide).
+    let fits = ((size.w - right - pad) / (font * 0.85 * 0.55)).max(4.0) as usize;
+    let name = if l.name.chars().count() > fits {
+        format!("{}…", l.name.chars().take(fits - 1).collect::<String>())
+    } else {
+        l.name.clone()
+    };
     Some(html! {
         svg.udi-label xmlns="http://www.w3.org/2000/svg" width=(format!("{}mm", size.w)) height=(format!("{}mm", size.h))
             viewBox=(format!("0 0 {} {}", size.w, size.h)) role="img" aria-label=(format!("UDI label of lot {}", l.lot)) {
             rect x="0" y="0" width=(size.w) height=(size.h) fill="#ffffff" {}
             (sym)
             text x=(format!("{right:.2}")) y=(format!("{:.2}", pad + font)) font-family="sans-serif" font-size=(format!("{:.2}", font * 1.1)) font-weight="700" { (l.article) }
-            text x=(format!("{right:.2}")) y=(format!("{:.2}", pad + font * 2.4)) font-family="sans-serif" font-size=(format!("{:.2}", font * 0.85)) { (l.name) }
+            text x=(format!("{right:.2}")) y=(format!("{:.2}", pad + font * 2.4)) font-family="sans-serif" font-size=(format!("{:.2}", font * 0.85)) { (name) }
             text.hri x=(format!("{pad:.2}")) y=(format!("{:.2}", pad * 2.0 + side + font)) font-family="monospace" font-size=(format!("{font:.2}")) {
                 @for (i, line) in l.data.lines.iter().enumerate() {
                     @if i > 0 && i % 2 == 0 {
