@@ -2,7 +2,7 @@
 //! the server runs: the plan as an SVG Gantt chart (zoom by day and week,
 //! the now line, late jobs marked, utilisation), a breakdown that moves a
 //! case's promise shown before and after and checked through the schema, a
-//! job created, started from a scanned bar, completed and inspected through
+//! job created, started (a scan naming no lot refused), completed and inspected through
 //! its forms, bad input named beside its field with nothing changed, the
 //! CSRF token, and the refusal of every page and form to other roles; a
 //! label's DataMatrix decoded by an independent reader (rxing) and read
@@ -275,7 +275,8 @@ async fn a_downtime_with_bad_input_is_named_beside_its_field_and_books_nothing()
 }
 
 #[tokio::test]
-async fn a_job_is_created_started_from_a_scanned_bar_completed_and_inspected_through_its_forms() {
+async fn a_job_is_created_started_completed_and_inspected_through_its_forms_and_a_scan_of_no_lot_is_refused()
+ {
     let app = TestApp::new().await;
     let p = Signed::new(&app, Role::Planner).await;
     let due = minute(chrono::Utc::now() + chrono::Duration::days(5));
