@@ -225,6 +225,42 @@ pub const MATRIX: &[(OpKind, &str, &[Role])] = &[
     (OpKind::Http, "POST /admin/user/token", ADMIN),
     (OpKind::Http, "POST /admin/user/revoke", ADMIN),
     (OpKind::Http, "GET /admin/audit", ADMIN),
+    // The planner's console: the plan, downtime, jobs (each form as its
+    // mutation allows: inspection is quality's); a job's page is read by
+    // quality too, to inspect.
+    (OpKind::Http, "GET /planner", ADMIN_PLANNER),
+    (OpKind::Http, "GET /planner/downtime", ADMIN_PLANNER),
+    (OpKind::Http, "POST /planner/downtime", ADMIN_PLANNER),
+    (OpKind::Http, "GET /planner/jobs/new", ADMIN_PLANNER),
+    (OpKind::Http, "POST /planner/jobs/new", ADMIN_PLANNER),
+    (
+        OpKind::Http,
+        "GET /planner/jobs/{number}",
+        ADMIN_QUALITY_PLANNER,
+    ),
+    (
+        OpKind::Http,
+        "POST /planner/jobs/{number}/start",
+        ADMIN_PLANNER,
+    ),
+    (
+        OpKind::Http,
+        "POST /planner/jobs/{number}/complete",
+        ADMIN_PLANNER,
+    ),
+    (
+        OpKind::Http,
+        "POST /planner/jobs/{number}/inspect",
+        ADMIN_QUALITY,
+    ),
+    (
+        OpKind::Http,
+        "POST /planner/jobs/{number}/cancel",
+        ADMIN_PLANNER,
+    ),
+    // UDI labels: printed by the warehouse and quality.
+    (OpKind::Http, "GET /labels/lot", ADMIN_WAREHOUSE_QUALITY),
+    (OpKind::Http, "GET /labels/lot.svg", ADMIN_WAREHOUSE_QUALITY),
 ];
 
 /// The roles allowed to run a root field; `None` when the matrix has no entry.

@@ -40,6 +40,11 @@ const ASSETS: &[(&str, &str, &str)] = &[
         "text/javascript; charset=utf-8",
         include_str!("assets/scan.js"),
     ),
+    (
+        "labels.css",
+        "text/css; charset=utf-8",
+        include_str!("assets/labels.css"),
+    ),
 ];
 
 /// Same-origin only: no script, style, font, image or request elsewhere,

@@ -11,6 +11,7 @@ mod cli;
 mod console;
 mod console_admin;
 mod console_quality;
+mod console_planner;
 mod console_sales;
 mod console_warehouse;
 mod edges;

@@ -15,6 +15,8 @@ mod admin;
 mod console;
 mod explorer;
 mod quality;
+mod labels;
+mod planner;
 mod sales;
 mod warehouse;
 

@@ -28,6 +28,9 @@ pub const PAGES: &[(&str, &str, &str)] = &[
     ("GET /quality/recalls", "/quality/recalls", "Recalls"),
     ("GET /admin/users", "/admin/users", "Users"),
     ("GET /admin/audit", "/admin/audit", "Audit trail"),
+    // Planner (issue 19).
+    ("GET /planner", "/planner", "Plan"),
+    ("GET /planner/downtime", "/planner/downtime", "Downtime"),
 ];
 
 /// The pages `p` may open.

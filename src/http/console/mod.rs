@@ -14,9 +14,11 @@ mod cases;
 pub mod cookies;
 pub mod csrf;
 mod finder;
+mod labels;
 pub mod layout;
 pub mod limiter;
 mod quality;
+mod planner;
 mod signin;
 mod sku;
 mod warehouse;
@@ -64,6 +66,9 @@ pub(super) fn routes() -> Router<AppState> {
         .merge(warehouse::routes())
         .merge(quality::routes())
         .merge(admin::routes())
+        // Planner and labels (issue 19).
+        .merge(planner::routes())
+        .merge(labels::routes())
 }
 
 /// The page a user lands on after sign-in.
@@ -74,6 +79,8 @@ pub fn home_of(p: &Principal) -> &'static str {
         "/warehouse/scan"
     } else if p.roles.contains(&Role::Quality) {
         "/quality/release"
+    } else if p.roles.contains(&Role::Planner) {
+        "/planner"
     } else {
         "/home"
     }

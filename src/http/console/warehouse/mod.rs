@@ -443,7 +443,7 @@ pub(in crate::http::console) fn hidden(req: &Req<'_>) -> Markup {
 
 /// The optional script that turns a scanner's Ctrl+] into the GS1 group
 /// separator in the fields marked `data-gs1`.
-fn gs1_script() -> Markup {
+pub(super) fn gs1_script() -> Markup {
     html! { script src="/assets/scan.js" defer {} }
 }
 

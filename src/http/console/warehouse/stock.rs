@@ -586,7 +586,7 @@ pub(super) async fn ledger(g: Get) -> Result<Response, Response> {
     if p.is_empty() {
         let q = format!(
             "query Ledger($id: ID!, $first: Int, $after: String) {{ node(id: $id) {{ ... on Lot {{ id lotNumber effectiveState stateReason \
-               item {{ code name }} movements(first: $first, after: $after) {{ totalCount pageInfo {{ hasNextPage endCursor }} edges {{ node {{ {LEDGER_ROW} }} }} }} }} }} }}"
+               item {{ code name kind }} movements(first: $first, after: $after) {{ totalCount pageInfo {{ hasNextPage endCursor }} edges {{ node {{ {LEDGER_ROW} }} }} }} }} }} }}"
         );
         match req
             .gql(
@@ -605,7 +605,10 @@ pub(super) async fn ledger(g: Get) -> Result<Response, Response> {
         @match &found {
             Some(l) => {
                 h1 { "Ledger of lot " (text(&l["lotNumber"])) }
-                p { (text(&l["item"]["code"])) " — " (text(&l["item"]["name"])) }
+                p { (text(&l["item"]["code"])) " — " (text(&l["item"]["name"]))
+                    // Finished lots carry a UDI: their label (issue 19).
+                    @if l["item"]["kind"] == "FINISHED" {
+                        " · " a href=(super::link("/labels/lot", &[("id", id)])) id="lot-label" { "Print the UDI label" } } }
                 (super::state_band(&text(&l["effectiveState"]), l["stateReason"].as_str()))
                 p id="lines-count" { (num(&l["movements"]["totalCount"])) " ledger row(s), oldest first" }
                 @let rows: Vec<Value> = l["movements"]["edges"].as_array().into_iter().flatten().map(|e| e["node"].clone()).collect();
