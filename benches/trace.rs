@@ -77,7 +77,9 @@ fn heat_roots(conn: &impl ConnectionTrait, heat: &str) -> sea_orm::Statement {
 
 async fn run() -> anyhow::Result<()> {
     let bench_db = synthetic::BenchDb::create("abutment_bench_trace").await?;
-    let conn = db::connect_url(&bench_db.url, 10).await?;
+    let mut conn = db::connect_url(&bench_db.url, 10).await?;
+    // BENCH_SQL_PROFILE=1: statements per trace, each shape's count and time.
+    let profile = synthetic::SqlProfile::attach(&mut conn);
     db::migrate(&conn).await?;
     let t = Instant::now();
     let spec = synthetic::GenealogySpec {
@@ -100,6 +102,15 @@ async fn run() -> anyhow::Result<()> {
         t.elapsed()
     );
     let iterations = env("BENCH_ITERATIONS", 300);
+    let profiled = |label: &str, n: usize| {
+        if let Some(p) = &profile {
+            p.print(label, n);
+            p.reset();
+        }
+    };
+    if let Some(p) = &profile {
+        p.reset();
+    }
     let mut rng = StdRng::seed_from_u64(3);
 
     // 1. Forward from one bar.
@@ -121,6 +132,7 @@ async fn run() -> anyhow::Result<()> {
     );
     report("forward from one bar (service)", svc);
     report("forward from one bar (SQL floor)", floor);
+    profiled("forward from one bar (service and floor)", iterations);
 
     // 2. Backward from one unit.
     let (mut svc, mut floor) = (Vec::new(), Vec::new());
@@ -137,6 +149,7 @@ async fn run() -> anyhow::Result<()> {
     }
     report("backward from one unit (service)", svc);
     report("backward from one unit (SQL floor)", floor);
+    profiled("backward from one unit (service and floor)", iterations);
 
     // 3. Recall preview by heat number.
     let (mut svc, mut floor, mut size, mut clinics) = (Vec::new(), Vec::new(), 0usize, 0i64);
@@ -160,6 +173,7 @@ async fn run() -> anyhow::Result<()> {
     );
     report("recall preview by heat (service)", svc);
     report("recall preview by heat (SQL floor)", floor);
+    profiled("recall preview by heat (service and floor)", n);
 
     drop(conn);
     bench_db.finish().await?;
