@@ -87,7 +87,14 @@ async fn run() -> anyhow::Result<()> {
             for r in &new {
                 println!(
                     "{} {} ×{} ({} {}): {} n={} p50 {:.3} ms p95 {:.3} ms",
-                    r.store, r.workload, r.scale, r.size, r.size_unit, r.measure, r.n, r.p50_ms,
+                    r.store,
+                    r.workload,
+                    r.scale,
+                    r.size,
+                    r.size_unit,
+                    r.measure,
+                    r.n,
+                    r.p50_ms,
                     r.p95_ms
                 );
             }
@@ -100,9 +107,18 @@ async fn run() -> anyhow::Result<()> {
     let mut all = chart::merge(chart::read_csv(&csv)?, &rows);
     chart::write_csv(&csv, &mut all)?;
     for (w, title) in [
-        ("compat_lookup", "Compatibility lookup (first 50) vs catalogue size"),
-        ("trace_forward", "Forward trace from one bar vs genealogy size"),
-        ("batch_match", "Batch matching of every open case vs warehouse size"),
+        (
+            "compat_lookup",
+            "Compatibility lookup (first 50) vs catalogue size",
+        ),
+        (
+            "trace_forward",
+            "Forward trace from one bar vs genealogy size",
+        ),
+        (
+            "batch_match",
+            "Batch matching of every open case vs warehouse size",
+        ),
     ] {
         let of: Vec<GrowthRow> = all.iter().filter(|r| r.workload == w).cloned().collect();
         chart::chart(&dir.join(format!("growth-{w}.svg")), title, &of)?;
@@ -178,14 +194,21 @@ async fn compat(scale: usize) -> anyhow::Result<Vec<GrowthRow>> {
         let id = graphql::ids::encode("Platform", pid);
         let vars = async_graphql::Variables::from_json(json!({"pid": id.to_string()}));
         let s = Instant::now();
-        let resp =
-            graphql::execute(&schema, &conn, async_graphql::Request::new(LOOKUP).variables(vars))
-                .await;
+        let resp = graphql::execute(
+            &schema,
+            &conn,
+            async_graphql::Request::new(LOOKUP).variables(vars),
+        )
+        .await;
         let el = s.elapsed();
         anyhow::ensure!(resp.errors.is_empty(), "{:?}", resp.errors);
         let s = Instant::now();
-        let resp =
-            graphql::execute(&schema, &conn, async_graphql::Request::new("{ __typename }")).await;
+        let resp = graphql::execute(
+            &schema,
+            &conn,
+            async_graphql::Request::new("{ __typename }"),
+        )
+        .await;
         let fl = s.elapsed();
         anyhow::ensure!(resp.errors.is_empty(), "{:?}", resp.errors);
         if i >= 50 {
@@ -301,10 +324,19 @@ async fn batch(scale: usize) -> anyhow::Result<Vec<GrowthRow>> {
     anyhow::ensure!(lines.len() == n, "{} of {n} cases matched", lines.len());
     let diff = abutment_erp::inventory::service::verify(&conn).await?;
     anyhow::ensure!(diff.is_empty(), "ledger differences: {}", diff.len());
-    let base = row(&conn, "batch_match", scale, (stock.lot_ids.len() as u64, "lots"));
+    let base = row(
+        &conn,
+        "batch_match",
+        scale,
+        (stock.lot_ids.len() as u64, "lots"),
+    );
     let out = vec![
         timed(&base, "batch: every open case (1 per 100 lots)", vec![wall]),
-        timed(&base, "floor: one statement over the open cases' fits", vec![floor]),
+        timed(
+            &base,
+            "floor: one statement over the open cases' fits",
+            vec![floor],
+        ),
     ];
     conn.close().await?;
     bench_db.finish().await?;

@@ -16,7 +16,9 @@ impl MoveFacts {
         let shipment = self.shipment.as_ref().and_then(|s| s.clinic_id);
         let recall = self.recall.as_ref().and_then(|r| r.0);
         let case = self.case.map(|c| c.1);
-        [shipment, recall, case, self.code_clinic].into_iter().flatten()
+        [shipment, recall, case, self.code_clinic]
+            .into_iter()
+            .flatten()
     }
 }
 

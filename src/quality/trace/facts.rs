@@ -213,9 +213,13 @@ fn arms(backend: DbBackend, with_lots: bool) -> String {
 /// The statement: `reached(lot_id, depth)` from the source, then the arms.
 fn statement(backend: DbBackend, source: Source) -> Statement {
     match source {
-        Source::Walk(roots) => {
-            walk_statement_with(backend, roots, Direction::Forward, true, &arms(backend, true))
-        }
+        Source::Walk(roots) => walk_statement_with(
+            backend,
+            roots,
+            Direction::Forward,
+            true,
+            &arms(backend, true),
+        ),
         Source::Ids(ids) => {
             let each = match backend {
                 DbBackend::Postgres => "jsonb_array_elements_text(CAST($1 AS JSONB))",

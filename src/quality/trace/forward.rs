@@ -137,7 +137,6 @@ pub async fn forward(db: &impl ConnectionTrait, scope: &Scope) -> AppResult<Forw
     Ok(t)
 }
 
-
 /// Jobs running now whose output the scope itself covers, whatever they
 /// consume: on a machine scope, jobs running on the machine that started
 /// before the window ends; on a tool scope, jobs running with the tool.
@@ -290,14 +289,10 @@ async fn by_ids<E: EntityTrait>(
     id: E::Column,
 ) -> AppResult<Vec<E::Model>> {
     chunked(ids, |c| {
-        E::find()
-            .filter(id.is_in(c))
-            .order_by_asc(id)
-            .all(db)
+        E::find().filter(id.is_in(c)).order_by_asc(id).all(db)
     })
     .await
 }
-
 
 /// The reached lots with their stock by location, by depth and id.
 fn traced_lots(
@@ -328,7 +323,6 @@ fn traced_lots(
     traced
 }
 
-
 /// Shipments and returns, by id, with their consignees.
 fn dispatches(
     moves: Vec<(Movement, MoveFacts)>,
@@ -351,7 +345,6 @@ fn dispatches(
     }
     (shipments, returns)
 }
-
 
 /// The totals of a trace's parts.
 fn totals(t: &ForwardTrace) -> Totals {
