@@ -31,10 +31,15 @@
 //! | backward from one unit | 0.83 / 1.06 ms | 0.23 ms | 1.49 / 2.59 ms | 0.52 ms | ≤ 5 ms: met |
 //! | recall preview by heat (~10,150 lots) | 79.8 / 89.5 ms | 23.7 ms | 78.9 / 95.0 ms | 21.2 ms | ≤ 150 ms: met |
 //!
-//! The walk itself is a few milliseconds; the rest of a forward trace is
+//! The walk itself is a few milliseconds; the rest of a forward trace was
 //! reading what hangs off each lot (stock, ledger rows, clinics, cases,
-//! jobs), one statement per table run side by side. From one bar that is
-//! about a dozen statements of ~600 ids each.
+//! jobs), one statement per table: from one bar about a dozen statements of
+//! ~600 bound ids each, in three rounds. The table above is from that code.
+//! Since issue 17 the walk and every lot's facts are one statement (one
+//! arm per kind of fact over the materialised walk, `quality::trace::facts`),
+//! then only the clinics, locations, reservations, cases and jobs it names,
+//! by id, side by side. `BENCH_SQL_PROFILE=1` prints each statement shape's
+//! count and time per trace.
 
 use std::time::Instant;
 
