@@ -31,10 +31,15 @@
 //! | backward from one unit | 0.83 / 1.06 ms | 0.23 ms | 1.49 / 2.59 ms | 0.52 ms | ≤ 5 ms: met |
 //! | recall preview by heat (~10,150 lots) | 79.8 / 89.5 ms | 23.7 ms | 78.9 / 95.0 ms | 21.2 ms | ≤ 150 ms: met |
 //!
-//! The walk itself is a few milliseconds; the rest of a forward trace is
+//! The walk itself is a few milliseconds; the rest of a forward trace was
 //! reading what hangs off each lot (stock, ledger rows, clinics, cases,
-//! jobs), one statement per table run side by side. From one bar that is
-//! about a dozen statements of ~600 ids each.
+//! jobs), one statement per table: from one bar about a dozen statements of
+//! ~600 bound ids each, in three rounds. The table above is from that code.
+//! Since issue 17 the walk and every lot's facts are one statement (one
+//! arm per kind of fact over the materialised walk, `quality::trace::facts`),
+//! then only the clinics, locations, reservations, cases and jobs it names,
+//! by id, side by side. `BENCH_SQL_PROFILE=1` prints each statement shape's
+//! count and time per trace.
 
 use std::time::Instant;
 
@@ -77,7 +82,9 @@ fn heat_roots(conn: &impl ConnectionTrait, heat: &str) -> sea_orm::Statement {
 
 async fn run() -> anyhow::Result<()> {
     let bench_db = synthetic::BenchDb::create("abutment_bench_trace").await?;
-    let conn = db::connect_url(&bench_db.url, 10).await?;
+    let mut conn = db::connect_url(&bench_db.url, 10).await?;
+    // BENCH_SQL_PROFILE=1: statements per trace, each shape's count and time.
+    let profile = synthetic::SqlProfile::attach(&mut conn);
     db::migrate(&conn).await?;
     let t = Instant::now();
     let spec = synthetic::GenealogySpec {
@@ -100,6 +107,15 @@ async fn run() -> anyhow::Result<()> {
         t.elapsed()
     );
     let iterations = env("BENCH_ITERATIONS", 300);
+    let profiled = |label: &str, n: usize| {
+        if let Some(p) = &profile {
+            p.print(label, n);
+            p.reset();
+        }
+    };
+    if let Some(p) = &profile {
+        p.reset();
+    }
     let mut rng = StdRng::seed_from_u64(3);
 
     // 1. Forward from one bar.
@@ -121,6 +137,7 @@ async fn run() -> anyhow::Result<()> {
     );
     report("forward from one bar (service)", svc);
     report("forward from one bar (SQL floor)", floor);
+    profiled("forward from one bar (service and floor)", iterations);
 
     // 2. Backward from one unit.
     let (mut svc, mut floor) = (Vec::new(), Vec::new());
@@ -137,6 +154,7 @@ async fn run() -> anyhow::Result<()> {
     }
     report("backward from one unit (service)", svc);
     report("backward from one unit (SQL floor)", floor);
+    profiled("backward from one unit (service and floor)", iterations);
 
     // 3. Recall preview by heat number.
     let (mut svc, mut floor, mut size, mut clinics) = (Vec::new(), Vec::new(), 0usize, 0i64);
@@ -160,6 +178,7 @@ async fn run() -> anyhow::Result<()> {
     );
     report("recall preview by heat (service)", svc);
     report("recall preview by heat (SQL floor)", floor);
+    profiled("recall preview by heat (service and floor)", n);
 
     drop(conn);
     bench_db.finish().await?;

@@ -96,3 +96,54 @@ pub fn report(label: &str, mut t: Vec<std::time::Duration>) {
         p(0.99)
     );
 }
+
+/// Time per SQL statement shape, for `BENCH_SQL_PROFILE=1`: attached to a
+/// connection, it counts every statement by its first 160 characters.
+#[derive(Clone, Default)]
+pub struct SqlProfile(
+    std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, (u32, std::time::Duration)>>>,
+);
+
+impl SqlProfile {
+    /// Attaches a profile to `conn` when `BENCH_SQL_PROFILE` is set.
+    pub fn attach(conn: &mut sea_orm::DatabaseConnection) -> Option<Self> {
+        std::env::var("BENCH_SQL_PROFILE").ok()?;
+        let p = Self::default();
+        let m = p.0.clone();
+        conn.set_metric_callback(move |info| {
+            if let Ok(mut m) = m.lock() {
+                let key: String = info.statement.sql.chars().take(160).collect();
+                let e = m.entry(key).or_default();
+                e.0 += 1;
+                e.1 += info.elapsed;
+            }
+        });
+        Some(p)
+    }
+
+    /// Forgets what was counted so far.
+    pub fn reset(&self) {
+        if let Ok(mut m) = self.0.lock() {
+            m.clear();
+        }
+    }
+
+    /// Prints the statement shapes, most total time first, per `per`
+    /// operations (statements per operation, average time each).
+    pub fn print(&self, label: &str, per: usize) {
+        let Ok(m) = self.0.lock() else { return };
+        let mut rows: Vec<_> = m.iter().collect();
+        rows.sort_by_key(|(_, (_, t))| std::cmp::Reverse(*t));
+        let per = per.max(1) as f64;
+        println!("SQL profile of {label} (per operation):");
+        for (sql, (n, t)) in rows.iter().take(16) {
+            println!(
+                "  {:>5.1} x {:>9.3?} avg = {:>9.3?}  {}",
+                *n as f64 / per,
+                *t / *n,
+                t.div_f64(per),
+                sql.replace(char::is_whitespace, " ")
+            );
+        }
+    }
+}

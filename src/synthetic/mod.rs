@@ -2,8 +2,9 @@
 //! Deterministic for a given seed. Each domain's data has its own generator
 //! on top of the catalogue's output: [`generate_catalogue`],
 //! [`generate_stock`] (lots and a ledger), [`generate_genealogy`] (a lot
-//! genealogy with shipments); [`BenchDb`] and the timing report are the
-//! benches' shared harness.
+//! genealogy with shipments), [`generate_shop`] and [`generate_open_cases`]
+//! (mills and open cases to match); [`BenchDb`], the timing report, the SQL
+//! profile and the growth charts are the benches' shared harness.
 
 use chrono::{DateTime, Utc};
 use entity::{enums::MovementReason, stock_movement};
@@ -11,12 +12,15 @@ use sea_orm::{ConnectionTrait, DbErr, EntityTrait, QueryOrder, QuerySelect, Set}
 
 mod bench;
 mod catalogue;
+pub mod chart;
 mod genealogy;
+mod shop;
 mod stock;
 
-pub use bench::{BenchDb, env_usize, report};
+pub use bench::{BenchDb, SqlProfile, env_usize, report};
 pub use catalogue::{Catalogue, CatalogueSpec, generate_catalogue};
 pub use genealogy::{Genealogy, GenealogySpec, generate_genealogy};
+pub use shop::{generate_open_cases, generate_shop};
 pub use stock::{Stock, StockSpec, generate_stock};
 
 /// Rows collected before a batch of them is written.

@@ -122,8 +122,17 @@ pub struct ForwardTrace {
 
 /// Traces forward from a scope: every descendant lot at any depth and
 /// where its units are now. A scope matching no lot is `BAD_USER_INPUT`.
+/// The walk and everything hanging off the lots it reaches come in one
+/// statement ([`Facts`]); only full rows by id follow.
 pub async fn forward(db: &impl ConnectionTrait, scope: &Scope) -> AppResult<ForwardTrace> {
-    let mut t = forward_of(db, reach(db, scope).await?).await?;
+    scope.validate()?;
+    let backend = db.get_database_backend();
+    let mut facts = Facts::read(db, Source::Walk(scope.roots(backend))).await?;
+    if facts.lots.is_empty() {
+        return Err(no_lot(scope));
+    }
+    let lots = std::mem::take(&mut facts.lots);
+    let mut t = assemble(db, lots, facts).await?;
     add_open_jobs(&mut t, scope_jobs(db, scope).await?);
     Ok(t)
 }
@@ -174,12 +183,17 @@ pub async fn reach(db: &impl ConnectionTrait, scope: &Scope) -> AppResult<Vec<Lo
     let backend = db.get_database_backend();
     let reached = walk_lots(db, scope.roots(backend), Direction::Forward).await?;
     if reached.is_empty() {
-        return Err(AppError::bad_input(
-            scope_field(scope),
-            format!("{} matches no lot: nothing to trace", scope.describe()),
-        ));
+        return Err(no_lot(scope));
     }
     Ok(reached)
+}
+
+/// The refusal of a scope that matches no lot.
+fn no_lot(scope: &Scope) -> AppError {
+    AppError::bad_input(
+        scope_field(scope),
+        format!("{} matches no lot: nothing to trace", scope.describe()),
+    )
 }
 
 /// The field of the input a scope came from, for errors.
@@ -193,35 +207,62 @@ pub fn scope_field(scope: &Scope) -> &'static str {
     }
 }
 
-/// The forward picture of a known set of lots (a trace just walked, or a
-/// recall's frozen lots).
+/// The forward picture of a known set of lots (a recall's frozen lots).
 pub async fn forward_of(
     db: &impl ConnectionTrait,
     reached: Vec<LotBrief>,
 ) -> AppResult<ForwardTrace> {
     let ids: Vec<i64> = reached.iter().map(|l| l.id).collect();
+    let facts = Facts::read(db, Source::Ids(ids)).await?;
+    assemble(db, reached, facts).await
+}
+
+/// The trace of the reached lots from their facts: the full rows they name
+/// (locations, clinics, reservations, cases, open jobs) read by id side by
+/// side, the consignees resolved, the totals counted.
+async fn assemble(
+    db: &impl ConnectionTrait,
+    reached: Vec<LotBrief>,
+    facts: Facts,
+) -> AppResult<ForwardTrace> {
     let roots = reached
         .iter()
         .filter(|l| l.depth == 0)
         .map(|l| l.id)
         .collect();
-    let around = Around::read(db, &ids).await?;
-    let lots = traced_lots(reached, around.locations, around.balances);
-    let (shipments, returns, clinics) = dispatches(db, around.moves).await?;
-    let cases = cases_of(
-        db,
-        &shipments,
-        around.shipped_cases,
-        &around.reservations,
-        &around.made_by,
-    )
-    .await?;
-    let open_jobs = jobs_on_material(db, &around.issued).await?;
+    let Facts {
+        balances,
+        moves,
+        reservation_ids,
+        mut case_ids,
+        job_ids,
+        ..
+    } = facts;
+    let location_ids: Vec<i64> = unique(balances.iter().map(|b| b.location_id));
+    let clinic_ids = unique(moves.iter().flat_map(|(_, f)| f.clinic_ids()));
+    // A shipment's case is the case its reference names.
+    case_ids.extend(moves.iter().filter_map(|(m, f)| {
+        (m.reason == MovementReason::Shipment)
+            .then_some(f.case)
+            .flatten()
+            .map(|(id, _)| id)
+    }));
+    let case_ids = unique(case_ids);
+    let (locations, clinics, reservations, cases, open_jobs) = futures_util::try_join!(
+        by_ids::<location::Entity>(db, &location_ids, location::Column::Id),
+        by_ids::<clinic::Entity>(db, &clinic_ids, clinic::Column::Id),
+        by_ids::<reservation::Entity>(db, &reservation_ids, reservation::Column::Id),
+        by_ids::<clinical_case::Entity>(db, &case_ids, clinical_case::Column::Id),
+        by_ids::<production_job::Entity>(db, &job_ids, production_job::Column::Id),
+    )?;
+    let clinics: HashMap<i64, clinic::Model> = clinics.into_iter().map(|c| (c.id, c)).collect();
+    let lots = traced_lots(reached, locations, balances);
+    let (shipments, returns) = dispatches(moves, &clinics);
     let exposure = exposure(&shipments, &returns, &clinics);
     let mut t = ForwardTrace {
         roots,
         lots,
-        reservations: around.reservations,
+        reservations,
         shipments,
         returns,
         exposure,
@@ -233,91 +274,24 @@ pub async fn forward_of(
     Ok(t)
 }
 
-/// What hangs off a set of lots, read with one query per table over their
-/// ids (in chunks).
-struct Around {
-    locations: Vec<location::Model>,
-    /// Non-zero balances.
-    balances: Vec<stock_balance::Model>,
-    /// Open reservations, by id.
-    reservations: Vec<reservation::Model>,
-    /// SHIPMENT and RETURN rows, by id.
-    moves: Vec<Movement>,
-    /// Jobs that made one of the lots.
-    made_by: Vec<production_job::Model>,
-    /// Cases one of the lots was shipped for.
-    shipped_cases: Vec<clinical_case::Model>,
-    /// Material issued from the lots.
-    issued: Vec<job_material::Model>,
+/// The distinct ids, in order.
+fn unique(ids: impl IntoIterator<Item = i64>) -> Vec<i64> {
+    let mut v: Vec<i64> = ids.into_iter().collect();
+    v.sort_unstable();
+    v.dedup();
+    v
 }
 
-impl Around {
-    /// The independent reads, run side by side (on a pool they take
-    /// separate connections; in a transaction they queue on its one).
-    async fn read(db: &impl ConnectionTrait, ids: &[i64]) -> AppResult<Self> {
-        let (locations, balances, reservations, moves, made_by, shipped_cases, issued) = futures_util::try_join!(
-            async { Ok::<_, AppError>(location::Entity::find().all(db).await?) },
-            chunked(ids, |c| {
-                stock_balance::Entity::find()
-                    .filter(stock_balance::Column::LotId.is_in(c))
-                    .filter(stock_balance::Column::OnHand.gt(0))
-                    .all(db)
-            }),
-            chunked(ids, |c| {
-                reservation::Entity::find()
-                    .filter(reservation::Column::LotId.is_in(c))
-                    .filter(reservation::Column::Status.eq(ReservationStatus::Open))
-                    .order_by_asc(reservation::Column::Id)
-                    .all(db)
-            }),
-            chunked(ids, |c| {
-                use stock_movement::Column as M;
-                stock_movement::Entity::find()
-                    .select_only()
-                    .columns([M::Id, M::At, M::LotId, M::Quantity, M::Reason, M::Reference])
-                    .filter(M::LotId.is_in(c))
-                    .filter(M::Reason.is_in([MovementReason::Shipment, MovementReason::Return]))
-                    .order_by_asc(M::Id)
-                    .into_tuple::<(i64, DateTime<Utc>, i64, i64, MovementReason, String)>()
-                    .all(db)
-            }),
-            chunked(ids, |c| {
-                production_job::Entity::find()
-                    .filter(production_job::Column::FinishedLotId.is_in(c))
-                    .all(db)
-            }),
-            chunked(ids, |c| {
-                clinical_case::Entity::find()
-                    .filter(clinical_case::Column::ShippedLotId.is_in(c))
-                    .all(db)
-            }),
-            chunked(ids, |c| {
-                job_material::Entity::find()
-                    .filter(job_material::Column::LotId.is_in(c))
-                    .all(db)
-            }),
-        )?;
-        let moves = moves
-            .into_iter()
-            .map(|(id, at, lot_id, quantity, reason, reference)| Movement {
-                id,
-                at,
-                lot_id,
-                quantity,
-                reason,
-                reference,
-            })
-            .collect();
-        Ok(Self {
-            locations,
-            balances,
-            reservations,
-            moves,
-            made_by,
-            shipped_cases,
-            issued,
-        })
-    }
+/// Full rows by id (in chunks), by id; no statement for no ids.
+async fn by_ids<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    ids: &[i64],
+    id: E::Column,
+) -> AppResult<Vec<E::Model>> {
+    chunked(ids, |c| {
+        E::find().filter(id.is_in(c)).order_by_asc(id).all(db)
+    })
+    .await
 }
 
 /// The reached lots with their stock by location, by depth and id.
@@ -349,18 +323,14 @@ fn traced_lots(
     traced
 }
 
-/// Shipments and returns with their consignees, and the clinics among them.
-async fn dispatches(
-    db: &impl ConnectionTrait,
-    moves: Vec<Movement>,
-) -> AppResult<(Vec<Dispatch>, Vec<Dispatch>, HashMap<i64, clinic::Model>)> {
-    let (resolved, clinics) = resolve_consignees(db, &moves).await?;
+/// Shipments and returns, by id, with their consignees.
+fn dispatches(
+    moves: Vec<(Movement, MoveFacts)>,
+    clinics: &HashMap<i64, clinic::Model>,
+) -> (Vec<Dispatch>, Vec<Dispatch>) {
     let (mut shipments, mut returns) = (Vec::new(), Vec::new());
-    for m in moves {
-        let (consignee, case_id, named) = resolved
-            .get(&m.id)
-            .cloned()
-            .unwrap_or_else(|| (by_reference(&m.reference), None, None));
+    for (m, f) in moves {
+        let (consignee, case_id, named) = resolve(&m, &f, clinics);
         let d = Dispatch {
             movement: m,
             consignee,
@@ -373,75 +343,7 @@ async fn dispatches(
             returns.push(d);
         }
     }
-    Ok((shipments, returns, clinics))
-}
-
-/// Cases that were shipped one of the lots, hold a reservation on one, or
-/// had one made; once each, by id.
-async fn cases_of(
-    db: &impl ConnectionTrait,
-    shipments: &[Dispatch],
-    shipped_cases: Vec<clinical_case::Model>,
-    reservations: &[reservation::Model],
-    made_by: &[production_job::Model],
-) -> AppResult<Vec<clinical_case::Model>> {
-    let mut case_ids: HashSet<i64> = shipments.iter().filter_map(|d| d.case_id).collect();
-    let mut cases = shipped_cases;
-    let reservation_ids: Vec<i64> = reservations.iter().map(|r| r.id).collect();
-    cases.extend(
-        chunked(&reservation_ids, |c| {
-            clinical_case::Entity::find()
-                .filter(clinical_case::Column::ReservationId.is_in(c))
-                .all(db)
-        })
-        .await?,
-    );
-    let job_ids: Vec<i64> = made_by.iter().map(|j| j.id).collect();
-    cases.extend(
-        chunked(&job_ids, |c| {
-            clinical_case::Entity::find()
-                .filter(clinical_case::Column::JobId.is_in(c))
-                .all(db)
-        })
-        .await?,
-    );
-    let known: HashSet<i64> = cases.iter().map(|c| c.id).collect();
-    case_ids.retain(|id| !known.contains(id));
-    let extra: Vec<i64> = case_ids.into_iter().collect();
-    cases.extend(
-        chunked(&extra, |c| {
-            clinical_case::Entity::find()
-                .filter(clinical_case::Column::Id.is_in(c))
-                .all(db)
-        })
-        .await?,
-    );
-    cases.sort_by_key(|c| c.id);
-    cases.dedup_by_key(|c| c.id);
-    Ok(cases)
-}
-
-/// Jobs still running on material issued from the lots: their output is
-/// not a lot yet.
-async fn jobs_on_material(
-    db: &impl ConnectionTrait,
-    issued: &[job_material::Model],
-) -> AppResult<Vec<production_job::Model>> {
-    let issued_jobs: HashSet<i64> = issued.iter().map(|m| m.job_id).collect();
-    if issued_jobs.is_empty() {
-        return Ok(Vec::new());
-    }
-    Ok(production_job::Entity::find()
-        .filter(production_job::Column::Id.is_in(issued_jobs))
-        .filter(production_job::Column::Status.is_in([
-            JobStatus::Planned,
-            JobStatus::Scheduled,
-            JobStatus::InProgress,
-            JobStatus::Inspection,
-        ]))
-        .order_by_asc(production_job::Column::Id)
-        .all(db)
-        .await?)
+    (shipments, returns)
 }
 
 /// The totals of a trace's parts.

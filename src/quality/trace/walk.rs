@@ -20,6 +20,19 @@ pub(crate) fn walk_statement(
     direction: Direction,
     select: &str,
 ) -> Statement {
+    walk_statement_with(backend, roots, direction, false, select)
+}
+
+/// [`walk_statement`], with `reached` materialised once when `select`
+/// reads it more than once.
+pub(crate) fn walk_statement_with(
+    backend: sea_orm::DbBackend,
+    roots: Statement,
+    direction: Direction,
+    materialized: bool,
+    select: &str,
+) -> Statement {
+    let materialized = if materialized { "MATERIALIZED " } else { "" };
     let (from, to) = match direction {
         Direction::Forward => ("parent_lot_id", "child_lot_id"),
         Direction::Backward => ("child_lot_id", "parent_lot_id"),
@@ -32,7 +45,7 @@ pub(crate) fn walk_statement(
            SELECT g.{to}, w.depth + 1 FROM lot_genealogy g \
              JOIN walk w ON g.{from} = w.lot_id WHERE w.depth < {MAX_DEPTH} \
          ), \
-         reached(lot_id, depth) AS ( \
+         reached(lot_id, depth) AS {materialized}( \
            SELECT lot_id, MIN(depth) FROM walk WHERE lot_id IS NOT NULL GROUP BY lot_id \
          ) {select}",
         roots = roots.sql
