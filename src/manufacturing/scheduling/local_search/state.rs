@@ -308,17 +308,17 @@ mod tests {
 
     #[test]
     fn a_job_is_skippable_only_when_nothing_from_it_on_is_late() {
-        let inst = one_machine(12, 9);
+        let mut inst = one_machine(12, 9);
+        // The last two jobs are due late enough to be on time.
+        inst.jobs[10].due = 1_000_000;
+        inst.jobs[11].due = 1_000_000;
         let st = State::new(&inst, vec![(0..12).collect()]);
         let late: Vec<bool> = (0..12).map(|p| st.acc[0][p] != st.before(0, p).1).collect();
-        assert!(late.iter().any(|l| *l) && !late.iter().all(|l| *l));
-        for p in 0..12 {
-            let expected = !late[p..].iter().any(|l| *l);
-            assert_eq!(
-                st.nothing_late_from(st.seqs[0][p]),
-                expected,
-                "position {p}"
-            );
+        let expected: Vec<bool> = (0..12).map(|p| !late[p..].contains(&true)).collect();
+        // Both answers occur.
+        assert!(expected.contains(&true) && expected.contains(&false));
+        for (p, e) in expected.iter().enumerate() {
+            assert_eq!(st.nothing_late_from(st.seqs[0][p]), *e, "position {p}");
         }
     }
 }
