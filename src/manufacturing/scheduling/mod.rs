@@ -462,6 +462,12 @@ mod tests {
         validate(&inst, &plan).unwrap();
         assert!(plan.unscheduled.is_empty());
         assert_eq!(stats.stop, local_search::Stop::Work);
+        // Where the work went: the first descent, then rounds; some jobs
+        // skipped, moves estimated, a few of them priced and applied.
+        assert!(stats.descent_work > 0 && stats.descent_work <= stats.work);
+        let mv = stats.moves;
+        assert!(mv.skipped > 0, "{mv:?}");
+        assert!(mv.estimated > mv.priced && mv.priced > mv.applied && mv.applied > 0);
         let atc = evaluate(&inst, &Atc.schedule(&inst));
         assert!(evaluate(&inst, &plan).key() <= atc.key());
     }

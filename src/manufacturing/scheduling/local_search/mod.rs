@@ -9,7 +9,9 @@
 //! re-sequenced exactly (see [`State::optimise_windows`]). It repeats until
 //! no move improves. On shops of over 500 jobs every move is first
 //! estimated in constant time and only a job's few best estimates are
-//! priced ([`State::improve_job_estimated`]). Each *round* then ruins the
+//! priced ([`State::improve_job_estimated`]), and a job with nothing late
+//! at or after it on its machine is skipped (no move of it can lower the
+//! tardiness; [`Stats::moves`] counts where the work goes). Each *round* then ruins the
 //! plan (takes out a few random, due-date-related or consecutive jobs),
 //! recreates it (puts each back where it costs least), descends again over
 //! the jobs of the machines that changed, and keeps the result when it is
@@ -51,6 +53,7 @@ use super::{
     dispatch::{Atc, Edd},
     evaluate, lower_bound,
 };
+pub use state::Moves;
 use state::{Cost, State};
 
 /// Look-aheads of the ATC plans the search may start from.
@@ -118,6 +121,11 @@ pub struct Stats {
     /// The round that found the plan returned.
     pub best_round: u64,
     pub work: u64,
+    /// Work spent by the first descent, from the dispatch plan to its
+    /// first local optimum.
+    pub descent_work: u64,
+    /// Moves estimated, priced and applied, and jobs skipped.
+    pub moves: Moves,
     pub stop: Stop,
 }
 
@@ -158,6 +166,13 @@ impl Search<'_, '_> {
             for (i, &j) in jobs.iter().enumerate() {
                 if i % 16 == 0 && self.spent() {
                     return;
+                }
+                // On big shops, a job with nothing late at or after it has
+                // no improving move (the small shops' search, tuned on
+                // them, still tries every job).
+                if self.estimate && self.st.nothing_late_from(j) {
+                    self.st.tally(|c| c.skipped += 1);
+                    continue;
                 }
                 let moved = if self.estimate {
                     self.st
@@ -221,6 +236,8 @@ impl LocalSearch {
             rounds: 0,
             best_round: 0,
             work: 0,
+            descent_work: 0,
+            moves: Moves::default(),
             stop: Stop::Nothing,
         };
         let mut s = Search {
@@ -242,6 +259,7 @@ impl LocalSearch {
         if !s.movable.is_empty() {
             let mut all = s.movable.clone();
             s.descend(&mut all);
+            stats.descent_work = s.st.work.get();
             let mut cur = s.st.total();
             let mut best = cur;
             let mut best_seqs = s.st.seqs.clone();
@@ -305,6 +323,7 @@ impl LocalSearch {
             s.restore(&best_seqs);
         }
         stats.work = s.st.work.get();
+        stats.moves = s.st.moves.get();
         (build(inst, &s.st.seqs, unscheduled), stats)
     }
 }

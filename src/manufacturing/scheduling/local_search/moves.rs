@@ -105,6 +105,7 @@ impl State<'_> {
             return false;
         };
         self.apply(&from, chosen);
+        self.tally(|c| c.applied += 1);
         true
     }
 
@@ -310,6 +311,7 @@ impl State<'_> {
         }
         // Estimating a move costs about as much as two placements.
         self.work.set(self.work.get() + 2 * cands.len() as u64);
+        self.tally(|c| c.estimated += cands.len() as u64);
         let k = tries.min(cands.len());
         if k == 0 {
             self.cands = cands;
@@ -359,6 +361,7 @@ impl State<'_> {
         let Some((m2, q, o)) = chosen else {
             return false;
         };
+        self.tally(|c| c.applied += 1);
         if o == usize::MAX {
             self.seqs[m].remove(p);
             self.seqs[m2].insert(q, j);

@@ -46,10 +46,27 @@ pub(super) struct State<'a> {
     pub(super) dirty: Vec<usize>,
     /// Job placements computed so far.
     pub(super) work: Cell<u64>,
+    /// Moves counted for [`super::Stats`]: estimated, priced (walked), applied.
+    pub(super) moves: Cell<Moves>,
     /// Scratch buffers.
     pub(super) buf: Vec<usize>,
     pub(super) cands: Vec<(i64, usize, usize, usize)>,
     pub(super) dp: Dp,
+}
+
+/// How many moves the search estimated, priced and applied (see
+/// [`super::Stats`]).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Moves {
+    /// Moves estimated in constant time (big shops only).
+    pub estimated: u64,
+    /// Tails walked to price a move (a swap walks two).
+    pub priced: u64,
+    /// Improving moves applied in descents.
+    pub applied: u64,
+    /// Jobs a descent skipped: nothing at or after them on their machine
+    /// is late, so no move of theirs can lower the tardiness.
+    pub skipped: u64,
 }
 
 #[derive(Default)]
@@ -81,6 +98,7 @@ impl<'a> State<'a> {
             place: vec![None; inst.jobs.len()],
             dirty: vec![0; m],
             work: Cell::new(0),
+            moves: Cell::new(Moves::default()),
             buf: Vec::new(),
             cands: Vec::new(),
             dp: Dp::default(),
@@ -106,6 +124,27 @@ impl<'a> State<'a> {
     pub(super) fn late(&self, j: usize, end: i64) -> i64 {
         let job = &self.inst.jobs[j];
         (end - job.due).max(0) * job.weight
+    }
+
+    /// Updates the move counters.
+    pub(super) fn tally(&self, f: impl FnOnce(&mut Moves)) {
+        let mut c = self.moves.get();
+        f(&mut c);
+        self.moves.set(c);
+    }
+
+    /// Whether job `j`, on machine `m` at `p`, has nothing late at or after
+    /// it: no move of it can then lower the objective's tardiness (moving
+    /// it away cannot help its machine, inserting it elsewhere cannot help
+    /// the other; a swap is found from the other job's side).
+    pub(super) fn nothing_late_from(&self, j: usize) -> bool {
+        match self.place[j] {
+            Some((m, p)) => {
+                let before = self.before(m, p).1;
+                self.acc[m].last().is_some_and(|a| *a == before)
+            }
+            None => true,
+        }
     }
 
     /// Time and accumulated cost before position `pos` of machine `m`.
@@ -134,6 +173,7 @@ impl<'a> State<'a> {
         resume: usize,
         limit: Acc,
     ) -> Option<Cost> {
+        self.tally(|c| c.priced += 1);
         for &j in mid {
             match self.finish(m, t, j) {
                 Some(e) => {
@@ -264,5 +304,21 @@ mod tests {
         assert_eq!(priced.2 - inst.now, m.makespan);
         // A limit below the cost stops the walk.
         assert_eq!(st.walk(0, t, a, &mid, 10, (0, priced.1 - 1)), None);
+    }
+
+    #[test]
+    fn a_job_is_skippable_only_when_nothing_from_it_on_is_late() {
+        let mut inst = one_machine(12, 9);
+        // The last two jobs are due late enough to be on time.
+        inst.jobs[10].due = 1_000_000;
+        inst.jobs[11].due = 1_000_000;
+        let st = State::new(&inst, vec![(0..12).collect()]);
+        let late: Vec<bool> = (0..12).map(|p| st.acc[0][p] != st.before(0, p).1).collect();
+        let expected: Vec<bool> = (0..12).map(|p| !late[p..].contains(&true)).collect();
+        // Both answers occur.
+        assert!(expected.contains(&true) && expected.contains(&false));
+        for (p, e) in expected.iter().enumerate() {
+            assert_eq!(st.nothing_late_from(st.seqs[0][p]), *e, "position {p}");
+        }
     }
 }
