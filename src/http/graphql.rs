@@ -320,7 +320,7 @@ async fn run(
     if let Some(refused) = super::limit::check(s, auth.as_deref()) {
         return refused;
     }
-    let caller = match crate::access::service::authenticate(&s.db, auth.as_deref()).await {
+    let caller = match s.auth.authenticate(&s.db, auth.as_deref()).await {
         Ok(crate::access::Caller::User(p)) => crate::access::Caller::User(p),
         Ok(other) => {
             s.metrics.error("UNAUTHENTICATED");
