@@ -8,13 +8,13 @@
 //!
 //! - **anything changed who may call**: revoking a token and changing a
 //!   user's roles or active flag bump one shared counter row, the
-//!   *authentication epoch* ([`bump`], in the same service call as the
+//!   *authentication epoch* ([`super::epoch::bump`], in the same service call as the
 //!   change). Each instance reads that row at most once per staleness bound
 //!   (`--auth-staleness-ms`, default 2 s) and forgets every entry when it has
 //!   moved. So a change made through any instance, or the command line,
 //!   takes effect on **every instance sharing the database within the
 //!   bound** (plus the time of one read of that row). In the process that
-//!   made it, the change takes effect at once: [`bump`] also tells every
+//!   made it, the change takes effect at once: `bump` also tells every
 //!   cache of the process (a request racing with the change's commit may
 //!   still be let through until the next epoch read, within the bound);
 //! - **the entry is older than [`MAX_ENTRY_AGE`]** (60 s): a change written
@@ -31,18 +31,19 @@
 
 use std::{
     collections::HashMap,
-    sync::{
-        Mutex, RwLock,
-        atomic::{AtomicU64, Ordering},
-    },
+    sync::{Mutex, RwLock},
     time::{Duration, Instant},
 };
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, Statement};
+use sea_orm::ConnectionTrait;
 
-use super::{Caller, Principal, service};
-use crate::error::{AppError, AppResult};
+use super::{
+    Caller, Principal,
+    epoch::{process_changes, read_epoch},
+    service,
+};
+use crate::error::AppResult;
 
 /// The staleness bound when none is configured.
 pub const DEFAULT_STALENESS: Duration = Duration::from_secs(2);
@@ -53,39 +54,6 @@ pub const MAX_ENTRY_AGE: Duration = Duration::from_secs(60);
 
 /// Most tokens kept at once.
 pub const MAX_ENTRIES: usize = 10_000;
-
-/// Changes to who may call made by this process (see [`bump`]).
-static PROCESS_CHANGES: AtomicU64 = AtomicU64::new(0);
-
-/// Records that who may call has changed: bumps the shared epoch row (in
-/// `db`'s transaction, when it is one) and tells every cache of this
-/// process. Call it after the change, on the same connection.
-pub async fn bump(db: &impl ConnectionTrait) -> AppResult<()> {
-    PROCESS_CHANGES.fetch_add(1, Ordering::SeqCst);
-    let r = db
-        .execute_raw(Statement::from_string(
-            db.get_database_backend(),
-            "UPDATE auth_epoch SET epoch = epoch + 1 WHERE id = 1",
-        ))
-        .await;
-    // Once more after the write: a request that re-read the token between
-    // the first signal and the change forgets it too.
-    PROCESS_CHANGES.fetch_add(1, Ordering::SeqCst);
-    r?;
-    Ok(())
-}
-
-/// The shared epoch as stored.
-async fn read_epoch(db: &impl ConnectionTrait) -> AppResult<i64> {
-    let row = db
-        .query_one_raw(Statement::from_string(
-            db.get_database_backend(),
-            "SELECT epoch FROM auth_epoch WHERE id = 1",
-        ))
-        .await?
-        .ok_or_else(|| AppError::Internal("auth_epoch has no row".into()))?;
-    Ok(row.try_get::<i64>("", "epoch")?)
-}
 
 struct Entry {
     principal: Principal,
@@ -101,7 +69,7 @@ struct EpochState {
     stored: Option<i64>,
     /// When the row was last read (or a read claimed).
     checked_at: Option<Instant>,
-    /// [`PROCESS_CHANGES`] as last seen.
+    /// [`process_changes`] as last seen.
     process_seen: u64,
     /// Bumped whenever entries must be forgotten; an entry of another
     /// generation is not used.
@@ -138,7 +106,7 @@ impl AuthCache {
             epoch: Mutex::new(EpochState {
                 stored: None,
                 checked_at: None,
-                process_seen: PROCESS_CHANGES.load(Ordering::SeqCst),
+                process_seen: process_changes(),
                 generation: 0,
             }),
         }
@@ -155,7 +123,7 @@ impl AuthCache {
         let (generation, claimed) = {
             let mut st = self.epoch.lock().unwrap_or_else(|p| p.into_inner());
             if self.follow_process {
-                let seen = PROCESS_CHANGES.load(Ordering::SeqCst);
+                let seen = process_changes();
                 if seen != st.process_seen {
                     st.process_seen = seen;
                     st.generation += 1;

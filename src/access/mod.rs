@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod auth_cache;
+pub mod epoch;
 pub mod graphql;
 pub mod guard;
 pub mod idempotency;

@@ -94,7 +94,7 @@ pub async fn update_user(
         am.active = Set(a);
     }
     let user = am.update(db).await?;
-    super::auth_cache::bump(db).await?;
+    super::epoch::bump(db).await?;
     Ok(user)
 }
 
@@ -233,7 +233,7 @@ pub async fn revoke_token(db: &impl ConnectionTrait, token_id: i64) -> AppResult
     let mut am: api_token::ActiveModel = t.into();
     am.revoked_at = Set(Some(Utc::now()));
     let t = am.update(db).await?;
-    super::auth_cache::bump(db).await?;
+    super::epoch::bump(db).await?;
     Ok(t)
 }
 
@@ -368,7 +368,7 @@ pub async fn touch_token(
 }
 
 /// Establishes the caller from an `Authorization` header value, from the
-/// database (the HTTP surface asks [`super::auth_cache::AuthCache`] instead).
+/// database (the HTTP surface asks the cache of verified tokens instead).
 pub async fn authenticate(db: &impl ConnectionTrait, header: Option<&str>) -> AppResult<Caller> {
     let token = match bearer(header) {
         Ok(t) => t,
