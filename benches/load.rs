@@ -120,6 +120,7 @@ impl Client {
     }
 }
 
+const TRIVIAL: &str = "{ __typename }";
 const COMPAT: &str = "query($s: String!, $p: String!) { compatibleAbutments(system: $s, platform: $p, first: 20) { totalCount edges { node { articleNumber name abutmentType gingivalHeightMm angulationDeg material gtin } fit { source } } pageInfo { hasNextPage endCursor } } }";
 const SKU_STOCK: &str = "query($a: String!) { skuStock(articleNumber: $a) { quantities { onHand reserved available quarantine onHold expired } lines { lot { lotNumber effectiveState expiryDate } location { code } onHand reserved available } } }";
 const STOCK: &str = "query($a: String!) { stock(filter: { articleNumber: $a }) { edges { node { lot { lotNumber effectiveState } location { code locationType } onHand reserved available } } } }";
@@ -244,11 +245,68 @@ impl Tally {
     }
 }
 
+/// What a run sends: the mix, or one operation only.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Mix {
+    Mixed,
+    Only(&'static str),
+}
+
+/// The operations a run can be limited to (`LOAD_MIX`, and the CPU phases).
+const SINGLE_OPS: [&str; 7] = [
+    "trivial",
+    "compatibleAbutments",
+    "skuStock",
+    "scan",
+    "stock",
+    "lot",
+    "clinicalCase.matching",
+];
+
+impl Mix {
+    fn parse(s: &str) -> anyhow::Result<Mix> {
+        match s {
+            "" | "mixed" => Ok(Mix::Mixed),
+            "compat" => Ok(Mix::Only("compatibleAbutments")),
+            other => SINGLE_OPS
+                .iter()
+                .find(|o| o.eq_ignore_ascii_case(other))
+                .map(|o| Mix::Only(o))
+                .ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "LOAD_MIX `{other}`: use mixed, compat or one of {SINGLE_OPS:?}"
+                    )
+                }),
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Mix::Mixed => "mixed",
+            Mix::Only(op) => op,
+        }
+    }
+
+    /// The roll of the mixed workload that picks this run's next operation.
+    fn roll(self, rng: &mut StdRng) -> u32 {
+        match self {
+            Mix::Mixed => rng.random_range(0..100),
+            Mix::Only("trivial") => 100,
+            Mix::Only("skuStock") => 35,
+            Mix::Only("stock") => 50,
+            Mix::Only("lot") => 60,
+            Mix::Only("scan") => 70,
+            Mix::Only("clinicalCase.matching") => 90,
+            Mix::Only(_) => 0,
+        }
+    }
+}
+
 async fn worker(
     id: u64,
     c: Client,
     f: Arc<Fixtures>,
-    compat_only: bool,
+    mix: Mix,
     deadline: Instant,
     budget: Arc<AtomicU64>,
 ) -> Tally {
@@ -262,11 +320,7 @@ async fn worker(
     };
     while Instant::now() < deadline {
         n += 1;
-        let roll = if compat_only {
-            0
-        } else {
-            rng.random_range(0..100)
-        };
+        let roll = mix.roll(&mut rng);
         let (op, query, vars): (&'static str, &str, Value) = match roll {
             0..35 => {
                 let (s, p) = f.platforms.choose(&mut rng).cloned().unwrap_or_default();
@@ -320,6 +374,7 @@ async fn worker(
                 }
                 continue;
             }
+            100 => ("trivial", TRIVIAL, json!({})),
             _ if !f.cases.is_empty() => {
                 let number = f.cases.choose(&mut rng).cloned().unwrap_or_default();
                 ("clinicalCase.matching", MATCHING, json!({"n": number}))
@@ -399,9 +454,9 @@ async fn run() -> anyhow::Result<()> {
     let connections: u64 = env_or("LOAD_CONNECTIONS", 64);
     let seconds: u64 = env_or("LOAD_SECONDS", 20);
     let max_requests: u64 = env_or("LOAD_REQUESTS", 200_000);
-    let compat_only = std::env::var("LOAD_MIX").is_ok_and(|m| m == "compat");
+    let mix = Mix::parse(&std::env::var("LOAD_MIX").unwrap_or_default())?;
     let http = reqwest::Client::builder()
-        .pool_max_idle_per_host(connections as usize)
+        .pool_max_idle_per_host(connections.max(64) as usize)
         .timeout(Duration::from_secs(30))
         .build()?;
     let client = Client {
@@ -420,10 +475,49 @@ async fn run() -> anyhow::Result<()> {
     );
     println!(
         "mix={} connections={connections} seconds={seconds} max requests={max_requests} url={base}",
-        if compat_only { "compat" } else { "mixed" }
+        mix.label()
     );
     let server_pid = std::env::var("LOAD_SERVER_PID").ok();
     let cpu_before = server_pid.as_deref().and_then(cpu_seconds);
+    let (mut total, elapsed) = drive(&client, &f, mix, connections, seconds, max_requests).await?;
+    let (all, mut failed_all) = print_table(&mut total, elapsed);
+    if let Some(pid) = &server_pid {
+        match rss(pid) {
+            Some(r) => println!("{r}"),
+            None => println!("server RSS: /proc/{pid}/status not readable"),
+        }
+        if let (Some(a), Some(b)) = (cpu_before, cpu_seconds(pid)) {
+            println!(
+                "server CPU: {:.1} s in {elapsed:.1} s ({:.0} % of one core), {:.0} µs per request; at that cost 2 idle cores would serve about {:.0} req/s",
+                b - a,
+                100.0 * (b - a) / elapsed,
+                1e6 * (b - a) / all.max(1) as f64,
+                2.0 * all as f64 / (b - a).max(1e-9)
+            );
+        }
+        if std::env::var("LOAD_CPU").map_or(true, |v| v != "0") {
+            failed_all += cpu_phases(&client, &f, pid).await?;
+            if let Some(r) = rss(pid) {
+                println!("{r}");
+            }
+        }
+    }
+    if failed_all > 0 {
+        bail!("{failed_all} request(s) failed");
+    }
+    Ok(())
+}
+
+/// Runs `mix` on `connections` clients until `seconds` pass or
+/// `max_requests` are sent; returns the tally and the seconds taken.
+async fn drive(
+    client: &Client,
+    f: &Arc<Fixtures>,
+    mix: Mix,
+    connections: u64,
+    seconds: u64,
+    max_requests: u64,
+) -> anyhow::Result<(Tally, f64)> {
     let budget = Arc::new(AtomicU64::new(max_requests));
     let start = Instant::now();
     let deadline = start + Duration::from_secs(seconds);
@@ -433,7 +527,7 @@ async fn run() -> anyhow::Result<()> {
                 i,
                 client.clone(),
                 f.clone(),
-                compat_only,
+                mix,
                 deadline,
                 budget.clone(),
             ))
@@ -443,7 +537,11 @@ async fn run() -> anyhow::Result<()> {
     for h in handles {
         total.merge(h.await?);
     }
-    let elapsed = start.elapsed().as_secs_f64();
+    Ok((total, start.elapsed().as_secs_f64()))
+}
+
+/// Prints one line per operation and the total; returns (requests, failed).
+fn print_table(total: &mut Tally, elapsed: f64) -> (usize, u64) {
     let mut all = 0usize;
     let mut failed_all = 0u64;
     println!(
@@ -495,23 +593,78 @@ async fn run() -> anyhow::Result<()> {
     for f in &total.first_failures {
         println!("failure: {}", f.chars().take(300).collect::<String>());
     }
-    if let Some(pid) = &server_pid {
-        match rss(pid) {
-            Some(r) => println!("{r}"),
-            None => println!("server RSS: /proc/{pid}/status not readable"),
-        }
-        if let (Some(a), Some(b)) = (cpu_before, cpu_seconds(pid)) {
-            println!(
-                "server CPU: {:.1} s in {elapsed:.1} s ({:.0} % of one core), {:.2} ms per request; at that cost 2 idle cores would serve about {:.0} req/s",
-                b - a,
-                100.0 * (b - a) / elapsed,
-                1000.0 * (b - a) / all.max(1) as f64,
-                2.0 * all as f64 / (b - a).max(1e-9)
-            );
+    (all, failed_all)
+}
+
+/// Server CPU per request of each operation alone: `LOAD_CPU_REQUESTS`
+/// (default 5,000) requests of one kind on `LOAD_CPU_CONNECTIONS` (default
+/// 16) clients, the server's utime + stime read before and after. The
+/// trivial query `{ __typename }` (authenticated, through the whole HTTP
+/// and GraphQL stack) is the floor; it runs first and last, and each
+/// figure is printed beside it. Returns the failed requests.
+async fn cpu_phases(client: &Client, f: &Arc<Fixtures>, pid: &str) -> anyhow::Result<u64> {
+    let n: u64 = env_or("LOAD_CPU_REQUESTS", 5_000);
+    let conns: u64 = env_or("LOAD_CPU_CONNECTIONS", 16);
+    let ops: Vec<&'static str> = match std::env::var("LOAD_CPU_OPS") {
+        Ok(list) if !list.trim().is_empty() => list
+            .split(',')
+            .filter_map(|o| match Mix::parse(o.trim()) {
+                Ok(Mix::Only(op)) => Some(op),
+                _ => None,
+            })
+            .collect(),
+        _ => SINGLE_OPS.to_vec(),
+    };
+    let mut phases: Vec<&'static str> = vec!["trivial"];
+    phases.extend(ops.iter().copied().filter(|o| *o != "trivial"));
+    phases.push("trivial");
+    println!(
+        "\nserver CPU per request, each operation alone: {n} requests on {conns} connections (CPU from /proc/{pid}/stat, 10 ms ticks)"
+    );
+    println!(
+        "{:<24} {:>8} {:>12} {:>10} {:>9} {:>12} {:>8} {:>8}",
+        "operation",
+        "requests",
+        "CPU µs/req",
+        "× trivial",
+        "req/s",
+        "% trivial/s",
+        "p50 ms",
+        "p99 ms"
+    );
+    let mut floor: Option<(f64, f64)> = None;
+    let mut failed_all = 0;
+    for op in phases {
+        let before = cpu_seconds(pid).context("server CPU not readable")?;
+        let (mut t, elapsed) = drive(client, f, Mix::Only(op), conns, 600, n).await?;
+        let after = cpu_seconds(pid).context("server CPU not readable")?;
+        let mut v = t.times.remove(op).unwrap_or_default();
+        v.sort();
+        let failed: u64 = t.failed.values().sum();
+        failed_all += failed;
+        let done = (v.len() as u64 + failed).max(1) as f64;
+        let us = 1e6 * (after - before) / done;
+        let rate = done / elapsed;
+        let (f_us, f_rate) = *floor.get_or_insert((us, rate));
+        println!(
+            "{:<24} {:>8} {:>12.0} {:>10.2} {:>9.0} {:>11.0} % {:>8.2} {:>8.2}{}",
+            op,
+            done,
+            us,
+            us / f_us,
+            rate,
+            100.0 * rate / f_rate,
+            pct(&v, 0.5),
+            pct(&v, 0.99),
+            if failed > 0 {
+                format!("  ({failed} failed)")
+            } else {
+                String::new()
+            }
+        );
+        for e in &t.first_failures {
+            println!("failure: {}", e.chars().take(300).collect::<String>());
         }
     }
-    if failed_all > 0 {
-        bail!("{failed_all} request(s) failed");
-    }
-    Ok(())
+    Ok(failed_all)
 }

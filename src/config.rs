@@ -130,6 +130,18 @@ pub struct ApiLimits {
     /// (it shows counts and timings, no business data).
     #[arg(long, env = "ABUTMENT_METRICS_TOKEN")]
     pub metrics_token: Option<String>,
+    /// Milliseconds a verified token may be used from memory before a
+    /// revocation, deactivation or role change made elsewhere takes effect
+    /// (see `access::auth_cache`).
+    #[arg(long, env = "ABUTMENT_AUTH_STALENESS_MS", default_value_t = 2000)]
+    pub auth_staleness_ms: u64,
+}
+
+impl ApiLimits {
+    /// The authentication cache's staleness bound.
+    pub fn auth_staleness(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.auth_staleness_ms)
+    }
 }
 
 impl Default for ApiLimits {
@@ -149,6 +161,7 @@ impl Default for ApiLimits {
             graphiql: true,
             cors_origins: Vec::new(),
             metrics_token: None,
+            auth_staleness_ms: 2000,
         }
     }
 }

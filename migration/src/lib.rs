@@ -14,6 +14,7 @@ mod m20261124_000006_quality;
 mod m20261125_000007_shipment_consignee;
 mod m20261204_000008_console;
 mod m20261208_000009_trace_indexes;
+mod m20261208_000010_auth_epoch;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000007_shipment_consignee::Migration),
             Box::new(m20261204_000008_console::Migration),
             Box::new(m20261208_000009_trace_indexes::Migration),
+            Box::new(m20261208_000010_auth_epoch::Migration),
         ]
     }
 }

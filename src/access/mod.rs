@@ -3,6 +3,8 @@
 //! append-only audit trail of every mutation, and idempotency keys.
 
 pub mod audit;
+pub mod auth_cache;
+pub mod epoch;
 pub mod graphql;
 pub mod guard;
 pub mod idempotency;
@@ -16,8 +18,14 @@ pub use roles::Role;
 /// The stored hash of a secret (an API token, a session id): SHA-256, hex.
 pub fn hash_token(token: &str) -> String {
     use sha2::{Digest, Sha256};
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let digest = Sha256::digest(token.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    let mut out = String::with_capacity(64);
+    for b in digest {
+        out.push(HEX[usize::from(b >> 4)] as char);
+        out.push(HEX[usize::from(b & 15)] as char);
+    }
+    out
 }
 
 /// Who is calling, as established from the `Authorization` header.

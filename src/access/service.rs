@@ -61,7 +61,8 @@ pub async fn create_user(
     .await?)
 }
 
-/// Changes a user's roles and/or active flag.
+/// Changes a user's roles and/or active flag (and bumps the authentication
+/// epoch: every server instance sees the change within its staleness bound).
 pub async fn update_user(
     db: &impl ConnectionTrait,
     user_id: i64,
@@ -92,7 +93,9 @@ pub async fn update_user(
     if let Some(a) = active {
         am.active = Set(a);
     }
-    Ok(am.update(db).await?)
+    let user = am.update(db).await?;
+    super::epoch::bump(db).await?;
+    Ok(user)
 }
 
 /// Refuses to take the last active ADMIN away: without one nobody can
@@ -214,7 +217,9 @@ pub async fn create_token(
     Ok((row, token))
 }
 
-/// Revokes a token by id; revoking twice is a conflict.
+/// Revokes a token by id; revoking twice is a conflict. Bumps the
+/// authentication epoch: every server instance refuses the token within its
+/// staleness bound, this process at once.
 pub async fn revoke_token(db: &impl ConnectionTrait, token_id: i64) -> AppResult<api_token::Model> {
     let t = api_token::Entity::find_by_id(token_id)
         .one(db)
@@ -227,7 +232,9 @@ pub async fn revoke_token(db: &impl ConnectionTrait, token_id: i64) -> AppResult
     }
     let mut am: api_token::ActiveModel = t.into();
     am.revoked_at = Set(Some(Utc::now()));
-    Ok(am.update(db).await?)
+    let t = am.update(db).await?;
+    super::epoch::bump(db).await?;
+    Ok(t)
 }
 
 /// Parses a duration such as `90d`, `12h` or `30m`, or an RFC 3339 / `YYYY-MM-DD` date.
@@ -258,61 +265,119 @@ pub fn parse_expiry(text: &str) -> Result<DateTime<Utc>, String> {
     ))
 }
 
-/// Establishes the caller from an `Authorization` header value.
-pub async fn authenticate(db: &impl ConnectionTrait, header: Option<&str>) -> AppResult<Caller> {
+/// The bearer token of an `Authorization` header value, or why there is
+/// none usable (no SQL is needed to tell).
+pub fn bearer(header: Option<&str>) -> Result<&str, Caller> {
     let Some(h) = header else {
-        return Ok(Caller::Anonymous);
+        return Err(Caller::Anonymous);
     };
     let Some(token) = h
         .strip_prefix("Bearer ")
         .map(str::trim)
         .filter(|t| !t.is_empty())
     else {
-        return Ok(Caller::Invalid(
+        return Err(Caller::Invalid(
             "malformed Authorization header: expected `Bearer <token>`".into(),
         ));
     };
     if !token.starts_with(TOKEN_PREFIX) || token.len() > 200 {
-        return Ok(Caller::Invalid("unknown token".into()));
+        return Err(Caller::Invalid("unknown token".into()));
     }
+    Ok(token)
+}
+
+/// A token found valid in the database, with what a cache needs to keep
+/// checking it without the database: its expiry and when its use was last
+/// written.
+#[derive(Debug, Clone)]
+pub struct Verified {
+    /// The token's user.
+    pub principal: Principal,
+    /// The token's expiry, if it has one.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// `last_used_at` as stored now (after this use was written).
+    pub last_used_at: DateTime<Utc>,
+}
+
+/// Checks a token against the database: its row (unknown, revoked,
+/// expired) and its user (deactivated); writes `last_used_at` when it is a
+/// minute old or more.
+pub async fn verify_token(
+    db: &impl ConnectionTrait,
+    token: &str,
+) -> AppResult<Result<Verified, Caller>> {
     let Some(t) = api_token::Entity::find()
         .filter(api_token::Column::TokenHash.eq(hash_token(token)))
         .one(db)
         .await?
     else {
-        return Ok(Caller::Invalid("unknown token".into()));
+        return Ok(Err(Caller::Invalid("unknown token".into())));
     };
     let now = Utc::now();
     if t.revoked_at.is_some() {
-        return Ok(Caller::Invalid("token revoked".into()));
+        return Ok(Err(Caller::Invalid("token revoked".into())));
     }
     if t.expires_at.is_some_and(|e| e <= now) {
-        return Ok(Caller::Invalid("token expired".into()));
+        return Ok(Err(Caller::Invalid("token expired".into())));
     }
     let Some(user) = app_user::Entity::find_by_id(t.user_id).one(db).await? else {
-        return Ok(Caller::Invalid("unknown token".into()));
+        return Ok(Err(Caller::Invalid("unknown token".into())));
     };
     if !user.active {
-        return Ok(Caller::Invalid("user deactivated".into()));
+        return Ok(Err(Caller::Invalid("user deactivated".into())));
     }
-    if t.last_used_at
-        .is_none_or(|l| (now - l).num_seconds() >= LAST_USED_GRANULARITY)
-    {
-        api_token::Entity::update_many()
-            .col_expr(
-                api_token::Column::LastUsedAt,
-                sea_orm::sea_query::Expr::value(Some(now)),
-            )
-            .filter(api_token::Column::Id.eq(t.id))
-            .exec(db)
-            .await?;
-    }
-    Ok(Caller::User(Principal {
-        user_id: user.id,
-        name: user.name,
-        roles: parse_roles(&user.roles),
-        token_id: Some(t.id),
+    let last_used_at = match t.last_used_at {
+        Some(l) if (now - l).num_seconds() < LAST_USED_GRANULARITY => l,
+        _ => {
+            touch_token(db, t.id, now).await?;
+            now
+        }
+    };
+    Ok(Ok(Verified {
+        principal: Principal {
+            user_id: user.id,
+            name: user.name,
+            roles: parse_roles(&user.roles),
+            token_id: Some(t.id),
+        },
+        expires_at: t.expires_at,
+        last_used_at,
     }))
+}
+
+/// Whether a token's `last_used_at` of `last` is due to be written again at `now`.
+pub fn last_use_due(last: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    (now - last).num_seconds() >= LAST_USED_GRANULARITY
+}
+
+/// Writes a token's `last_used_at`.
+pub async fn touch_token(
+    db: &impl ConnectionTrait,
+    token_id: i64,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    api_token::Entity::update_many()
+        .col_expr(
+            api_token::Column::LastUsedAt,
+            sea_orm::sea_query::Expr::value(Some(now)),
+        )
+        .filter(api_token::Column::Id.eq(token_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Establishes the caller from an `Authorization` header value, from the
+/// database (the HTTP surface asks the cache of verified tokens instead).
+pub async fn authenticate(db: &impl ConnectionTrait, header: Option<&str>) -> AppResult<Caller> {
+    let token = match bearer(header) {
+        Ok(t) => t,
+        Err(caller) => return Ok(caller),
+    };
+    Ok(match verify_token(db, token).await? {
+        Ok(v) => Caller::User(v.principal),
+        Err(caller) => caller,
+    })
 }
 
 /// One demo user as created: name, role, bearer token, console password.

@@ -320,7 +320,7 @@ async fn run(
     if let Some(refused) = super::limit::check(s, auth.as_deref()) {
         return refused;
     }
-    let caller = match crate::access::service::authenticate(&s.db, auth.as_deref()).await {
+    let caller = match s.auth.authenticate(&s.db, auth.as_deref()).await {
         Ok(crate::access::Caller::User(p)) => crate::access::Caller::User(p),
         Ok(other) => {
             s.metrics.error("UNAUTHENTICATED");
@@ -450,6 +450,16 @@ fn partial_success() -> StatusCode {
 
 fn respond(media: Media, resp: GqlResponse, started: bool, parse_failed: bool) -> Response {
     let headers = resp.http_headers.clone();
+    if started {
+        // Executed: the response as it is, serialised once.
+        let status = if resp.errors.is_empty() || media == Media::Json {
+            StatusCode::OK
+        } else {
+            partial_success()
+        };
+        let body = serde_json::to_string(&resp).unwrap_or_else(|_| "{}".into());
+        return answer_text(media, status, body, Some(headers));
+    }
     let mut body = serde_json::to_value(&resp).unwrap_or_else(|_| json!({}));
     let status = if !started {
         // Refused before execution: no `data` entry.
@@ -475,6 +485,16 @@ pub(super) fn answer(
     body: Value,
     extra: Option<HeaderMap>,
 ) -> Response {
+    answer_text(media, status, body.to_string(), extra)
+}
+
+/// [`answer`] with the body already serialised.
+fn answer_text(
+    media: Media,
+    status: StatusCode,
+    body: String,
+    extra: Option<HeaderMap>,
+) -> Response {
     let ct = if media == Media::Json && status.is_success() {
         "application/json; charset=utf-8"
     } else {
@@ -483,7 +503,7 @@ pub(super) fn answer(
     let mut r = (
         status,
         [(header::CONTENT_TYPE, HeaderValue::from_static(ct))],
-        body.to_string(),
+        body,
     )
         .into_response();
     if let Some(h) = extra {

@@ -42,7 +42,12 @@ use tower_http::{
 };
 use tracing::Instrument;
 
-use crate::{AppSchema, access::RequestId, config::ApiLimits, ops::metrics::Metrics};
+use crate::{
+    AppSchema,
+    access::{RequestId, auth_cache::AuthCache},
+    config::ApiLimits,
+    ops::metrics::Metrics,
+};
 
 #[derive(Clone)]
 struct AppState {
@@ -54,13 +59,27 @@ struct AppState {
     metrics_token: Option<Arc<str>>,
     max_query_bytes: usize,
     console: Arc<console::ConsoleState>,
+    auth: Arc<AuthCache>,
 }
 
 /// The router: `/graphql`, `/health`, `/metrics` and the CSV exports.
 pub fn app(schema: AppSchema, db: DatabaseConnection, limits: &ApiLimits) -> Router {
+    let auth = Arc::new(AuthCache::new(limits.auth_staleness()));
+    app_with_auth(schema, db, limits, auth)
+}
+
+/// The router with the given cache of verified tokens (one per server
+/// instance; see [`crate::access::auth_cache`]).
+pub fn app_with_auth(
+    schema: AppSchema,
+    db: DatabaseConnection,
+    limits: &ApiLimits,
+    auth: Arc<AuthCache>,
+) -> Router {
     let state = AppState {
         schema,
         db,
+        auth,
         graphiql: limits.graphiql,
         limiter: Arc::new(limit::limiter(
             limits.rate_limit_per_second,
@@ -299,7 +318,7 @@ async fn authorize(s: &AppState, headers: &HeaderMap, op: &str) -> Result<(), Re
         )
             .into_response()
     };
-    match crate::access::service::authenticate(&s.db, auth).await {
+    match s.auth.authenticate(&s.db, auth).await {
         Ok(crate::access::Caller::User(p)) => {
             if crate::access::permissions::is_allowed(
                 crate::access::permissions::OpKind::Http,

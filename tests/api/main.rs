@@ -3,6 +3,7 @@
 //! `TEST_DATABASE_URL` is set.
 
 mod access;
+mod auth_cache;
 mod availability;
 mod case_batch;
 mod cases;

@@ -283,7 +283,11 @@ pub fn flat(v: &Value) -> Value {
 /// does; returns the base URL.
 pub async fn serve(app: &TestApp, limits: ApiLimits) -> String {
     let schema = abutment_erp::schema(app.db.clone(), &limits);
-    let router = abutment_erp::app(schema, app.db.clone(), &limits);
+    serve_router(abutment_erp::app(schema, app.db.clone(), &limits)).await
+}
+
+/// Serves a router on a free loopback port; returns the base URL.
+pub async fn serve_router(router: axum::Router) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {

@@ -105,11 +105,7 @@ impl InventoryQuery {
         let db = db(ctx)?;
         let sku = service::sku_by_article(db, &article_number, "articleNumber").await?;
         let item = service::finished_item(db, &sku).await?;
-        let f = StockFilter {
-            article_number: Some(article_number),
-            ..Default::default()
-        };
-        let lines = service::stock(db, &f).await?;
+        let lines = service::stock_of_item(db, item.id).await?;
         Ok(SkuStock {
             quantities: service::sum(&lines, today()).into(),
             reorder_point: item.reorder_point,

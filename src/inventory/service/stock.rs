@@ -156,6 +156,48 @@ pub async fn stock(db: &impl ConnectionTrait, f: &StockFilter) -> AppResult<Vec<
     lines(db, balances).await
 }
 
+/// The stock lines of one item with units on hand, by lot number then
+/// location code (as [`stock`] with the item's article number): the
+/// balances with their lots in one statement, their locations in a second.
+pub async fn stock_of_item(db: &impl ConnectionTrait, item_id: i64) -> AppResult<Vec<StockLine>> {
+    let rows = stock_balance::Entity::find()
+        .join(JoinType::InnerJoin, balance_lot())
+        .join(JoinType::InnerJoin, balance_location())
+        .filter(lot::Column::ItemId.eq(item_id))
+        .filter(stock_balance::Column::OnHand.gt(0))
+        .order_by_asc(lot::Column::LotNumber)
+        .order_by_asc(location::Column::Code)
+        .limit(10_000)
+        .select_also(lot::Entity)
+        .all(db)
+        .await?;
+    let loc_ids: Vec<i64> = rows.iter().map(|(b, _)| b.location_id).collect();
+    let locs: HashMap<i64, location::Model> = if loc_ids.is_empty() {
+        HashMap::new()
+    } else {
+        location::Entity::find()
+            .filter(location::Column::Id.is_in(loc_ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|l| (l.id, l))
+            .collect()
+    };
+    rows.into_iter()
+        .map(|(b, lot)| {
+            Ok(StockLine {
+                lot: lot.ok_or_else(|| AppError::Internal("balance without lot".into()))?,
+                location: locs
+                    .get(&b.location_id)
+                    .cloned()
+                    .ok_or_else(|| AppError::Internal("balance without location".into()))?,
+                on_hand: b.on_hand,
+                reserved: b.reserved,
+            })
+        })
+        .collect()
+}
+
 /// One page of stock lines by lot number and location code, and how many
 /// lines match.
 pub async fn stock_page(
