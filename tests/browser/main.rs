@@ -14,9 +14,9 @@ mod support;
 mod admin;
 mod console;
 mod explorer;
-mod quality;
 mod labels;
 mod planner;
+mod quality;
 mod sales;
 mod warehouse;
 
