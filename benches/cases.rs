@@ -40,19 +40,13 @@ use std::{
 
 use abutment_erp::{
     cases::service as cases,
-    catalog::service::PlatformRef,
     db,
     inventory::{Actor, service as inventory},
-    manufacturing::{
-        calendar::Shift,
-        service::{self as mfg, NewMachine},
-    },
     synthetic,
 };
-use chrono::Utc;
-use entity::enums::{AbutmentType, CaseStatus, MachineKind, Material, Restoration};
+use entity::enums::CaseStatus;
 use rand::{Rng, SeedableRng, rngs::StdRng};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ConnectionTrait, TransactionTrait};
 
 use synthetic::{env_usize as env, report};
 
@@ -94,120 +88,14 @@ async fn run() -> anyhow::Result<()> {
         },
     )
     .await?;
-    // The shop: four mills holding every system's blanks, two shifts a weekday.
-    let systems: Vec<i64> = entity::implant_system::Entity::find()
-        .all(&txn)
-        .await?
-        .into_iter()
-        .map(|s| s.id)
-        .collect();
-    for k in 1..=4 {
-        let m = mfg::create_machine(
-            &txn,
-            &NewMachine {
-                code: format!("MILL-{k}"),
-                name: format!("5-axis mill {k}"),
-                kind: MachineKind::Mill5Axis,
-                time_zone: "Europe/Zurich".into(),
-                materials: vec![Material::Ti6Al4VEli, Material::Ti6Al4VGrade5],
-                bar_min_diameter_um: None,
-                bar_max_diameter_um: None,
-                system_ids: systems.clone(),
-                notes: None,
-            },
-        )
-        .await?;
-        let shifts: Vec<Shift> = (1..=5)
-            .map(|d| Shift {
-                weekday: d,
-                start_minute: 6 * 60,
-                end_minute: 22 * 60,
-            })
-            .collect();
-        mfg::set_calendar(&txn, m.id, "Europe/Zurich", &shifts).await?;
-    }
-    cases::create_clinic(
-        &txn,
-        &cases::NewClinic {
-            code: "BENCH".into(),
-            name: "Bench clinic".into(),
-            address: "1 Main St".into(),
-            city: "Zürich".into(),
-            country: "CH".into(),
-            contact_name: "Bench".into(),
-            email: "bench@example.org".into(),
-            phone: None,
-        },
-    )
-    .await?;
-    // Open cases drawn from SKUs with stock.
+    // The shop (four mills, clinic BENCH) and the open cases drawn from
+    // SKUs with stock.
+    synthetic::generate_shop(&txn).await?;
     let n_cases = env("BENCH_CASES", 10_000);
-    let mut rng = StdRng::seed_from_u64(3);
+    let case_ids = synthetic::generate_open_cases(&txn, &stock, n_cases, 3).await?;
     let actor = Actor::system();
-    let mut case_ids = Vec::with_capacity(n_cases);
-    while case_ids.len() < n_cases {
-        let lot_id = stock.lot_ids[rng.random_range(0..stock.lot_ids.len())];
-        let Some(l) = entity::lot::Entity::find_by_id(lot_id).one(&txn).await? else {
-            continue;
-        };
-        let Some(item) = entity::item::Entity::find_by_id(l.item_id)
-            .one(&txn)
-            .await?
-        else {
-            continue;
-        };
-        let Some(sku_id) = item.sku_id else { continue };
-        let Some(sku) = entity::abutment_sku::Entity::find_by_id(sku_id)
-            .one(&txn)
-            .await?
-        else {
-            continue;
-        };
-        let Some(fit) = entity::sku_platform::Entity::find()
-            .filter(entity::sku_platform::Column::SkuId.eq(sku_id))
-            .one(&txn)
-            .await?
-        else {
-            continue;
-        };
-        let custom = rng.random_range(0..4) == 0;
-        let i = case_ids.len();
-        let c = cases::create_case(
-            &txn,
-            &actor,
-            &cases::NewCase {
-                clinic_code: "BENCH".into(),
-                order_reference: format!("B-{i}"),
-                patient_pseudonym: format!("BP-{i:06}"),
-                tooth: [11, 16, 21, 26, 36, 46][i % 6],
-                platform: PlatformRef {
-                    id: Some(fit.platform_id),
-                    ..Default::default()
-                },
-                restoration: if sku.engaging {
-                    Restoration::SingleCrown
-                } else {
-                    Restoration::Bridge
-                },
-                abutment_type: if custom {
-                    AbutmentType::Angled
-                } else {
-                    sku.abutment_type
-                },
-                gingival_height_um: if custom {
-                    sku.gingival_height_um.clamp(500, 5_000)
-                } else {
-                    sku.gingival_height_um
-                },
-                angulation_mdeg: if custom { 8_000 } else { sku.angulation_mdeg },
-                engaging: Some(sku.engaging),
-                material: None,
-                due_at: Utc::now() + chrono::Duration::days(rng.random_range(1..=30)),
-            },
-        )
-        .await?;
-        case_ids.push(c.id);
-    }
+    // Which cases the single-case timing samples.
+    let mut rng = StdRng::seed_from_u64(4);
     txn.commit().await?;
     conn.execute_unprepared("ANALYZE").await?;
     println!(
